@@ -31,6 +31,8 @@ let package = Package(
     .testTarget(name: "JacobiansTests", dependencies: ["Jacobians", "TestSupport"]),
     .testTarget(name: "BPTTReferenceTests", dependencies: ["BPTTReference", "TestSupport"]),
     .testTarget(name: "GraderTests", dependencies: ["Grader", "TestSupport"], resources: [.copy("Fixtures")]),
+    /// End-to-end runs of the built `grade` binary.
+    .testTarget(name: "GradeCLITests", dependencies: ["grade", "Grader"]),
   ],
   swiftLanguageModes: [.v5]
 )

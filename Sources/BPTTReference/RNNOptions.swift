@@ -68,3 +68,64 @@ public struct RNNOptions: Hashable, Sendable {
     self.clipping = clipping
   }
 }
+
+// MARK: - Which terms a truncation keeps
+
+extension Truncation {
+  /// The first step i whose term ∂J^(t)/∂W_h|_(i) the loss J^(t) keeps; the kept terms are
+  /// i = firstKeptStep(t) … t. Steps are 1-based (t = 1…T).
+  ///
+  /// ```
+  /// full        1
+  /// window(k)   max(1, t − k + 1)            J^(t) back-propagates through k steps
+  /// chunks(k)   ⌊(t − 1)/k⌋·k + 1             the first step of t's chunk
+  /// ```
+  /// The state h^(first − 1) is treated as a constant, except h^(0): it is a parameter, and the
+  /// term through the step-1 application, ∂J^(t)/∂h^(0) = W_hᵀ ∂J^(t)/∂z^(1), is kept whenever
+  /// step 1 is. So `window(k)` and `chunks(k)` with k ≥ T are full BPTT.
+  public func firstKeptStep(for t: Int) -> Int {
+    switch self {
+    case .full: return 1
+    case .window(let k): return Swift.max(1, t - k + 1)
+    case .chunks(let k): return ((t - 1) / k) * k + 1
+    }
+  }
+
+  /// True when, for a sequence of T steps, every term is kept (the truncation is full BPTT).
+  public func isFull(forSteps T: Int) -> Bool {
+    switch self {
+    case .full: return true
+    case .window(let k), .chunks(let k): return k >= T
+    }
+  }
+
+  /// The window or chunk length k, nil for full BPTT.
+  public var length: Int? {
+    switch self {
+    case .full: return nil
+    case .window(let k), .chunks(let k): return k
+    }
+  }
+}
+
+extension LossReduction {
+  /// The weight of each J^(t) in J: `1/T` for the mean, `1` for the sum.
+  public func weight(steps T: Int) -> Double {
+    switch self {
+    case .mean: return 1 / Double(T)
+    case .sum: return 1
+    }
+  }
+}
+
+extension RNNOptions: CustomStringConvertible {
+  public var description: String {
+    let clip: String
+    switch clipping {
+    case .none: clip = "none"
+    case .value(let c): clip = "value(\(c))"
+    case .globalNorm(let c): clip = "globalNorm(\(c))"
+    }
+    return "\(activation), biases \(useBiases ? "on" : "off"), \(reduction.rawValue), \(truncation), clipping \(clip)"
+  }
+}

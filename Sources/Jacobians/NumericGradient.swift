@@ -131,3 +131,32 @@ public enum Discrepancy {
     relative(Matrix(scalar: a), Matrix(scalar: b))
   }
 }
+
+// MARK: - Several matrix arguments
+
+extension NumericGradient {
+  /// The central-difference gradients of a scalar function of several matrices (a network's
+  /// parameters, say): one matrix per argument, each the shape of its argument.
+  ///
+  /// ```
+  /// ∂f/∂(Aₚ)ᵢⱼ ≈ (f(…, Aₚ + h Eᵢⱼ, …) − f(…, Aₚ − h Eᵢⱼ, …)) / 2h
+  /// ```
+  /// Cost: `2 · Σₚ Aₚ.count` evaluations of `f`.
+  public static func gradients(of f: ([Matrix]) -> Double, at arguments: [Matrix], step: Step = .default) -> [Matrix] {
+    var probe = arguments
+    return arguments.indices.map { p in
+      gradient(of: { a in
+        probe[p] = a
+        defer { probe[p] = arguments[p] }
+        return f(probe)
+      }, at: arguments[p], step: step)
+    }
+  }
+
+  /// The numeric Jacobian of a scalar-valued function of a matrix written as a `1 × x.count` row,
+  /// `∂f/∂vec(x)` (row-major vec): the transpose-free layout of the Jacobian convention.
+  public static func jacobianRow(of f: (Matrix) -> Double, at x: Matrix, step: Step = .default) -> Matrix {
+    let g = gradient(of: f, at: x, step: step)
+    return Matrix(row: g.scalars)
+  }
+}

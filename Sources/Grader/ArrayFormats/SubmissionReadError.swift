@@ -1,0 +1,47 @@
+/// Why a submission of arrays cannot be read at all.
+///
+/// Problems with single items never land here: they become `ArrayEntry.unreadable` and the
+/// other items are still graded. This error means nothing can be graded from the path given.
+public enum SubmissionReadError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// Nothing exists at the path.
+  case notFound(path: String)
+  /// The file exists but cannot be opened or read.
+  case cannotOpen(file: String, reason: String)
+  /// The file's extension is not one of the array formats.
+  case unknownExtension(file: String)
+  /// A `.json` submission that is not JSON, or not an object of arrays.
+  case invalidJSON(file: String, problem: JSONArrayFormatError)
+  /// An `.npz` whose ZIP directory is missing or damaged.
+  case invalidArchive(file: String, problem: NpzFormatError)
+  /// A `.safetensors` file whose header cannot be read.
+  case invalidSafetensors(file: String, problem: SafetensorsFormatError)
+  /// A folder without a single array file in it.
+  case noArrayFiles(folder: String, otherFiles: [String])
+  /// A folder whose array files are all wholly unreadable.
+  case nothingReadable(folder: String, problems: [String])
+
+  static let expectedFormats = "expected a .json, .npz, .safetensors or .npy file, or a folder of <item>.npy and <item>.json files"
+
+  public var description: String {
+    switch self {
+    case .notFound(let path):
+      return "\(path) does not exist; \(Self.expectedFormats)"
+    case let .cannotOpen(file, reason):
+      return "\(file) cannot be read: \(reason)"
+    case .unknownExtension(let file):
+      let ext = file.split(separator: "/").last.flatMap { $0.contains(".") ? $0.split(separator: ".").last.map { ".\($0)" } : nil } ?? "no extension"
+      return "\(file) has \(ext == "no extension" ? ext : "the extension \(ext)"), which is not an array format; \(Self.expectedFormats)"
+    case let .invalidJSON(file, problem):
+      return "\(file) \(problem.description.hasPrefix("it is ") ? "is" + problem.description.dropFirst(5) : problem.description.replacingOccurrences(of: "it holds", with: "holds"))"
+    case let .invalidArchive(file, problem):
+      return "\(file) is" + problem.description.dropFirst(5)
+    case let .invalidSafetensors(file, problem):
+      return "\(file) is not a readable safetensors file: \(problem); expected an 8-byte header size, a JSON header and the tensor data"
+    case let .noArrayFiles(folder, otherFiles):
+      let found = otherFiles.isEmpty ? "it is empty" : "it holds only " + otherFiles.prefix(5).joined(separator: ", ") + (otherFiles.count > 5 ? ", …" : "")
+      return "\(folder) holds no array files (\(found)); \(Self.expectedFormats)"
+    case let .nothingReadable(folder, problems):
+      return "no file in \(folder) can be read: " + problems.joined(separator: "; ")
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import Foundation
+
+/// Points, tolerances and visibility per item, as read from `Rubrics/<id>.json`.
+///
+/// ```json
+/// { "assignment": "rnn-bptt",
+///   "tolerance": { "relative": 1e-5, "absolute": 1e-7 },
+///   "items": { "loss": { "points": 1 },
+///              "dW_h": { "points": 3, "tolerance": { "relative": 1e-4, "absolute": 1e-6 } },
+///              "dW_h_terms": { "points": 2, "hidden": true } } }
+/// ```
+/// Every item of the assignment must have an entry, and every entry must name an item.
+public struct Rubric: Sendable {
+  public struct Entry: Sendable {
+    public var points: Double
+    public var tolerance: Tolerance
+    /// A hidden item is graded, but its details are withheld from the student's report.
+    public var hidden: Bool
+  }
+
+  public var assignmentID: String
+  public var tolerance: Tolerance
+  public var entries: [String: Entry]
+  public var file: String
+
+  public var maxScore: Double { entries.values.reduce(0) { $0 + $1.points } }
+
+  public func entry(_ item: String) -> Entry {
+    entries[item] ?? Entry(points: 0, tolerance: tolerance, hidden: false)
+  }
+}
+
+extension Rubric {
+  /// Reads a rubric file and checks it against the assignment's items.
+  public static func load(from url: URL, for assignment: Assignment) throws(DataFileError) -> Rubric {
+    let file = url.path
+    guard let data = FileManager.default.contents(atPath: file) else {
+      throw DataFileError(file: file, path: "", problem: "cannot be read (no such file, or not readable)")
+    }
+    let root = try StrictObject.parse(data, file: file)
+    try root.allowOnly(["assignment", "tolerance", "items"])
+    let id = try root.string("assignment")
+    if id != assignment.id {
+      throw DataFileError(file: file, path: "assignment", problem: "names assignment '\(id)', but it is used for '\(assignment.id)'")
+    }
+    let tolerance = try Tolerance.decode(try root.object("tolerance"))
+    let itemsObject = try root.object("items")
+    try itemsObject.allowOnly(assignment.items.map(\.id))
+    var entries: [String: Entry] = [:]
+    for item in assignment.items {
+      guard itemsObject.has(item.id) else {
+        throw DataFileError(file: file, path: "items", problem: "missing an entry for item '\(item.id)'; every item of assignment '\(assignment.id)' needs points")
+      }
+      let object = try itemsObject.object(item.id)
+      try object.allowOnly(["points", "tolerance", "hidden"])
+      let points = try object.number("points")
+      guard points >= 0, points.isFinite else {
+        throw DataFileError(file: file, path: object.child("points"), problem: "expected a finite number ≥ 0, found \(points)")
+      }
+      entries[item.id] = Entry(
+        points: points,
+        tolerance: try object.optionalObject("tolerance").map { o throws(DataFileError) in try Tolerance.decode(o) } ?? tolerance,
+        hidden: try object.optionalBool("hidden") ?? false)
+    }
+    return Rubric(assignmentID: id, tolerance: tolerance, entries: entries, file: file)
+  }
+
+  /// The rubric for `assignment`: `override` when given, else `<assignment folder>/rubric.json`,
+  /// else `Rubrics/<id>.json` beside the folder that holds the assignment folder.
+  public static func locate(for assignment: Assignment, override: URL? = nil) throws(DataFileError) -> Rubric {
+    if let url = override { return try load(from: url, for: assignment) }
+    let candidates = [
+      assignment.directory.appendingPathComponent("rubric.json"),
+      assignment.directory.deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Rubrics").appendingPathComponent("\(assignment.id).json"),
+    ]
+    for url in candidates where FileManager.default.fileExists(atPath: url.path) {
+      return try load(from: url, for: assignment)
+    }
+    throw DataFileError(file: candidates[1].path, path: "", problem: "no rubric found for assignment '\(assignment.id)' (looked for \(candidates.map(\.path).joined(separator: " and ")))")
+  }
+}
+
+/// When a submitted entry counts as equal to the expected one.
+///
+/// ```
+/// |s − r| ≤ absolute + relative · |r|          for every entry (NumPy's isclose)
+/// ```
+/// Written so that NaN and ±Inf in either value always fail: the test is `diff <= bound`, which is
+/// false for a NaN difference, and an infinite entry is rejected before it is compared.
+/// Approximate equality is deliberately not `Equatable`: it is not transitive.
+public struct Tolerance: Sendable, Equatable, CustomStringConvertible {
+  public var relative: Double
+  public var absolute: Double
+
+  public init(relative: Double, absolute: Double) {
+    self.relative = relative
+    self.absolute = absolute
+  }
+
+  /// The bound an entry whose expected value is `r` must meet.
+  public func bound(for r: Double) -> Double { absolute + relative * Swift.abs(r) }
+
+  /// True only when `s` is finite and within the bound of `r`.
+  public func accepts(_ s: Double, expected r: Double) -> Bool {
+    guard s.isFinite, r.isFinite else { return false }
+    return Swift.abs(s - r) <= bound(for: r)
+  }
+
+  /// The wider of two tolerances, entry by entry.
+  public func widened(to other: Tolerance) -> Tolerance {
+    Tolerance(relative: Swift.max(relative, other.relative), absolute: Swift.max(absolute, other.absolute))
+  }
+
+  public var description: String { "|s − r| ≤ \(absolute) + \(relative)·|r|" }
+
+  static func decode(_ object: StrictObject) throws(DataFileError) -> Tolerance {
+    try object.allowOnly(["relative", "absolute"])
+    let relative = try object.number("relative")
+    let absolute = try object.number("absolute")
+    guard relative >= 0, absolute >= 0, relative.isFinite, absolute.isFinite else {
+      throw DataFileError(file: object.file, path: object.path, problem: "tolerances must be finite and ≥ 0")
+    }
+    return Tolerance(relative: relative, absolute: absolute)
+  }
+}

@@ -1,0 +1,172 @@
+import Foundation
+
+/// What each subcommand does, between parsing and printing.
+enum Commands {
+  static func catalog(_ args: Arguments) -> AssignmentCatalog {
+    AssignmentCatalog(root: args.option("--assignments").map { URL(fileURLWithPath: $0) })
+  }
+
+  static func requireAssignment(_ args: Arguments) throws -> String {
+    guard let name = args.positional.first else { throw UsageError("Missing expected argument '<assignment>'") }
+    return name
+  }
+
+  static func requireStudent(_ args: Arguments) throws -> String {
+    guard let student = args.option("--student"), !student.isEmpty else {
+      throw UsageError("Missing expected argument '--student <id>'")
+    }
+    return student
+  }
+
+  static func requireOut(_ args: Arguments) throws -> URL {
+    guard let out = args.option("--out") else { throw UsageError("Missing expected argument '--out <file>'") }
+    return URL(fileURLWithPath: out)
+  }
+
+  static func rejectExtraPositionals(_ args: Arguments, expected: Int) throws {
+    if args.positional.count > expected {
+      throw UsageError("Unexpected argument '\(args.positional[expected])'")
+    }
+  }
+
+  // MARK: list
+
+  static func list(_ args: Arguments) throws -> Int32 {
+    try rejectExtraPositionals(args, expected: 0)
+    let catalog = catalog(args)
+    let ids = catalog.ids()
+    if ids.isEmpty {
+      print("No assignments under \(catalog.root.path).")
+      return GradeCommand.ExitCode.success
+    }
+    for id in ids {
+      let (assignment, rubric) = try catalog.load(id)
+      print("\(assignment.id) — \(assignment.title) (\(ItemResult.points(rubric.maxScore)) points)")
+      for item in assignment.items {
+        let entry = rubric.entry(item.id)
+        let shape = Tensor.describe(item.shape)
+        print("  \(item.id.padding(toLength: 17, withPad: " ", startingAt: 0)) \(shape.padding(toLength: 9, withPad: " ", startingAt: 0)) \(ItemResult.points(entry.points)) pt\(entry.hidden ? " (hidden)" : "")  \(item.statement)")
+      }
+      print("")
+    }
+    return GradeCommand.ExitCode.success
+  }
+
+  // MARK: inputs, reference
+
+  static func inputs(_ args: Arguments) throws -> Int32 {
+    try rejectExtraPositionals(args, expected: 1)
+    let name = try requireAssignment(args)
+    let student = try requireStudent(args)
+    let out = try requireOut(args)
+    let (assignment, rubric) = try catalog(args).load(name)
+    let grader = Autograder(assignment: assignment, rubric: rubric)
+    try ArrayFileWriter.write(grader.inputs(for: student), to: out)
+    print("Wrote the inputs of \(student) for \(assignment.id) to \(out.path): \(assignment.inputs.map { "\($0.name) (\(Tensor.describe($0.shape)))" }.joined(separator: ", ")).")
+    return GradeCommand.ExitCode.success
+  }
+
+  static func reference(_ args: Arguments) throws -> Int32 {
+    try rejectExtraPositionals(args, expected: 1)
+    let name = try requireAssignment(args)
+    let student = try requireStudent(args)
+    let out = try requireOut(args)
+    let (assignment, rubric) = try catalog(args).load(name)
+    let grader = Autograder(assignment: assignment, rubric: rubric)
+    try ArrayFileWriter.write(grader.reference(for: student), to: out)
+    print("Wrote the reference of \(student) for \(assignment.id) to \(out.path): \(assignment.items.map(\.id).joined(separator: ", ")).")
+    return GradeCommand.ExitCode.success
+  }
+
+  // MARK: check, demo
+
+  static func check(_ args: Arguments) throws -> Int32 {
+    try rejectExtraPositionals(args, expected: 2)
+    let name = try requireAssignment(args)
+    guard args.positional.count >= 2 else { throw UsageError("Missing expected argument '<submission>'") }
+    let student = try requireStudent(args)
+    let format = try reportFormat(args)
+    let (assignment, rubric) = try catalog(args).load(name, rubric: args.option("--rubric").map { URL(fileURLWithPath: $0) })
+    var grader = Autograder(assignment: assignment, rubric: rubric)
+    if let seed = args.option("--numeric-seed") {
+      guard let value = UInt64(seed) else { throw UsageError("The value '\(seed)' is invalid for '--numeric-seed <n>': expected a whole number") }
+      grader.numericSeed = value
+    }
+    let submission = URL(fileURLWithPath: args.positional[1])
+    let start = Date()
+    let report: GradeReport
+    do {
+      report = try SubmissionGrading.grade(submission, student: student, with: grader)
+    } catch let error as SubmissionReadError {
+      print("Error: \(error)", to: &standardError)
+      return GradeCommand.ExitCode.dataError
+    }
+    try emit(report, format: format, args: args)
+    if args.flag("--timing") {
+      print(String(format: "graded %@ for %@ in %.3f s", assignment.id, student, Date().timeIntervalSince(start)), to: &standardError)
+    }
+    return report.allPassed ? GradeCommand.ExitCode.success : GradeCommand.ExitCode.failure
+  }
+
+  static func demo(_ args: Arguments) throws -> Int32 {
+    try rejectExtraPositionals(args, expected: 1)
+    let name = args.positional.first ?? "rnn-bptt"
+    let format = try reportFormat(args)
+    let (assignment, rubric) = try catalog(args).load(name)
+    guard let example = SubmissionGrading.demoSubmission(in: assignment) else {
+      print("Error: \(assignment.id) ships no example submission (expected examples/demo.npz, demo.json or a demo/ folder in \(assignment.directory.path)).", to: &standardError)
+      return GradeCommand.ExitCode.dataError
+    }
+    let grader = Autograder(assignment: assignment, rubric: rubric)
+    print("Grading \(example.path) as student 'demo':\n")
+    let report = try SubmissionGrading.grade(example, student: "demo", with: grader)
+    try emit(report, format: format, args: args)
+    return report.allPassed ? GradeCommand.ExitCode.success : GradeCommand.ExitCode.failure
+  }
+
+  static func reportFormat(_ args: Arguments) throws -> ReportFormat {
+    guard let name = args.option("--format") else { return .text }
+    guard let format = ReportFormat(rawValue: name) else {
+      throw UsageError("The value '\(name)' is invalid for '--format <format>': expected one of \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    return format
+  }
+
+  static func emit(_ report: GradeReport, format: ReportFormat, args: Arguments) throws {
+    let showHidden = args.flag("--show-hidden")
+    if let out = args.option("--out") {
+      let text = report.rendered(format, color: false, showHidden: showHidden)
+      try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+    } else {
+      print(report.rendered(format, color: format == .text && TerminalStyle.shouldColor(), showHidden: showHidden), terminator: "")
+    }
+  }
+}
+
+nonisolated(unsafe) var standardError = StandardError()
+
+/// Reading a submission from disk and grading it.
+public enum SubmissionGrading {
+  /// Grades the submission at `url` (a file or folder of arrays).
+  public static func grade(_ url: URL, student: String, with grader: Autograder) throws -> GradeReport {
+    let submission = try ArraySubmissionReader.read(at: url)
+    var answers: [String: SubmittedAnswer] = [:]
+    for (name, entry) in submission.entries {
+      switch entry {
+      case .tensor(let t): answers[name] = .value(t)
+      case .unreadable(let reason): answers[name] = .unreadable(reason)
+      }
+    }
+    return grader.grade(student: student, answers: answers)
+  }
+
+  /// The example an assignment ships for `grade demo`.
+  public static func demoSubmission(in assignment: Assignment) -> URL? {
+    let examples = assignment.directory.appendingPathComponent("examples")
+    for name in ["demo.npz", "demo.json", "demo.safetensors", "demo"] {
+      let url = examples.appendingPathComponent(name)
+      if FileManager.default.fileExists(atPath: url.path) { return url }
+    }
+    return nil
+  }
+}

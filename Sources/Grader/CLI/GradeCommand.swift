@@ -1,0 +1,192 @@
+import Foundation
+
+/// The `grade` command line: parses the arguments, calls the library, prints, returns the exit code.
+///
+/// ```
+/// exit codes   0  every item passes        1  some item does not
+///             64  usage error             65  unreadable assignment or submission
+/// ```
+public enum GradeCommand {
+  public enum ExitCode {
+    public static let success: Int32 = 0
+    public static let failure: Int32 = 1
+    public static let usage: Int32 = 64
+    public static let dataError: Int32 = 65
+  }
+
+  /// A subcommand: its name, one line of abstract, its usage and help, and what it runs.
+  struct Subcommand {
+    var name: String
+    var abstract: String
+    var usage: String
+    var help: String
+    var options: [String]
+    var flags: [String]
+    var run: (Arguments) throws -> Int32
+  }
+
+  static let globalOptions = ["--assignments"]
+
+  static var subcommands: [Subcommand] {
+    [
+      Subcommand(
+        name: "list", abstract: "List the assignments and their items.",
+        usage: "grade list [--assignments <dir>]",
+        help: """
+          Lists every assignment under the assignments folder, with its items and points.
+
+          EXAMPLE:
+            grade list
+          """,
+        options: globalOptions, flags: [], run: Commands.list),
+      Subcommand(
+        name: "inputs", abstract: "Write a student's inputs for an assignment.",
+        usage: "grade inputs <assignment> --student <id> --out <file.npz|file.json|file.safetensors|folder/>",
+        help: """
+          Writes the inputs of one student. Every student gets different numbers; the same id
+          always gets the same ones. The format follows the extension of --out.
+
+          EXAMPLE:
+            grade inputs rnn-bptt --student alice --out alice-inputs.npz
+          """,
+        options: globalOptions + ["--student", "--out"], flags: [], run: Commands.inputs),
+      Subcommand(
+        name: "reference", abstract: "Write the reference value of every item for a student.",
+        usage: "grade reference <assignment> --student <id> --out <file.npz|file.json|file.safetensors|folder/>",
+        help: """
+          Writes every item of the assignment, under its item id, computed by the reference
+          libraries at the student's inputs. For instructors: keep these away from students.
+
+          EXAMPLE:
+            grade reference rnn-bptt --student alice --out alice-reference.json
+          """,
+        options: globalOptions + ["--student", "--out"], flags: [], run: Commands.reference),
+      Subcommand(
+        name: "check", abstract: "Grade a submission and print a report per item.",
+        usage: "grade check <assignment> <submission> --student <id> [--format text|json|markdown] [--out <file>] [--rubric <file>] [--show-hidden] [--timing]",
+        help: """
+          Grades a submission: a file or folder of arrays named by item id (.json, .npz, .npy,
+          .safetensors). Every item is compared with the reference and with a numeric
+          gradient at the student's inputs.
+
+          OPTIONS:
+            --student <id>      whose inputs the submission was computed from (required)
+            --format <format>   text (default), json or markdown
+            --out <file>        write the report there instead of standard output
+            --rubric <file>     a rubric other than the assignment's own
+            --show-hidden       show hidden items' details (for instructors)
+            --timing            print the time grading took to standard error
+
+          EXIT CODES: 0 every item passes, 1 some item does not, 64 usage error,
+          65 unreadable assignment or submission.
+
+          EXAMPLE:
+            grade check rnn-bptt my-gradients.npz --student alice
+          """,
+        options: globalOptions + ["--student", "--format", "--out", "--rubric", "--numeric-seed"],
+        flags: ["--show-hidden", "--timing"], run: Commands.check),
+      Subcommand(
+        name: "demo", abstract: "Grade the bundled example submission and print its report.",
+        usage: "grade demo [<assignment>]",
+        help: """
+          Grades the worked example shipped with an assignment (rnn-bptt by default), for the
+          student id 'demo', and prints the report.
+
+          EXAMPLE:
+            grade demo
+            grade demo backprop-basics
+          """,
+        options: globalOptions + ["--format"], flags: [], run: Commands.demo),
+    ]
+  }
+
+  public static func run(arguments: [String]) -> Int32 {
+    var out = StandardOutput()
+    var err = StandardError()
+    return run(arguments: arguments, out: &out, err: &err)
+  }
+
+  static func run<O: TextOutputStream, E: TextOutputStream>(arguments: [String], out: inout O, err: inout E) -> Int32 {
+    guard let first = arguments.first else {
+      print(overview, to: &out)
+      return ExitCode.success
+    }
+    if first == "--help" || first == "-h" || first == "help" {
+      if first == "help", arguments.count > 1, let sub = subcommands.first(where: { $0.name == arguments[1] }) {
+        print(help(sub), to: &out)
+      } else {
+        print(overview, to: &out)
+      }
+      return ExitCode.success
+    }
+    if first == "--version" {
+      print("grade 1.0.0", to: &out)
+      return ExitCode.success
+    }
+    guard let sub = subcommands.first(where: { $0.name == first }) else {
+      var message = "Unknown command '\(first)'"
+      if let close = subcommands.map(\.name).min(by: { editDistance($0, first) < editDistance($1, first) }), editDistance(close, first) <= 3 {
+        message += "\nDid you mean '\(close)'?"
+      }
+      print("Error: \(message)\nUsage: grade <command> [<arguments>]\nSee 'grade --help' for more information.", to: &err)
+      return ExitCode.usage
+    }
+    let rest = Array(arguments.dropFirst())
+    if rest.contains("--help") || rest.contains("-h") {
+      print(help(sub), to: &out)
+      return ExitCode.success
+    }
+    do {
+      let parsed = try Arguments(rest, options: sub.options, flags: sub.flags)
+      return try sub.run(parsed)
+    } catch let error as UsageError {
+      print("Error: \(error.message)\nUsage: \(sub.usage)\nSee 'grade \(sub.name) --help' for more information.", to: &err)
+      return ExitCode.usage
+    } catch let error as DataFileError {
+      print("Error: \(error)", to: &err)
+      return ExitCode.dataError
+    } catch {
+      print("Error: \(error)", to: &err)
+      return ExitCode.dataError
+    }
+  }
+
+  static var overview: String {
+    let width = subcommands.map(\.name.count).max() ?? 8
+    let list = subcommands.map { "  \($0.name.padding(toLength: width, withPad: " ", startingAt: 0))  \($0.abstract)" }.joined(separator: "\n")
+    return """
+      OVERVIEW: Check gradient derivations and grade deep-learning homework.
+
+      USAGE: grade <command> [<arguments>]
+
+      COMMANDS:
+      \(list)
+
+      OPTIONS:
+        --assignments <dir>   the folder of assignments (default: ./Assignments, or the package's)
+        -h, --help            show help for grade or a command
+        --version             show the version
+
+      EXAMPLES:
+        grade demo
+        grade inputs rnn-bptt --student alice --out alice.npz
+        grade check rnn-bptt my-gradients.npz --student alice
+
+      See 'grade <command> --help' for a command's options.
+      """
+  }
+
+  static func help(_ sub: Subcommand) -> String {
+    "OVERVIEW: \(sub.abstract)\n\nUSAGE: \(sub.usage)\n\n\(sub.help)"
+  }
+}
+
+/// Standard output as a `TextOutputStream`.
+struct StandardOutput: TextOutputStream {
+  mutating func write(_ string: String) { FileHandle.standardOutput.write(Data(string.utf8)) }
+}
+
+/// Standard error as a `TextOutputStream`.
+struct StandardError: TextOutputStream {
+  mutating func write(_ string: String) { FileHandle.standardError.write(Data(string.utf8)) }
+}

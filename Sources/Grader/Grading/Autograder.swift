@@ -1,0 +1,201 @@
+import Foundation
+import Jacobians
+
+/// What a submission holds for one item.
+public enum SubmittedAnswer: Sendable {
+  /// An array (from a file, or computed by the student's code).
+  case value(Tensor)
+  /// The file or entry could not be read; the reason is a sentence.
+  case unreadable(String)
+  /// The student's code failed for this item (a crash, a limit); the reason is a sentence.
+  case failed(String)
+  /// The student left the item unfilled (the starter's `return nil`).
+  case unfilled
+}
+
+/// Grades submissions of one assignment: every item against the reference and against a numeric
+/// gradient computed at the student's own inputs.
+///
+/// ```
+/// status   missing  the item is absent or unfilled
+///          error    unreadable, not floating point, or the student's code failed
+///          fail     wrong shape, NaN/±Inf, or outside the tolerance of the reference or the
+///                   numeric gradient
+///          pass     within the rubric's tolerance of both
+/// ```
+/// The grader checks itself: where its reference and its numeric gradient disagree (beyond
+/// `numericTolerance`), the item is an internal error and the student keeps its points.
+public struct Autograder {
+  public var assignment: Assignment
+  public var rubric: Rubric
+  public var task: AssignmentTask
+  /// How closely the numeric gradient is trusted: |ref − num| ≤ 1e-7 + 1e-5·|num|.
+  public var numericTolerance = Tolerance(relative: 1e-5, absolute: 1e-7)
+  /// The seed of the sampled numeric checks; secret and new for each run unless set.
+  public var numericSeed: UInt64 = UInt64.random(in: .min ... .max)
+  /// Consulted for failing items: the known mistake the submission matches.
+  public var diagnose: ((_ item: ItemSpec, _ submitted: Tensor, _ inputs: [String: Tensor], _ tolerance: Tolerance) -> Diagnosis?)?
+
+  public init(assignment: Assignment, rubric: Rubric) {
+    self.assignment = assignment
+    self.rubric = rubric
+    self.task = AssignmentTasks.task(for: assignment)
+  }
+
+  /// The inputs of `student`: the same id always gives the same inputs, two ids never share them.
+  public func inputs(for student: String) -> [String: Tensor] {
+    var rng = StudentVariant.generator(assignment: assignment.id, student: student)
+    return task.generateInputs(using: &rng)
+  }
+
+  /// The reference value of every item for `student`.
+  public func reference(for student: String) -> [String: Tensor] {
+    task.reference(inputs: inputs(for: student))
+  }
+
+  /// Grades one submission.
+  public func grade(student: String, answers: [String: SubmittedAnswer], notes: [String] = [], isolation: String? = nil) -> GradeReport {
+    let start = Date()
+    let inputs = inputs(for: student)
+    let reference = task.reference(inputs: inputs)
+    var rng = SplitMix64(seed: numericSeed)
+    var results: [ItemResult] = []
+    for item in assignment.items {
+      results.append(gradeItem(item, answer: answers[item.id], expected: reference[item.id]!, inputs: inputs, rng: &rng))
+    }
+    var notes = notes
+    let known = Set(assignment.items.map(\.id))
+    for name in answers.keys.sorted() where !known.contains(name) {
+      notes.append("'\(name)' is not an item of \(assignment.id) and was ignored (items: \(assignment.items.map(\.id).joined(separator: ", "))).")
+    }
+    return GradeReport(
+      assignment: assignment.id, title: assignment.title, student: student, items: results,
+      notes: notes, seconds: Date().timeIntervalSince(start), isolation: isolation)
+  }
+
+  func gradeItem(_ item: ItemSpec, answer: SubmittedAnswer?, expected: Tensor, inputs: [String: Tensor], rng: inout SplitMix64) -> ItemResult {
+    let entry = rubric.entry(item.id)
+    var result = ItemResult(
+      id: item.id, statement: item.statement, status: .fail, points: 0, maxPoints: entry.points,
+      message: "", hidden: entry.hidden, expectedShape: item.shape, expected: expected.scalars)
+    let expectedShape = Tensor.describe(item.shape)
+
+    let submitted: Tensor
+    switch answer {
+    case nil:
+      result.status = .missing
+      result.message = "No array named '\(item.id)' in the submission; expected \(expectedShape) (\(item.statement))."
+      return result
+    case .unfilled:
+      result.status = .missing
+      result.message = "'\(item.id)' is not filled in yet; expected \(expectedShape) (\(item.statement))."
+      return result
+    case .unreadable(let reason):
+      result.status = .error
+      result.message = "'\(item.id)' could not be read: \(reason)"
+      return result
+    case .failed(let reason):
+      result.status = .error
+      result.message = "'\(item.id)': \(reason)"
+      return result
+    case .value(let tensor):
+      submitted = tensor
+    }
+    result.submittedShape = submitted.shape
+    result.submittedDType = submitted.dtype
+
+    guard submitted.dtype.isFloatingPoint else {
+      result.status = .error
+      result.message = "'\(item.id)' has dtype \(submitted.dtype); expected floating point (float64, or float32)."
+      return result
+    }
+    if let problem = ShapeCheck.problem(submitted: submitted.shape, expected: item.shape) {
+      result.status = .fail
+      result.message = "'\(item.id)' \(problem)."
+      return result
+    }
+    result.submitted = submitted.scalars
+    if let problem = NonFinite.describe(submitted.scalars, shape: item.shape) {
+      result.status = .fail
+      result.message = "'\(item.id)' \(problem); every entry must be a finite number."
+      return result
+    }
+
+    let tolerance = entry.tolerance
+    var failures: [String] = []
+    if item.checks.contains(.reference) {
+      let c = EntryComparison.compare(submitted: submitted.scalars, expected: expected.scalars, shape: item.shape, tolerance: tolerance)
+      result.reference = .init(comparison: c)
+      if !c.passed {
+        failures.append("differs from the reference in \(c.failingEntries) of \(expected.count) entries; worst at \(Self.index(c.worstIndex)): yours \(Self.number(c.worstSubmitted)), expected \(Self.number(c.worstExpected)) (max abs error \(Self.number(c.maxAbsError)), max rel error \(Self.number(c.maxRelError)); tolerance \(tolerance))")
+      }
+    }
+    if item.checks.contains(.numeric) {
+      let probes = task.numericProbes(item: item.id, inputs: inputs)
+      if !probes.isEmpty {
+        let estimate = NumericEstimator.estimate(probes: probes, itemCount: expected.count, rng: &rng)
+        let selfCheck = NumericEstimator.compare(expected.scalars, with: estimate, shape: item.shape, tolerance: numericTolerance)
+        if !selfCheck.passed {
+          result.internalError = true
+          result.status = .error
+          result.points = entry.points
+          result.message = "Internal error, not charged: the grader's reference and its numeric gradient disagree for '\(item.id)' (max rel error \(Self.number(selfCheck.maxRelError)) at \(Self.index(selfCheck.worstIndex))). Please report this to the course staff."
+          return result
+        }
+        let c = NumericEstimator.compare(submitted.scalars, with: estimate, shape: item.shape, tolerance: tolerance.widened(to: numericTolerance))
+        result.numeric = .init(comparison: c, method: estimate.method.rawValue, forwardPasses: estimate.forwardPasses)
+        if !c.passed && failures.isEmpty {
+          failures.append("differs from the numeric gradient at \(Self.index(c.worstIndex)): yours \(Self.number(c.worstSubmitted)), numeric \(Self.number(c.worstExpected))")
+        }
+      }
+    }
+
+    if failures.isEmpty {
+      result.status = .pass
+      result.points = entry.points
+      var message = "Matches the reference"
+      if let r = result.reference { message += " (max rel error \(Self.number(r.comparison.maxRelError)))" }
+      if result.numeric != nil { message += " and the numeric gradient" }
+      if submitted.dtype == .float32 { message += "; submitted as float32" }
+      result.message = message + "."
+      return result
+    }
+    result.status = .fail
+    var message = "'\(item.id)' " + failures.joined(separator: "; ") + "."
+    if let hint = ShapeCheck.transposeHint(submitted: submitted.scalars, expected: expected.scalars, shape: item.shape, tolerance: tolerance) {
+      message += " " + hint
+    }
+    if let diagnose, let diagnosis = diagnose(item, submitted, inputs, tolerance) {
+      result.diagnosis = diagnosis
+      message += " " + diagnosis.message
+    }
+    result.message = message
+    return result
+  }
+
+  static func index(_ index: [Int]) -> String {
+    index.isEmpty ? "the value" : "[" + index.map(String.init).joined(separator: ", ") + "]"
+  }
+
+  static func number(_ x: Double) -> String {
+    if x.isNaN { return "NaN" }
+    if x.isInfinite { return x > 0 ? "+Inf" : "-Inf" }
+    if x == 0 { return "0" }
+    let a = Swift.abs(x)
+    if a >= 1e-3 && a < 1e5 { return String(format: "%.6g", x) }
+    return String(format: "%.3e", x)
+  }
+}
+
+/// Per-student inputs: a generator seeded by (assignment, student id).
+public enum StudentVariant {
+  /// SplitMix64 seeded with the 64-bit FNV-1a hash of "assignment/student".
+  public static func generator(assignment: String, student: String) -> SplitMix64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in "\(assignment)/\(student)".utf8 {
+      hash ^= UInt64(byte)
+      hash = hash &* 0x100_0000_01b3
+    }
+    return SplitMix64(seed: hash)
+  }
+}

@@ -1,0 +1,151 @@
+import Foundation
+
+/// The report formats of `grade check --format`.
+public enum ReportFormat: String, CaseIterable, Sendable {
+  case text, json, markdown
+}
+
+extension GradeReport {
+  /// The report in `format`. `showHidden` reveals hidden items' details (for instructors).
+  public func rendered(_ format: ReportFormat, color: Bool = false, showHidden: Bool = false) -> String {
+    switch format {
+    case .text: return textReport(color: color, showHidden: showHidden)
+    case .json: return jsonValue(showHidden: showHidden).rendered() + "\n"
+    case .markdown: return markdownReport(showHidden: showHidden)
+    }
+  }
+
+  // MARK: JSON
+
+  /// `{"assignment", "student", "score", "max_score", "items": [{"id", "status", "points",
+  /// "max_points", "message", "reference": {…}, "numeric": {…, "method"}, "diagnosis"}], …}`
+  public func jsonValue(showHidden: Bool = false) -> JSONValue {
+    .object([
+      ("assignment", .string(assignment)),
+      ("title", .string(title)),
+      ("student", .string(student)),
+      ("score", .number(score)),
+      ("max_score", .number(maxScore)),
+      ("passed", .bool(allPassed)),
+      ("items", .array(items.map { $0.jsonValue(showHidden: showHidden) })),
+      ("notes", .array(notes.map(JSONValue.string))),
+      ("isolation", isolation.map(JSONValue.string) ?? .null),
+      ("seconds", .number(seconds)),
+    ])
+  }
+
+  // MARK: Text
+
+  func textReport(color: Bool, showHidden: Bool) -> String {
+    let style = TerminalStyle(enabled: color)
+    var out = style.bold("\(assignment) — \(title)") + "\n"
+    out += "student: \(student)    score: \(ItemResult.points(score))/\(ItemResult.points(maxScore))\n\n"
+    let width = items.map(\.id.count).max() ?? 4
+    for item in items {
+      let concealed = item.hidden && !showHidden
+      let mark: String
+      switch item.status {
+      case .pass: mark = style.green("✓ pass   ")
+      case .fail: mark = style.red("✗ fail   ")
+      case .error: mark = item.internalError ? style.yellow("! error  ") : style.red("! error  ")
+      case .missing: mark = style.yellow("- missing")
+      }
+      let pts = "\(ItemResult.points(item.points))/\(ItemResult.points(item.maxPoints))"
+      out += "  \(mark)  \(item.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(pts.padding(toLength: 7, withPad: " ", startingAt: 0))"
+      out += concealed ? "hidden item\n" : "\(item.message)\n"
+      if !concealed, let d = item.diagnosis {
+        out += String(repeating: " ", count: width + 22) + style.yellow("hint: ") + d.hint + "\n"
+      }
+    }
+    for note in notes { out += "\nnote: \(note)" }
+    if !notes.isEmpty { out += "\n" }
+    if let isolation { out += "\nstudent code ran under: \(isolation)\n" }
+    let passed = items.filter { $0.status == .pass }.count
+    out += "\n\(passed) of \(items.count) items pass; score \(ItemResult.points(score))/\(ItemResult.points(maxScore)).\n"
+    return out
+  }
+
+  // MARK: Markdown
+
+  func markdownReport(showHidden: Bool) -> String {
+    var out = "# \(assignment): \(title)\n\n"
+    out += "**Student:** \(student) · **Score:** \(ItemResult.points(score)) / \(ItemResult.points(maxScore))\n\n"
+    out += "| item | status | points | finding |\n|---|---|---|---|\n"
+    for item in items {
+      let concealed = item.hidden && !showHidden
+      let finding = concealed ? "hidden item" : item.message.replacingOccurrences(of: "|", with: "\\|")
+      out += "| `\(item.id)` | \(item.status.rawValue) | \(ItemResult.points(item.points))/\(ItemResult.points(item.maxPoints)) | \(finding) |\n"
+    }
+    let details = items.filter { !($0.hidden && !showHidden) && ($0.diagnosis != nil || $0.status != .pass) }
+    if !details.isEmpty {
+      out += "\n## What to look at\n"
+      for item in details {
+        out += "\n### `\(item.id)` — \(item.statement)\n\n\(item.message)\n"
+        if let d = item.diagnosis { out += "\n> **Hint:** \(d.hint)\n" }
+      }
+    }
+    if !notes.isEmpty { out += "\n## Notes\n\n" + notes.map { "- \($0)" }.joined(separator: "\n") + "\n" }
+    return out
+  }
+}
+
+extension ItemResult {
+  func jsonValue(showHidden: Bool) -> JSONValue {
+    let concealed = hidden && !showHidden
+    var fields: [(String, JSONValue)] = [
+      ("id", .string(id)),
+      ("status", .string(status.rawValue)),
+      ("points", .number(points)),
+      ("max_points", .number(maxPoints)),
+      ("message", .string(concealed ? "hidden item" : message)),
+      ("hidden", .bool(hidden)),
+    ]
+    if concealed { return .object(fields) }
+    fields.append(("statement", .string(statement)))
+    fields.append(("shape", .array(expectedShape.map { .number($0) })))
+    if let s = submittedShape { fields.append(("submitted_shape", .array(s.map { .number($0) }))) }
+    if let d = submittedDType { fields.append(("dtype", .string(d.rawValue))) }
+    if let r = reference { fields.append(("reference", r.jsonValue)) }
+    if let n = numeric { fields.append(("numeric", n.jsonValue)) }
+    if internalError { fields.append(("internal_error", .bool(true))) }
+    if let d = diagnosis {
+      fields.append(("diagnosis", .object([("id", .string(d.id)), ("message", .string(d.message)), ("hint", .string(d.hint))])))
+    }
+    return .object(fields)
+  }
+
+  static func points(_ x: Double) -> String {
+    x == x.rounded() ? String(Int(x)) : String(format: "%.2f", x)
+  }
+}
+
+extension ItemResult.Check {
+  var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = [
+      ("max_abs_error", .number(comparison.maxAbsError)),
+      ("max_rel_error", .number(comparison.maxRelError)),
+      ("worst_index", .array(comparison.worstIndex.map { .number($0) })),
+      ("worst_submitted", .number(comparison.worstSubmitted)),
+      ("worst_expected", .number(comparison.worstExpected)),
+      ("failing_entries", .number(comparison.failingEntries)),
+    ]
+    if let method { fields.append(("method", .string(method))) }
+    if let forwardPasses { fields.append(("forward_passes", .number(forwardPasses))) }
+    return .object(fields)
+  }
+}
+
+/// ANSI colours, only when writing to a terminal and `NO_COLOR` is unset.
+struct TerminalStyle {
+  var enabled: Bool
+
+  static func shouldColor(fileDescriptor: Int32 = 1) -> Bool {
+    isatty(fileDescriptor) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+  }
+
+  func wrap(_ s: String, _ code: String) -> String { enabled ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+  func bold(_ s: String) -> String { wrap(s, "1") }
+  func green(_ s: String) -> String { wrap(s, "32") }
+  func red(_ s: String) -> String { wrap(s, "31") }
+  func yellow(_ s: String) -> String { wrap(s, "33") }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+@testable import Grader
+
+@Suite("Assignments and rubrics are read strictly")
+struct AssignmentLoadingTests {
+  @Test("every shipped assignment and rubric loads", arguments: shippedAssignments)
+  func shippedLoad(id: String) throws {
+    let (assignment, rubric) = try shipped(id)
+    #expect(assignment.id == id)
+    #expect(!assignment.items.isEmpty)
+    #expect(rubric.maxScore > 0)
+    #expect(Set(rubric.entries.keys) == Set(assignment.items.map(\.id)))
+  }
+
+  @Test("the rnn-bptt items and inputs are those of the course")
+  func rnnBPTTContract() throws {
+    let (a, _) = try shipped("rnn-bptt")
+    #expect(a.inputs.map(\.name) == ["tokens", "E", "W_h", "W_e", "b_1", "U", "b_2", "h0"])
+    #expect(a.items.map(\.id) == ["loss", "dU", "db_2", "dW_h", "dW_e", "db_1", "dE", "dh0", "delta1", "delta2", "dW_h_terms"])
+    let T = a.model.size("T"), H = a.model.size("H"), V = a.model.size("V")
+    #expect(a.input("tokens")?.shape == [T + 1])
+    #expect(a.item("dW_h_terms")?.shape == [T, H, H])
+    #expect(a.item("delta1")?.shape == [T, V])
+  }
+
+  /// Copies a shipped assignment to a temporary folder, edits its JSON and loads it.
+  func loadEdited(_ id: String, file: String = "assignment.json", edit: (inout [String: Any]) -> Void) throws -> Result<(Assignment, Rubric), DataFileError> {
+    let dir = temporaryDirectory().appendingPathComponent(id)
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let source = assignmentsRoot.appendingPathComponent(id).appendingPathComponent("assignment.json")
+    try FileManager.default.copyItem(at: source, to: dir.appendingPathComponent("assignment.json"))
+    try FileManager.default.copyItem(at: AssignmentCatalog.packageRoot.appendingPathComponent("Rubrics/\(id).json"), to: dir.appendingPathComponent("rubric.json"))
+    let target = dir.appendingPathComponent(file)
+    var object = try JSONSerialization.jsonObject(with: Data(contentsOf: target)) as! [String: Any]
+    edit(&object)
+    try JSONSerialization.data(withJSONObject: object).write(to: target)
+    do { return .success(try AssignmentCatalog().load(dir.path)) } catch { return .failure(error) }
+  }
+
+  @Test("an assignment folder outside the package loads, with its own rubric.json")
+  func outsideFolder() throws {
+    let result = try loadEdited("rnn-canonical") { $0["title"] = "Renamed" }
+    let (a, _) = try result.get()
+    #expect(a.title == "Renamed")
+  }
+
+  @Test("an unknown key is rejected, naming the key and the file")
+  func unknownKey() throws {
+    let result = try loadEdited("rnn-bptt") { $0["tittle"] = "x" }
+    guard case .failure(let error) = result else { Issue.record("loaded"); return }
+    #expect(error.description.contains("unknown key 'tittle'"))
+    #expect(error.description.contains("did you mean 'title'"))
+    #expect(error.file.hasSuffix("assignment.json"))
+  }
+
+  @Test("a missing field is rejected, naming the key and the file")
+  func missingField() throws {
+    let result = try loadEdited("rnn-bptt") { var m = $0["model"] as! [String: Any]; m["reference"] = nil; $0["model"] = m }
+    guard case .failure(let error) = result else { Issue.record("loaded"); return }
+    #expect(error.description.contains("missing required key 'reference'"))
+    #expect(error.description.contains("model"))
+  }
+
+  @Test("a rubric with an unknown item, a misspelt key or a missing item is rejected")
+  func rubricErrors() throws {
+    let unknown = try loadEdited("rnn-canonical", file: "rubric.json") { var i = $0["items"] as! [String: Any]; i["dW_zz"] = ["points": 1]; $0["items"] = i }
+    guard case .failure(let e1) = unknown else { Issue.record("loaded"); return }
+    #expect(e1.description.contains("unknown key 'dW_zz'"))
+    #expect(e1.file.hasSuffix("rubric.json"))
+
+    let misspelt = try loadEdited("rnn-canonical", file: "rubric.json") { var i = $0["items"] as! [String: Any]; i["loss"] = ["point": 1]; $0["items"] = i }
+    guard case .failure(let e2) = misspelt else { Issue.record("loaded"); return }
+    #expect(e2.description.contains("unknown key 'point'"))
+    #expect(e2.description.contains("did you mean 'points'"))
+
+    let missing = try loadEdited("rnn-canonical", file: "rubric.json") { var i = $0["items"] as! [String: Any]; i["dh0"] = nil; $0["items"] = i }
+    guard case .failure(let e3) = missing else { Issue.record("loaded"); return }
+    #expect(e3.description.contains("missing an entry for item 'dh0'"))
+  }
+
+  @Test("a declared shape that the model's sizes contradict is rejected")
+  func wrongShape() throws {
+    let result = try loadEdited("rnn-canonical") { o in
+      var items = o["items"] as! [[String: Any]]
+      items[1]["shape"] = ["V", "H"]
+      o["items"] = items
+    }
+    guard case .failure(let error) = result else { Issue.record("loaded"); return }
+    #expect(error.description.contains("item 'dW_xh' is declared with shape 8×5, but the reference computes 5×8"))
+  }
+
+  @Test("shape expressions resolve against the sizes")
+  func shapeExpressions() {
+    let sizes = ["T": 6, "window": 5, "d": 3]
+    #expect(Assignment.evaluateSize("T+1", sizes: sizes) == 7)
+    #expect(Assignment.evaluateSize("window*d", sizes: sizes) == 15)
+    #expect(Assignment.evaluateSize("d", sizes: sizes) == 3)
+    #expect(Assignment.evaluateSize("Q", sizes: sizes) == nil)
+  }
+}
