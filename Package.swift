@@ -25,6 +25,13 @@ let package = Package(
     /// The command line, a thin shell over `Grader`.
     .executableTarget(name: "grade", dependencies: ["Grader"]),
 
+    // MARK: - Benchmarks
+
+    /// `swift run -c release bptt-benchmark`: RNN-LM forward and gradient times against NumPy.
+    .executableTarget(
+      name: "bptt-benchmark", dependencies: ["BPTTReference", "Jacobians"],
+      path: "Benchmarks/BPTTBenchmark", exclude: ["numpy_rnn.py"]),
+
     // MARK: - Tests
 
     .target(name: "TestSupport", dependencies: ["Jacobians"], path: "Tests/TestSupport"),

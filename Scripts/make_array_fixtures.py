@@ -112,6 +112,8 @@ def npy(name, expr, version=None):
         else:
             np.lib.format.write_array(f, array, version=version)
     check = np.load(path(name))
+    assert ("_be_" in name) == (array.dtype.byteorder == ">"), name + ": byte order"
+    assert ("fortran" in name) == (array.ndim > 1 and np.isfortran(array)), name + ": memory order"
     assert check.dtype == array.dtype and np.array_equal(check, array, equal_nan=True), name
     add_valid(name, {os.path.splitext(os.path.basename(name))[0]: (array, expr)})
 
@@ -120,13 +122,13 @@ npy("npy/v1_c_f8_2d.npy", "np.arange(6, dtype='<f8').reshape(2, 3) * 0.5 - 1")
 npy("npy/v1_c_f4_3d.npy", "(np.arange(24, dtype='<f4') * 0.25 - 3).reshape(2, 3, 4)")
 npy("npy/v1_c_i4_2d.npy", "np.arange(-6, 6, dtype='<i4').reshape(3, 4)")
 npy("npy/v1_c_i8_1d.npy", "np.arange(7, dtype='<i8') * -1000000007")
-npy("npy/v1_be_f8_2d.npy", "(np.arange(6, dtype='>f8') / 8).reshape(3, 2)")
-npy("npy/v1_be_f4_1d.npy", "np.arange(5, dtype='>f4') * 1.5")
-npy("npy/v1_be_i4_1d.npy", "np.arange(5, dtype='>i4') - 2")
-npy("npy/v1_be_i8_2d.npy", "(np.arange(6, dtype='>i8') * 3).reshape(2, 3)")
+npy("npy/v1_be_f8_2d.npy", "(np.arange(6) / 8).reshape(3, 2).astype('>f8')")
+npy("npy/v1_be_f4_1d.npy", "(np.arange(5) * 1.5).astype('>f4')")
+npy("npy/v1_be_i4_1d.npy", "(np.arange(5) - 2).astype('>i4')")
+npy("npy/v1_be_i8_2d.npy", "(np.arange(6) * 3).reshape(2, 3).astype('>i8')")
 npy("npy/v1_fortran_f8_2d.npy", "np.asfortranarray(np.arange(12, dtype='<f8').reshape(3, 4) + 0.5)")
 npy("npy/v1_fortran_i4_3d.npy", "np.asfortranarray(np.arange(24, dtype='<i4').reshape(2, 3, 4))")
-npy("npy/v1_fortran_be_f4_2d.npy", "np.asfortranarray(np.arange(6, dtype='>f4').reshape(2, 3) * 0.125)")
+npy("npy/v1_fortran_be_f4_2d.npy", "np.asfortranarray((np.arange(6).reshape(2, 3) * 0.125).astype('>f4'))")
 npy("npy/v1_scalar_f8.npy", "np.array(3.25)")
 npy("npy/v1_scalar_i8.npy", "np.array(-7, dtype='<i8')")
 npy("npy/v1_empty_f8_0x3.npy", "np.arange(0, dtype='<f8').reshape(0, 3)")
@@ -138,7 +140,7 @@ npy("npy/v1_b1_1d.npy", "np.arange(4) % 2 == 0")
 npy("npy/v2_c_f8_2d.npy", "np.arange(6, dtype='<f8').reshape(3, 2) * 0.1", version=(2, 0))
 npy("npy/v2_fortran_i8_2d.npy", "np.asfortranarray(np.arange(6, dtype='<i8').reshape(2, 3))", version=(2, 0))
 npy("npy/v3_c_f4_1d.npy", "np.arange(4, dtype='<f4') + 0.75", version=(3, 0))
-npy("npy/v3_be_f8_3d.npy", "np.arange(8, dtype='>f8').reshape(2, 2, 2) - 4", version=(3, 0))
+npy("npy/v3_be_f8_3d.npy", "(np.arange(8).reshape(2, 2, 2) - 4).astype('>f8')", version=(3, 0))
 
 # MARK: - .npz written by np.savez (stored) and np.savez_compressed (deflated)
 
@@ -253,6 +255,8 @@ add_valid("safetensors/tensors.safetensors", {
 
 j_nested, j_nested_expr = recipe("np.arange(6, dtype='<f8').reshape(2, 3) * 0.25")
 j_ints, j_ints_expr = recipe("np.arange(4, dtype='<i8').reshape(2, 2)")
+# Without a "dtype", JSON numbers are float64 even when written as integer literals.
+j_literals, j_literals_expr = recipe("np.arange(4, dtype='<f8').reshape(2, 2)")
 j_flat, j_flat_expr = recipe("np.arange(12, dtype='<f8').reshape(2, 3, 2) - 5.5")
 j_scalar, j_scalar_expr = recipe("np.array(-0.125)")
 j_f32, j_f32_expr = recipe("np.arange(3, dtype='<f4') * 0.5")
@@ -261,7 +265,8 @@ j_empty, j_empty_expr = recipe("np.arange(0, dtype='<f8')")
 with open(path("json/arrays.json"), "w") as f:
     json.dump({
         "nested": j_nested.tolist(),
-        "ints": j_ints.tolist(),
+        "ints": {"shape": list(j_ints.shape), "data": j_ints.ravel().tolist(), "dtype": "int64"},
+        "int_literals": j_ints.tolist(),
         "flat": {"shape": list(j_flat.shape), "data": j_flat.ravel().tolist()},
         "scalar": float(j_scalar),
         "typed": {"shape": [3], "data": j_f32.tolist(), "dtype": "float32"},
@@ -269,7 +274,8 @@ with open(path("json/arrays.json"), "w") as f:
         "empty": j_empty.tolist(),
     }, f, indent=1)
 add_valid("json/arrays.json", {
-    "nested": (j_nested, j_nested_expr), "ints": (j_ints, j_ints_expr), "flat": (j_flat, j_flat_expr),
+    "nested": (j_nested, j_nested_expr), "ints": (j_ints, j_ints_expr),
+    "int_literals": (j_literals, j_literals_expr), "flat": (j_flat, j_flat_expr),
     "scalar": (j_scalar, j_scalar_expr), "typed": (j_f32, j_f32_expr), "nonfinite": (j_nan, j_nan_expr),
     "empty": (j_empty, j_empty_expr)})
 with open(path("json/single_W_h.json"), "w") as f:
@@ -335,9 +341,10 @@ manifest["item_errors"]["folder_corrupt"] = {
 # holds a truncated .npy; W_h.npy is intact.
 buffer = io.BytesIO()
 with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as z:
-    z.writestr("W_h.npy", npy_bytes(W_h))
-    z.writestr("b_1.npy", npy_bytes(b_1))
-    z.writestr("U.npy", npy_bytes(U)[:-8])
+    # Fixed dates (1980-01-01) keep the fixture identical from run to run.
+    z.writestr(zipfile.ZipInfo("W_h.npy"), npy_bytes(W_h))
+    z.writestr(zipfile.ZipInfo("b_1.npy"), npy_bytes(b_1))
+    z.writestr(zipfile.ZipInfo("U.npy"), npy_bytes(U)[:-8])
 archive = bytearray(buffer.getvalue())
 b_1_payload = npy_bytes(b_1)
 position = archive.find(b_1_payload)
@@ -372,8 +379,9 @@ with open(path("bad/items.json"), "w") as f:
                "short_data": {"shape": [2, 2], "data": [1.0, 2.0, 3.0]},
                "text": [1.0, "two"],
                "good": b_1.tolist()}, f, indent=1)
+# JSON lists carry no dtype: the float32 values of b_1 read back as float64.
 manifest["item_errors"]["bad/items.json"] = {
-    "readable": {"good": describe(b_1, b_1_expr)},
+    "readable": {"good": describe(*recipe(b_1_expr.replace("'<f4'", "'<f8'")))},
     "unreadable": ["ragged", "deep_ragged", "mixed", "short_data", "text"]}
 write_bytes("bad/not_json.json", b'{\n  "W_h": [[1, 2],\n      [3, 4]],\n  "b_1": [1, 2,, 3]\n}\n')
 manifest["submission_errors"].append("bad/not_json.json")

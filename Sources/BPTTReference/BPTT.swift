@@ -140,7 +140,8 @@ public enum BPTT {
     for t in 0..<T { delta1[t, targets[t]] -= 1 }
     // δ2^(t)ᵀ = (δ1^(t)ᵀ U) ⊙ f′(z^(t))ᵀ, all rows at once.
     let delta2 = MatrixProduct.multiply(delta1, core.U) ⊙ core.activation.derivative(fwd.Z)
-    let back = core.backward(fwd, targets: targets, weights: RecurrentCore.weights(steps: T, reduction: options.reduction),
+    var consumed = fwd
+    let back = core.backward(&consumed, targets: targets, weights: RecurrentCore.weights(steps: T, reduction: options.reduction),
                              truncation: options.truncation)
     return RNNDeltas(delta1: delta1, delta2: delta2, dJdz: back.Gz)
   }
@@ -211,8 +212,8 @@ public enum BPTT {
   static func weightedGradients(_ p: RNNParameters, tokens: [Int], options: RNNOptions, weights: [Double]) -> RNNGradients {
     let (core, A, Es) = prepare(p, tokens: tokens, options: options)
     let targets = Array(tokens.dropFirst())
-    let fwd = core.forward(inputTerms: A, targets: targets)
-    let back = core.backward(fwd, targets: targets, weights: weights, truncation: options.truncation)
+    var fwd = core.forward(inputTerms: A, targets: targets)
+    let back = core.backward(&fwd, targets: targets, weights: weights, truncation: options.truncation)
     let T = targets.count, d = p.embeddingSize, V = p.vocabularySize
     // dW_e = Gzᵀ Es (H × d);  ∂J/∂e^(t) = W_eᵀ ∂J/∂z^(t): rows of Gz W_e (T × d).
     let dW_e = MatrixProduct.multiply(back.Gz, Es, transposeA: true)

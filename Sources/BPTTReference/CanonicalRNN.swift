@@ -118,8 +118,8 @@ public enum CanonicalRNN {
     let (core, A) = prepare(p, tokens: tokens, options: options)
     let targets = Array(tokens.dropFirst())
     let T = targets.count, H = p.hiddenSize, V = p.vocabularySize
-    let fwd = core.forward(inputTerms: A, targets: targets)
-    let back = core.backward(fwd, targets: targets, weights: RecurrentCore.weights(steps: T, reduction: options.reduction),
+    var fwd = core.forward(inputTerms: A, targets: targets)
+    let back = core.backward(&fwd, targets: targets, weights: RecurrentCore.weights(steps: T, reduction: options.reduction),
                              truncation: options.truncation)
     var dW_xh = Matrix(rows: H, cols: V)
     for t in 0..<T {

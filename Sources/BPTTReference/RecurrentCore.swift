@@ -65,16 +65,13 @@ struct RecurrentCore {
           Hs.scalars.withUnsafeMutableBufferPointer { hs in
             for t in 0..<T {
               // z^(t) = W_h h^(t−1) + a^(t) + b_1
-              let hPrev = hs.baseAddress! + t * H
+              let hPrev = UnsafePointer(hs.baseAddress! + t * H)
+              let zt = z.baseAddress! + t * H
+              RecurrentCore.matrixVector(W.baseAddress!, hPrev, zt, H)
               for i in 0..<H {
-                let row = W.baseAddress! + i * H
-                var s0 = 0.0, s1 = 0.0
-                var j = 0
-                while j + 2 <= H { s0 += row[j] * hPrev[j]; s1 += row[j + 1] * hPrev[j + 1]; j += 2 }
-                if j < H { s0 += row[j] * hPrev[j] }
-                var zi = (s0 + s1) + a[t * H + i]
+                var zi = zt[i] + a[t * H + i]
                 if let b = b_1 { zi += b.scalars[i] }
-                z[t * H + i] = zi
+                zt[i] = zi
                 hs[(t + 1) * H + i] = f(zi)
               }
             }
@@ -98,6 +95,42 @@ struct RecurrentCore {
       }
     }
     return Forward(Z: Z, Hs: Hs, P: P, stepLosses: stepLosses)
+  }
+
+  /// y = W x for a square `n × n` row-major W: four rows at a time, two-wide vectors over the
+  /// columns (eight independent sums).
+  @inline(__always)
+  static func matrixVector(_ W: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
+    typealias V2 = SIMD2<Double>
+    var i = 0
+    let rawX = UnsafeRawPointer(x)
+    while i + 4 <= n {
+      let r0 = UnsafeRawPointer(W + i * n), r1 = UnsafeRawPointer(W + (i + 1) * n)
+      let r2 = UnsafeRawPointer(W + (i + 2) * n), r3 = UnsafeRawPointer(W + (i + 3) * n)
+      var s0 = V2(), s1 = V2(), s2 = V2(), s3 = V2()
+      var j = 0
+      while j + 2 <= n {
+        let xj = rawX.loadUnaligned(fromByteOffset: j * 8, as: V2.self)
+        s0 += r0.loadUnaligned(fromByteOffset: j * 8, as: V2.self) * xj
+        s1 += r1.loadUnaligned(fromByteOffset: j * 8, as: V2.self) * xj
+        s2 += r2.loadUnaligned(fromByteOffset: j * 8, as: V2.self) * xj
+        s3 += r3.loadUnaligned(fromByteOffset: j * 8, as: V2.self) * xj
+        j += 2
+      }
+      var t0 = s0[0] + s0[1], t1 = s1[0] + s1[1], t2 = s2[0] + s2[1], t3 = s3[0] + s3[1]
+      if j < n {
+        t0 += W[i * n + j] * x[j]; t1 += W[(i + 1) * n + j] * x[j]
+        t2 += W[(i + 2) * n + j] * x[j]; t3 += W[(i + 3) * n + j] * x[j]
+      }
+      y[i] = t0; y[i + 1] = t1; y[i + 2] = t2; y[i + 3] = t3
+      i += 4
+    }
+    while i < n {
+      var s = 0.0
+      for j in 0..<n { s += W[i * n + j] * x[j] }
+      y[i] = s
+      i += 1
+    }
   }
 
   /// Replaces logits by softmax probabilities; returns −log ŷ_target = logΣexp(l) − l_target.
@@ -133,9 +166,11 @@ struct RecurrentCore {
   /// ∂/∂z^(i) = ∂/∂h^(i) ⊙ f′(z^(i))              ∂/∂h^(i−1) += W_hᵀ ∂/∂z^(i)
   /// dW_h = Gzᵀ Hs[0…T−1]  (H × H)                db_1 = Gzᵀ 1               (H × 1)
   /// ```
-  func backward(_ fwd: Forward, targets: [Int], weights: [Double], truncation: Truncation) -> Backward {
+  /// The probabilities `fwd.P` are consumed (turned into G1 in place); `fwd.P` is left empty.
+  func backward(_ fwd: inout Forward, targets: [Int], weights: [Double], truncation: Truncation) -> Backward {
     let T = fwd.Z.rows, H = hiddenSize, V = vocabularySize
-    var G1 = fwd.P
+    var G1 = Matrix(rows: 0, cols: 0)
+    swap(&G1, &fwd.P)
     G1.scalars.withUnsafeMutableBufferPointer { g in
       for t in 0..<T {
         let row = g.baseAddress! + t * V

@@ -103,19 +103,20 @@ public enum NumericGradient {
 /// ```
 /// relative(a, b) = ‖a − b‖_F / max(‖a‖_F, ‖b‖_F)      (0 when both are zero)
 /// ```
-/// Any NaN or ±Inf entry in either operand makes the distance `+∞`; so does a shape mismatch.
+/// Any NaN or ±Inf entry in either operand makes the distance NaN, and so does a shape mismatch:
+/// NaN is not `≤` anything, so no tolerance — not even `+∞` — accepts it.
 public enum Discrepancy {
   public static func relative(_ a: Matrix, _ b: Matrix) -> Double {
-    guard a.shape == b.shape, a.isFinite, b.isFinite else { return .infinity }
+    guard a.shape == b.shape, a.isFinite, b.isFinite else { return .nan }
     let scale = Swift.max(a.frobeniusNorm, b.frobeniusNorm)
     if scale == 0 { return 0 }
-    let d = (try? a.subtracting(b))?.frobeniusNorm ?? .infinity
-    return d.isFinite ? d / scale : .infinity
+    let d = (try? a.subtracting(b))?.frobeniusNorm ?? .nan
+    return d.isFinite ? d / scale : .nan
   }
 
-  /// max |aᵢ − bᵢ|; `+∞` for NaN, ±Inf or a shape mismatch.
+  /// max |aᵢ − bᵢ|; NaN for NaN, ±Inf or a shape mismatch.
   public static func maxAbsolute(_ a: Matrix, _ b: Matrix) -> Double {
-    guard a.shape == b.shape, a.isFinite, b.isFinite else { return .infinity }
+    guard a.shape == b.shape, a.isFinite, b.isFinite else { return .nan }
     var m = 0.0
     for k in 0..<a.count { m = Swift.max(m, Swift.abs(a.scalars[k] - b.scalars[k])) }
     return m
@@ -126,7 +127,7 @@ public enum Discrepancy {
     relative(a, b) <= tolerance
   }
 
-  /// Relative distance of two scalars: `|a − b| / max(|a|, |b|)`, `+∞` for NaN or ±Inf.
+  /// Relative distance of two scalars: `|a − b| / max(|a|, |b|)`, NaN for NaN or ±Inf.
   public static func relative(_ a: Double, _ b: Double) -> Double {
     relative(Matrix(scalar: a), Matrix(scalar: b))
   }

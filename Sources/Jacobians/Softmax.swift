@@ -14,7 +14,8 @@
 ///
 /// Edge Cases:
 /// - A NaN score makes every probability NaN; an empty vector stops with a message.
-/// - A score of `+∞` gives NaN (∞ − ∞), which the comparisons of this package always reject.
+/// - A score of `+∞`, or scores that are all `−∞`, give NaN (∞ − ∞), which the comparisons of
+///   this package always reject. Single `−∞` scores among finite ones get probability 0.
 public enum Softmax {
   /// `ŷ = softmax(θ)` for a vector `θ` (C × 1 or 1 × C); the result has the shape of `θ`.
   public static func probabilities(_ theta: Matrix) -> Matrix {

@@ -84,9 +84,11 @@ import Musl
   @Test(arguments: fullCases)
   func referenceObjectiveIsTheLossForFullBPTT(option: OptionCase, seed: UInt64) {
     let c = SeededCase(seed: seed)
-    let frozen = TruncatedObjective.states(c.parameters, tokens: c.tokens, options: option.options)
-    let ref = TruncatedObjective.value(c.parameters, tokens: c.tokens, options: option.options, frozen: frozen)
-    expectClose(BPTT.loss(c.parameters, tokens: c.tokens, options: option.options), ref, within: 1e-13, "J")
+    let L = MirrorLayout.column(option.options)
+    let theta = c.parameters.flattened.map { Wide($0) }
+    let frozen = TruncatedObjective.states(theta, L, tokens: c.tokens)
+    let ref = TruncatedObjective.value(theta, L, tokens: c.tokens, truncation: .full, frozen: frozen)
+    expectClose(BPTT.loss(c.parameters, tokens: c.tokens, options: option.options), Double(ref), within: 1e-13, "J")
   }
 
   /// Full BPTT against Swift's `_Differentiation` on the differentiable mirror.
@@ -183,10 +185,11 @@ import Musl
     let options = RNNOptions(activation: .tanh)
     for t in [1, c.steps] {
       let analytic = BPTT.stepGradients(c.parameters, tokens: c.tokens, options: options, t: t)
-      let numeric = numericGradients(c.parameters) { q in
-        TruncatedObjective.stepLoss(q, tokens: c.tokens, options: options, from: 0, state: q.h0.scalars, t: t)
-      }
-      expectAgree(analytic.named, numeric.named, within: centralDifferenceTolerance, "J^(\(t)) seed \(seed)")
+      let L = MirrorLayout.column(options)
+      let numeric = split(TruncatedObjective.gradient(at: c.parameters.flattened) { theta in
+        TruncatedObjective.stepLoss(theta, L, tokens: c.tokens, from: 0, state: (0..<hiddenSize).map { theta[L.initialState($0)] }, t: t)
+      }, c.parameters.shapes)
+      expectAgree(analytic.named, zip(analytic.named, numeric).map { ($0.name, $1) }, within: centralDifferenceTolerance, "J^(\(t)) seed \(seed)")
     }
   }
 }

@@ -31,20 +31,11 @@ import TestSupport
     let (p, tokens) = Self.model(seed)
     let o = option.options
     let g = CanonicalRNN.gradients(p, tokens: tokens, options: o)
-    // The truncated objective of the equivalent column form (E = I, W_e = W_xh), perturbed
-    // through the canonical parameters.
-    let frozen = TruncatedObjective.states(p.columnForm, tokens: tokens, options: o)
-    let f: (CanonicalRNNParameters) -> Double = o.truncation == .full
-      ? { CanonicalRNN.loss($0, tokens: tokens, options: o) }
-      : { TruncatedObjective.value($0.columnForm, tokens: tokens, options: o, frozen: frozen) }
-    let numeric: [Matrix] = [
-      numericGradient(p.W_xh) { var q = p; q.W_xh = $0; return f(q) },
-      numericGradient(p.W_hh) { var q = p; q.W_hh = $0; return f(q) },
-      numericGradient(p.W_yh) { var q = p; q.W_yh = $0; return f(q) },
-      numericGradient(p.b_h) { var q = p; q.b_h = $0; return f(q) },
-      numericGradient(p.b_y) { var q = p; q.b_y = $0; return f(q) },
-      numericGradient(p.h0) { var q = p; q.h0 = $0; return f(q) },
-    ]
+    let numeric = TruncatedObjective.numericGradient(p.flattened, .canonical(o), tokens: tokens, truncation: o.truncation, shapes: p.shapes)
+    let theta = p.flattened.map { Wide($0) }
+    let ref = TruncatedObjective.value(theta, .canonical(o), tokens: tokens, truncation: .full,
+                                       frozen: TruncatedObjective.states(theta, .canonical(o), tokens: tokens))
+    expectClose(CanonicalRNN.loss(p, tokens: tokens, options: o), Double(ref), within: 1e-13, "reference loss")
     for (a, n) in zip(g.named, numeric) {
       expectAgree(a.value, n, within: centralDifferenceTolerance, "canonical \(o), seed \(seed): \(a.name)")
     }

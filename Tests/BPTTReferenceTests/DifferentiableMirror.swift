@@ -19,42 +19,56 @@ import Musl
 /// ```
 struct MirrorLayout {
   enum Form { case column, row, canonical }
-  var form: Form
-  var V: Int, d: Int, H: Int
-  var activation: Activation
-  var useBiases: Bool
-  var reduction: LossReduction
+  let form: Form
+  let V: Int, d: Int, H: Int
+  let activation: Activation
+  let useBiases: Bool
+  let reduction: LossReduction
+  /// Start of each block in the flat array.
+  let offsets: [Int]
+  let o1: Int, o2: Int, o3: Int, o4: Int, o5: Int, o6: Int
 
-  // Offsets of the seven blocks (canonical: input, W_hh, output, b_h, b_y, h0 — no embedding).
-  var sizes: [Int] {
+  init(form: Form, V: Int, d: Int, H: Int, activation: Activation, useBiases: Bool, reduction: LossReduction) {
+    self.form = form
+    self.V = V
+    self.d = d
+    self.H = H
+    self.activation = activation
+    self.useBiases = useBiases
+    self.reduction = reduction
+    let sizes: [Int]
     switch form {
-    case .column, .row: return [d * V, H * H, H * d, H, V * H, V, H]
-    case .canonical: return [H * V, H * H, V * H, H, V, H]
+    case .column, .row: sizes = [d * V, H * H, H * d, H, V * H, V, H]
+    case .canonical: sizes = [H * V, H * H, V * H, H, V, H, 0]
     }
+    var offsets = [0]
+    for s in sizes { offsets.append(offsets.last! + s) }
+    self.offsets = offsets
+    (o1, o2, o3, o4, o5, o6) = (offsets[1], offsets[2], offsets[3], offsets[4], offsets[5], offsets[6])
   }
-  func offset(_ block: Int) -> Int { sizes.prefix(block).reduce(0, +) }
+
+  func offset(_ block: Int) -> Int { offsets[block] }
+  var count: Int { offsets.last! }
 
   /// Index of the recurrent weight acting as column-form W_h[i, j] (row form: W_h[j, i]).
-  func recurrent(_ i: Int, _ j: Int) -> Int { offset(1) + (form == .row ? j * H + i : i * H + j) }
-  /// Index of the output weight acting as column-form U[v, i].
+  func recurrent(_ i: Int, _ j: Int) -> Int { o1 + (form == .row ? j * H + i : i * H + j) }
+  /// Index of the output weight acting as column-form U[v, i] (row: W_o[i, v]; canonical: W_yh[v, i]).
   func output(_ v: Int, _ i: Int) -> Int {
     switch form {
-    case .column: return offset(4) + v * H + i
-    case .row: return offset(4) + i * V + v
-    case .canonical: return offset(2) + v * H + i
+    case .column: return o4 + v * H + i
+    case .row: return o4 + i * V + v
+    case .canonical: return o2 + v * H + i
     }
   }
-  func hiddenBias(_ i: Int) -> Int { form == .canonical ? offset(3) + i : offset(3) + i }
-  func outputBias(_ v: Int) -> Int { form == .canonical ? offset(4) + v : offset(5) + v }
-  func initialState(_ i: Int) -> Int { form == .canonical ? offset(5) + i : offset(6) + i }
+  func hiddenBias(_ i: Int) -> Int { o3 + i }
+  func outputBias(_ v: Int) -> Int { form == .canonical ? o4 + v : o5 + v }
+  func initialState(_ i: Int) -> Int { form == .canonical ? o5 + i : o6 + i }
   /// Column-form E[k, w] (row: W_x[w, k]).
   func embedding(_ k: Int, _ w: Int) -> Int { form == .row ? w * d + k : k * V + w }
   /// Column-form W_e[i, k] (row: W_e[k, i]).
-  func input(_ i: Int, _ k: Int) -> Int { offset(2) + (form == .row ? k * H + i : i * d + k) }
+  func input(_ i: Int, _ k: Int) -> Int { o2 + (form == .row ? k * H + i : i * d + k) }
   /// Canonical W_xh[i, w].
   func canonicalInput(_ i: Int, _ w: Int) -> Int { i * V + w }
-
-  var count: Int { sizes.reduce(0, +) }
 }
 
 @differentiable(reverse, wrt: z)
@@ -110,14 +124,7 @@ func mirrorLoss(_ theta: [Double], _ L: MirrorLayout, _ tokens: [Int]) -> Double
 /// The autodiff gradient, split back into matrices of the given shapes.
 func mirrorGradient(_ theta: [Double], _ L: MirrorLayout, _ tokens: [Int], shapes: [Shape]) -> [Matrix] {
   let g = gradient(at: theta) { mirrorLoss($0, L, tokens) }
-  let flat = Array(g.base)
-  var out: [Matrix] = []
-  var offset = 0
-  for s in shapes {
-    out.append(Matrix(rows: s.rows, cols: s.cols, scalars: Array(flat[offset..<(offset + s.count)])))
-    offset += s.count
-  }
-  return out
+  return split(Array(g.base), shapes)
 }
 
 extension RNNParameters {

@@ -40,19 +40,29 @@ import TestSupport
   }
 
   /// Each boxed term ∂J^(t)/∂W_h|_(i) is the derivative with respect to the copy of W_h used at
-  /// step i alone: central differences of `BPTT.stepLoss` with that copy replaced.
+  /// step i alone: central differences of J^(t) with that copy replaced (the reference, whose
+  /// values `BPTT.stepLoss` reproduces).
   @Test(arguments: randomSeeds)
   func eachTermIsTheDerivativeWithRespectToOneCopy(seed: UInt64) {
     let c = SeededCase(seed: seed)
     for f in tableActivations {
       let options = RNNOptions(activation: f)
       let t = c.steps
+      let L = MirrorLayout.column(options)
+      let theta = c.parameters.flattened.map { Wide($0) }
+      let h0 = (0..<hiddenSize).map { theta[L.initialState($0)] }
       let terms = ExplicitBPTT.recurrentWeightTerms(c.parameters, tokens: c.tokens, options: options, t: t)
       for i in 1...t {
-        let numeric = numericGradient(c.parameters.W_h) { W in
-          BPTT.stepLoss(c.parameters, tokens: c.tokens, options: options, t: t, recurrentWeightAtStep: i, W)
+        let numeric = TruncatedObjective.gradient(at: c.parameters.W_h.scalars) { W in
+          TruncatedObjective.stepLoss(theta, L, tokens: c.tokens, from: 0, state: h0, t: t, weightAt: (i, W))
         }
-        expectAgree(terms[i - 1], numeric, within: centralDifferenceTolerance, "∂J^(\(t))/∂W_h|_(\(i)), \(f), seed \(seed)")
+        expectAgree(terms[i - 1], Matrix(rows: hiddenSize, cols: hiddenSize, scalars: numeric), within: centralDifferenceTolerance,
+                    "∂J^(\(t))/∂W_h|_(\(i)), \(f), seed \(seed)")
+        // BPTT.stepLoss is the same function: equal values at a changed copy.
+        let W = c.parameters.W_h.map { $0 * 0.7 + 0.05 }
+        let value = TruncatedObjective.stepLoss(theta, L, tokens: c.tokens, from: 0, state: h0, t: t, weightAt: (i, W.scalars.map { Wide($0) }))
+        expectClose(BPTT.stepLoss(c.parameters, tokens: c.tokens, options: options, t: t, recurrentWeightAtStep: i, W), Double(value),
+                    within: 1e-13, "stepLoss with W_h|_(\(i)) replaced")
       }
       // A copy used after step t does not enter J^(t).
       if t > 1 {
@@ -88,11 +98,18 @@ import TestSupport
     let rows = ExplicitBPTT.hiddenGradients(c.parameters, tokens: c.tokens, options: options, t: t)
     let norms = ExplicitBPTT.hiddenGradientNorms(c.parameters, tokens: c.tokens, options: options, t: t)
     #expect(rows.count == t + 1 && norms.byDistance.count == t + 1)
+    let L = MirrorLayout.column(options)
+    let theta = c.parameters.flattened.map { Wide($0) }
+    let h0 = (0..<hiddenSize).map { theta[L.initialState($0)] }
     for k in 0...t {
       let i = t - k
-      let numeric = numericGradient(fp.h[i]) { h in
-        BPTT.stepLoss(c.parameters, tokens: c.tokens, options: options, t: t, hiddenStateAtStep: i, h)
-      }
+      let numeric = Matrix(column: TruncatedObjective.gradient(at: fp.h[i].scalars) { h in
+        TruncatedObjective.stepLoss(theta, L, tokens: c.tokens, from: 0, state: h0, t: t, stateAt: (i, h))
+      })
+      let moved = fp.h[i].map { $0 + 0.1 }
+      let value = TruncatedObjective.stepLoss(theta, L, tokens: c.tokens, from: 0, state: h0, t: t, stateAt: (i, moved.scalars.map { Wide($0) }))
+      expectClose(BPTT.stepLoss(c.parameters, tokens: c.tokens, options: options, t: t, hiddenStateAtStep: i, moved), Double(value),
+                  within: 1e-13, "stepLoss with h^(\(i)) replaced")
       expectAgree(rows[k], numeric.T, within: centralDifferenceTolerance, "∂J^(\(t))/∂h^(\(i))")
       expectClose(norms.byDistance[k], numeric.frobeniusNorm, within: centralDifferenceTolerance, "norm at distance \(k)")
     }

@@ -10,22 +10,22 @@ import TestSupport
 
   static func rowParameters(_ c: SeededCase) -> RowRNNParameters { RowRNNParameters(column: c.parameters) }
 
-  /// Numeric gradients with respect to the row parameters. Full BPTT differentiates the row
-  /// form's own forward pass; a truncated objective is evaluated through the column form of the
-  /// perturbed row parameters, its frozen states from the unperturbed model.
+  /// Central differences with respect to the row parameters, of the row form's own forward
+  /// pass (the reference indexes W_h, W_e, W_x, W_o in note 004's orientation).
   static func numericRowGradients(_ p: RowRNNParameters, tokens: [Int], options: RNNOptions) -> RowRNNGradients {
-    let frozen = TruncatedObjective.states(p.columnForm, tokens: tokens, options: options)
-    let f: (RowRNNParameters) -> Double = options.truncation == .full
-      ? { RowBPTT.loss($0, tokens: tokens, options: options) }
-      : { TruncatedObjective.value($0.columnForm, tokens: tokens, options: options, frozen: frozen) }
-    return RowRNNGradients(
-      dW_x: numericGradient(p.W_x) { var q = p; q.W_x = $0; return f(q) },
-      dW_h: numericGradient(p.W_h) { var q = p; q.W_h = $0; return f(q) },
-      dW_e: numericGradient(p.W_e) { var q = p; q.W_e = $0; return f(q) },
-      db_h: numericGradient(p.b_h) { var q = p; q.b_h = $0; return f(q) },
-      dW_o: numericGradient(p.W_o) { var q = p; q.W_o = $0; return f(q) },
-      db_o: numericGradient(p.b_o) { var q = p; q.b_o = $0; return f(q) },
-      dh0: numericGradient(p.h0) { var q = p; q.h0 = $0; return f(q) })
+    let m = TruncatedObjective.numericGradient(p.flattened, .row(options), tokens: tokens, truncation: options.truncation, shapes: p.shapes)
+    return RowRNNGradients(dW_x: m[0], dW_h: m[1], dW_e: m[2], db_h: m[3], dW_o: m[4], db_o: m[5], dh0: m[6])
+  }
+
+  /// The reference row forward pass gives the library's row loss.
+  @Test(arguments: fullCases)
+  func referenceRowLossIsTheRowLoss(option: OptionCase, seed: UInt64) {
+    let c = SeededCase(seed: seed)
+    let p = Self.rowParameters(c)
+    let theta = p.flattened.map { Wide($0) }
+    let ref = TruncatedObjective.value(theta, .row(option.options), tokens: c.tokens, truncation: .full,
+                                       frozen: TruncatedObjective.states(theta, .row(option.options), tokens: c.tokens))
+    expectClose(RowBPTT.loss(p, tokens: c.tokens, options: option.options), Double(ref), within: 1e-13, "row J")
   }
 
   @Test(arguments: cases)

@@ -60,18 +60,6 @@ func numericGradient(_ x: Matrix, _ f: (Matrix) -> Double) -> Matrix {
   NumericGradient.gradient(of: f, at: x)
 }
 
-/// Numeric gradients of every column-form parameter of the objective `f`.
-func numericGradients(_ p: RNNParameters, _ f: (RNNParameters) -> Double) -> RNNGradients {
-  RNNGradients(
-    dE: numericGradient(p.E) { var q = p; q.E = $0; return f(q) },
-    dW_h: numericGradient(p.W_h) { var q = p; q.W_h = $0; return f(q) },
-    dW_e: numericGradient(p.W_e) { var q = p; q.W_e = $0; return f(q) },
-    db_1: numericGradient(p.b_1) { var q = p; q.b_1 = $0; return f(q) },
-    dU: numericGradient(p.U) { var q = p; q.U = $0; return f(q) },
-    db_2: numericGradient(p.b_2) { var q = p; q.b_2 = $0; return f(q) },
-    dh0: numericGradient(p.h0) { var q = p; q.h0 = $0; return f(q) })
-}
-
 // MARK: - Comparisons (NaN and ±Inf land on the failing side)
 
 func expectAgree(_ a: Matrix, _ b: Matrix, within tolerance: Double, _ what: @autoclosure () -> String,

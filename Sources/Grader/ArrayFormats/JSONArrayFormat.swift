@@ -13,7 +13,9 @@ import Foundation
 /// Nested lists must be rectangular: every list at one depth has as many entries as the first.
 /// In the `{"shape", "data"}` form, `data` is flat (or nested with exactly that shape) and
 /// `dtype` is optional (`float32`, `float64`, `int32`, `int64` or `f4 f8 i4 i8`). Without a
-/// dtype an array written only with integer literals is `int64`, anything else `float64`.
+/// dtype every array is `float64`: JSON has one kind of number, and a gradient that happens to be
+/// written with integer literals (`[0, 1, 0]`) is still a gradient. Integer inputs (token
+/// indices) are written with an explicit `"dtype": "int64"`.
 /// `NaN`, `Infinity` and `-Infinity` are read as written by Python's `json.dump`.
 ///
 /// A document that is not an object but a list, a number, or a single `{"shape", "data"}`
@@ -74,7 +76,7 @@ public enum JSONArrayFormat {
     switch value {
     case .number, .array:
       let nested = try flatten(value, item: item)
-      return Tensor(shape: nested.shape, scalars: nested.scalars, dtype: nested.allIntegers && !nested.scalars.isEmpty ? .int64 : .float64)
+      return Tensor(shape: nested.shape, scalars: nested.scalars, dtype: .float64)
     case .object(let members):
       return try shapedTensor(members, item: item)
     default:
@@ -85,7 +87,6 @@ public enum JSONArrayFormat {
   private struct Flattened {
     var shape: [Int]
     var scalars: [Double]
-    var allIntegers: Bool
   }
 
   /// Row-major entries of rectangular nested lists. The first entry at each depth sets the
@@ -98,7 +99,7 @@ public enum JSONArrayFormat {
       guard let first = items.first else { break }
       probe = first
     }
-    var result = Flattened(shape: shape, scalars: [], allIntegers: true)
+    var result = Flattened(shape: shape, scalars: [])
     result.scalars.reserveCapacity(shape.reduce(1, *))
     var path: [Int] = []
     try walk(value, depth: 0, path: &path, into: &result, item: item)
@@ -122,12 +123,11 @@ public enum JSONArrayFormat {
         try walk(child, depth: depth + 1, path: &path, into: &result, item: item)
         path.removeLast()
       }
-    case .number(let x, let isInteger):
+    case .number(let x, _):
       guard depth == shape.count else {
         throw .mixedNesting(item: item, path: here(), found: "a number", reference: reference(), referenceKind: "a list of \(shape[depth]) \(shape[depth] == 1 ? "entry" : "entries")")
       }
       result.scalars.append(x)
-      result.allIntegers = result.allIntegers && isInteger
     default:
       throw .notANumber(item: item, path: here(), found: value.kindDescription)
     }
@@ -155,7 +155,7 @@ public enum JSONArrayFormat {
     guard data.shape.count <= 1 || data.shape == shape else {
       throw .dataShapeMismatch(item: item, shape: shape, dataShape: data.shape)
     }
-    var dtype: DType = data.allIntegers && count > 0 ? .int64 : .float64
+    var dtype = DType.float64
     if let dtypeValue = fields["dtype"] {
       guard case .string(let name) = dtypeValue, let named = parseDType(name) else {
         throw .badDType(item: item, found: describe(dtypeValue))
@@ -208,12 +208,15 @@ public enum JSONArrayFormatError: Error, Sendable, Equatable, CustomStringConver
   /// The document is a string, boolean or null.
   case notAnObject(found: String)
 
-  public var description: String {
+  public var description: String { sentence(about: "it") }
+
+  /// The sentence with `subject` (a file name, or "it") as its subject.
+  func sentence(about subject: String) -> String {
     switch self {
     case .invalidJSON(let reason):
-      return "it is not valid JSON: \(reason); expected an object mapping item ids to arrays"
+      return "\(subject) is not valid JSON: \(reason); expected an object mapping item ids to arrays"
     case .notAnObject(let found):
-      return "it holds \(found); expected an object mapping item ids to arrays"
+      return "\(subject) holds \(found); expected an object mapping item ids to arrays"
     }
   }
 

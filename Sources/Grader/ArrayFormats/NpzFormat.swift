@@ -75,7 +75,10 @@ public struct NpzFormatError: Error, Sendable, Equatable, CustomStringConvertibl
   /// is not a ZIP archive or it was cut short".
   public var reason: String
 
-  public var description: String {
-    "it is not a readable ZIP archive: \(reason); expected an archive written by np.savez or np.savez_compressed"
+  public var description: String { sentence(about: "it") }
+
+  /// The sentence with `subject` (a file name, or "it") as its subject.
+  func sentence(about subject: String) -> String {
+    "\(subject) is not a readable ZIP archive: \(reason); expected an archive written by np.savez or np.savez_compressed"
   }
 }

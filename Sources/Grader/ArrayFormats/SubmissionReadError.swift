@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a submission of arrays cannot be read at all.
 ///
 /// Problems with single items never land here: they become `ArrayEntry.unreadable` and the
@@ -29,12 +31,12 @@ public enum SubmissionReadError: Error, Sendable, Equatable, CustomStringConvert
     case let .cannotOpen(file, reason):
       return "\(file) cannot be read: \(reason)"
     case .unknownExtension(let file):
-      let ext = file.split(separator: "/").last.flatMap { $0.contains(".") ? $0.split(separator: ".").last.map { ".\($0)" } : nil } ?? "no extension"
-      return "\(file) has \(ext == "no extension" ? ext : "the extension \(ext)"), which is not an array format; \(Self.expectedFormats)"
+      let ext = URL(fileURLWithPath: file).pathExtension
+      return "\(file) has \(ext.isEmpty ? "no extension" : "the extension .\(ext)"), which is not an array format; \(Self.expectedFormats)"
     case let .invalidJSON(file, problem):
-      return "\(file) \(problem.description.hasPrefix("it is ") ? "is" + problem.description.dropFirst(5) : problem.description.replacingOccurrences(of: "it holds", with: "holds"))"
+      return problem.sentence(about: file)
     case let .invalidArchive(file, problem):
-      return "\(file) is" + problem.description.dropFirst(5)
+      return problem.sentence(about: file)
     case let .invalidSafetensors(file, problem):
       return "\(file) is not a readable safetensors file: \(problem); expected an 8-byte header size, a JSON header and the tensor data"
     case let .noArrayFiles(folder, otherFiles):

@@ -46,6 +46,9 @@ struct ZipArchive: Sendable {
     }
   }
 
+  /// The largest member inflated (1 GiB): the output buffer is allocated up front.
+  static let maximumInflatedSize = 1 << 30
+
   private let bytes: Bytes
   private(set) var members: [Member] = []
 
@@ -153,7 +156,9 @@ struct ZipArchive: Sendable {
       }
       contents = stored
     case 8:
-      guard member.uncompressedSize <= 1 << 32 else { throw fail("it would inflate to \(member.uncompressedSize) bytes, more than an array submission may hold") }
+      guard member.uncompressedSize <= Self.maximumInflatedSize else {
+        throw fail("it would inflate to \(member.uncompressedSize) bytes, more than the \(Self.maximumInflatedSize) an array member may hold")
+      }
       do {
         contents = try RawDeflate.inflate(stored, expectedSize: member.uncompressedSize)
       } catch {

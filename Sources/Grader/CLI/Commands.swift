@@ -135,10 +135,10 @@ enum Commands {
   static func emit(_ report: GradeReport, format: ReportFormat, args: Arguments) throws {
     let showHidden = args.flag("--show-hidden")
     if let out = args.option("--out") {
-      let text = report.rendered(format, color: false, showHidden: showHidden)
+      let text = rendered(report, format: format, color: false, args: args)
       try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
     } else {
-      print(report.rendered(format, color: format == .text && TerminalStyle.shouldColor(), showHidden: showHidden), terminator: "")
+      print(rendered(report, format: format, color: format == .text && TerminalStyle.shouldColor(), args: args), terminator: "")
     }
   }
 }

@@ -63,7 +63,7 @@ public enum GradeCommand {
         options: globalOptions + ["--student", "--out"], flags: [], run: Commands.reference),
       Subcommand(
         name: "check", abstract: "Grade a submission and print a report per item.",
-        usage: "grade check <assignment> <submission> --student <id> [--format text|json|markdown] [--out <file>] [--rubric <file>] [--show-hidden] [--timing]",
+        usage: "grade check <assignment> <submission> --student <id> [--format text|json|markdown|html|junit|gradescope|prairielearn|record] [--out <file>] [--rubric <file>] [--show-hidden] [--timing]",
         help: """
           Grades a submission: a file or folder of arrays named by item id (.json, .npz, .npy,
           .safetensors). Every item is compared with the reference and with a numeric
@@ -71,7 +71,10 @@ public enum GradeCommand {
 
           OPTIONS:
             --student <id>      whose inputs the submission was computed from (required)
-            --format <format>   text (default), json or markdown
+            --format <format>   text (default), json, markdown, html (one page with
+                                pictures), junit (JUnit XML for CI), gradescope
+                                (results.json), prairielearn (external grader results),
+                                or record (every field and value, as grade batch stores it)
             --out <file>        write the report there instead of standard output
             --rubric <file>     a rubric other than the assignment's own
             --show-hidden       show hidden items' details (for instructors)
@@ -97,6 +100,9 @@ public enum GradeCommand {
             grade demo backprop-basics
           """,
         options: globalOptions + ["--format"], flags: [], run: Commands.demo),
+      ExplainCommand.subcommand,
+      BatchCommand.subcommand,
+      GradescopeBundleCommand.subcommand,
     ]
   }
 

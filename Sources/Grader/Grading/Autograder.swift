@@ -40,6 +40,7 @@ public struct Autograder {
     self.assignment = assignment
     self.rubric = rubric
     self.task = AssignmentTasks.task(for: assignment)
+    self.diagnose = Diagnoser.hook(for: assignment)
   }
 
   /// The inputs of `student`: the same id always gives the same inputs, two ids never share them.

@@ -48,6 +48,10 @@ public struct Diagnosis: Sendable, Equatable {
   public var id: String
   public var message: String
   public var hint: String
+  /// For per-timestep items: the first step, going back from T, whose slice differs.
+  public var divergesFromStep: Int? = nil
+  /// For per-timestep items: every step whose slice differs, from T down to 1.
+  public var divergingSteps: [Int]? = nil
 
   public init(id: String, message: String, hint: String) {
     self.id = id

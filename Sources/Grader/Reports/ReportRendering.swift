@@ -1,8 +1,19 @@
 import Foundation
 
 /// The report formats of `grade check --format`.
+///
+/// ```
+/// text          for a terminal (colour when it is one)
+/// json          the report's fields, hidden items concealed
+/// markdown      a table and what to look at
+/// html          one self-contained page with pictures (see `htmlReport`)
+/// junit         JUnit XML, one test case per item, for CI
+/// gradescope    Gradescope's results.json
+/// prairielearn  PrairieLearn's external grader results
+/// record        everything, values included, as `grade batch` stores it (see `GradeRecord`)
+/// ```
 public enum ReportFormat: String, CaseIterable, Sendable {
-  case text, json, markdown
+  case text, json, markdown, html, junit, gradescope, prairielearn, record
 }
 
 extension GradeReport {
@@ -12,6 +23,11 @@ extension GradeReport {
     case .text: return textReport(color: color, showHidden: showHidden)
     case .json: return jsonValue(showHidden: showHidden).rendered() + "\n"
     case .markdown: return markdownReport(showHidden: showHidden)
+    case .html: return htmlReport(showHidden: showHidden)
+    case .junit: return junitReport(showHidden: showHidden)
+    case .gradescope: return gradescopeValue().rendered() + "\n"
+    case .prairielearn: return prairieLearnValue(showHidden: showHidden).rendered() + "\n"
+    case .record: return GradeRecord.encode(self).rendered() + "\n"
     }
   }
 
@@ -109,7 +125,10 @@ extension ItemResult {
     if let n = numeric { fields.append(("numeric", n.jsonValue)) }
     if internalError { fields.append(("internal_error", .bool(true))) }
     if let d = diagnosis {
-      fields.append(("diagnosis", .object([("id", .string(d.id)), ("message", .string(d.message)), ("hint", .string(d.hint))])))
+      var diagnosisFields: [(String, JSONValue)] = [("id", .string(d.id)), ("message", .string(d.message)), ("hint", .string(d.hint))]
+      if let step = d.divergesFromStep { diagnosisFields.append(("diverges_from_step", .number(step))) }
+      if let steps = d.divergingSteps { diagnosisFields.append(("diverging_steps", .array(steps.map { .number($0) }))) }
+      fields.append(("diagnosis", .object(diagnosisFields)))
     }
     return .object(fields)
   }

@@ -47,9 +47,11 @@ struct ArrayFileWriterTests {
     #expect(ArrayWriteError.oneArrayPerNpy(file: "two.npy", count: 2).description == "two.npy is a .npy file, which holds one array, but there are 2; write a folder, an .npz, a .json or a .safetensors file instead")
   }
 
-  /// `python3` with NumPy, or nil when it is not installed.
+  /// The first `python3` on the PATH that can import NumPy, or nil when there is none.
   static let python: URL? = {
-    for path in ["/usr/bin/python3", "/usr/local/bin/python3", "/opt/homebrew/bin/python3"] where FileManager.default.isExecutableFile(atPath: path) {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+    let candidates = path.split(separator: ":").map { "\($0)/python3" }
+    for path in candidates where FileManager.default.isExecutableFile(atPath: path) {
       let url = URL(fileURLWithPath: path)
       if (try? run(url, ["-c", "import numpy"]))?.status == 0 { return url }
     }
@@ -128,7 +130,7 @@ struct ArrayFileWriterTests {
       try ArrayFileWriter.write(arrays, to: url, npzCompression: file == "deflated.npz" ? .deflated : .stored)
       let result = try Self.run(python, ["-c", Self.numpyReader, url.path])
       #expect(result.status == 0, "\(file): \(result.output)")
-      let lines = result.output.split(separator: "\n").map { $0.replacingOccurrences(of: "float32", with: "") }
+      let lines = result.output.split(separator: "\n").map(String.init)
       let want = expected.split(separator: "\n").map { String($0).trimmingCharacters(in: .whitespaces) }
       let got = lines.map { $0.trimmingCharacters(in: .whitespaces) }
       if file.hasSuffix(".json") {

@@ -127,6 +127,6 @@ struct ArraySubmissionTests {
     try Data(#"{"W_h": [1], "b_1": [2]}"#.utf8).write(to: folder.appendingPathComponent("rest.json"))
     let submission = try ArraySubmissionReader.read(at: folder)
     #expect(submission.entries["W_h"]?.problem == "W_h is given twice, in W_h.npy and in rest.json, key \"W_h\"; keep one")
-    #expect(submission.entries["b_1"]?.tensor == Tensor(shape: [1], scalars: [2], dtype: .int64))
+    #expect(submission.entries["b_1"]?.tensor == Tensor(shape: [1], scalars: [2], dtype: .float64))
   }
 }

@@ -81,12 +81,12 @@ struct JSONArrayFormatTests {
     #expect(collection["x"]?.problem == item.problem)
   }
 
-  @Test("dtype inference: integer literals give int64, anything else float64")
+  @Test("without a dtype every JSON array is float64, integer literals included")
   func inference() throws {
     let collection = try JSONArrayFormat.read(Data(#"{"i": [[1, 2], [3, -4]], "f": [1, 2.0], "s": 3, "e": [], "n": {"shape": [2, 1], "data": [[1], [2]], "dtype": "<f4"}}"#.utf8), singleItemName: "unused")
-    #expect(collection["i"]?.tensor == Tensor(shape: [2, 2], scalars: [1, 2, 3, -4], dtype: .int64))
+    #expect(collection["i"]?.tensor == Tensor(shape: [2, 2], scalars: [1, 2, 3, -4], dtype: .float64))
     #expect(collection["f"]?.tensor == Tensor(shape: [2], scalars: [1, 2], dtype: .float64))
-    #expect(collection["s"]?.tensor == Tensor(shape: [], scalars: [3], dtype: .int64))
+    #expect(collection["s"]?.tensor == Tensor(shape: [], scalars: [3], dtype: .float64))
     #expect(collection["e"]?.tensor == Tensor(shape: [0], scalars: [], dtype: .float64))
     #expect(collection["n"]?.tensor == Tensor(shape: [2, 1], scalars: [1, 2], dtype: .float32))
   }

@@ -1,0 +1,179 @@
+// `swift run -c release bptt-benchmark [T H d V] [--runs N] [--no-numpy]`
+//
+// Times the RNN language model of `BPTTReference` (column form, σ, biases, mean over t, full
+// BPTT) at T = 35, H = 256, d = 128, |V| = 10000 by default: the forward pass, the gradient
+// (fast path: forward + δ recursion + batched output layer) and their ratio, single- and
+// two-threaded matrix products; then the same model in NumPy (Benchmarks/BPTTBenchmark/
+// numpy_rnn.py, run here through `python3`), per-timestep loop and batched, with OpenBLAS at
+// 1 and 2 threads; and the peak resident memory of this process (VmHWM).
+//
+// Parameters are a closed formula shared with the NumPy script, value(k) = s·sin(0.37 k + salt)
+// over the flat row-major index k, so both sides compute the same loss and gradient norms.
+import BPTTReference
+import Foundation
+import Jacobians
+
+struct Configuration {
+  var T = 35, H = 256, d = 128, V = 10_000
+  var runs = 9
+  var numpy = true
+
+  init(arguments: [String]) {
+    var sizes: [Int] = []
+    var i = 0
+    while i < arguments.count {
+      let a = arguments[i]
+      if a == "--runs", i + 1 < arguments.count, let n = Int(arguments[i + 1]) {
+        runs = max(1, n)
+        i += 1
+      } else if a == "--no-numpy" {
+        numpy = false
+      } else if let n = Int(a) {
+        sizes.append(n)
+      }
+      i += 1
+    }
+    if sizes.count == 4 { (T, H, d, V) = (sizes[0], sizes[1], sizes[2], sizes[3]) }
+  }
+}
+
+func parameter(_ rows: Int, _ cols: Int, salt: Double, scale: Double) -> Matrix {
+  Matrix(rows: rows, cols: cols, scalars: (0..<(rows * cols)).map { scale * sin(0.37 * Double($0) + salt) })
+}
+
+func model(_ c: Configuration) -> (RNNParameters, [Int]) {
+  let p = RNNParameters(
+    E: parameter(c.d, c.V, salt: 1, scale: 0.1),
+    W_h: parameter(c.H, c.H, salt: 2, scale: 0.05),
+    W_e: parameter(c.H, c.d, salt: 3, scale: 0.1),
+    b_1: parameter(c.H, 1, salt: 4, scale: 0.1),
+    U: parameter(c.V, c.H, salt: 5, scale: 0.1),
+    b_2: parameter(c.V, 1, salt: 6, scale: 0.1),
+    h0: parameter(c.H, 1, salt: 7, scale: 0.1))
+  let tokens = (0...c.T).map { (7919 * $0 + 13) % c.V }
+  return (p, tokens)
+}
+
+/// Median wall time of `runs` calls, in milliseconds, after one warm-up call.
+func medianMilliseconds(runs: Int, _ body: () -> Void) -> Double {
+  body()
+  let clock = ContinuousClock()
+  var times: [Double] = []
+  for _ in 0..<runs {
+    let d = clock.measure(body)
+    times.append(Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15)
+  }
+  times.sort()
+  return times[times.count / 2]
+}
+
+/// VmHWM (peak resident set) of this process in bytes, from /proc/self/status.
+func peakResidentBytes() -> Int? {
+  guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+  for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+    let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+    if fields.count >= 2, let kb = Int(fields[1]) { return kb * 1024 }
+  }
+  return nil
+}
+
+/// Runs the NumPy script with `threads` OpenBLAS threads; its `name value` lines as a dictionary.
+func runNumPy(_ c: Configuration, threads: Int) -> [String: Double]? {
+  let script = "Benchmarks/BPTTBenchmark/numpy_rnn.py"
+  guard FileManager.default.fileExists(atPath: script) else {
+    print("  (\(script) not found: run from the package root)")
+    return nil
+  }
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+  process.arguments = ["python3", script, "\(c.T)", "\(c.H)", "\(c.d)", "\(c.V)", "\(c.runs)"]
+  var environment = ProcessInfo.processInfo.environment
+  for key in ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"] { environment[key] = "\(threads)" }
+  process.environment = environment
+  let pipe = Pipe()
+  process.standardOutput = pipe
+  do { try process.run() } catch {
+    print("  (could not start python3: \(error))")
+    return nil
+  }
+  let data = pipe.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  guard process.terminationStatus == 0 else {
+    print("  (numpy_rnn.py exited with status \(process.terminationStatus))")
+    return nil
+  }
+  var values: [String: Double] = [:]
+  for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+    let parts = line.split(separator: " ")
+    if parts.count == 2, let v = Double(parts[1]) { values[String(parts[0])] = v }
+  }
+  return values
+}
+
+func format(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
+
+func verdict(_ ok: Bool) -> String { ok ? "met" : "NOT met" }
+
+let config = Configuration(arguments: Array(CommandLine.arguments.dropFirst()))
+let (p, tokens) = model(config)
+let options = RNNOptions()
+print("RNN-LM benchmark: T = \(config.T), H = \(config.H), d = \(config.d), |V| = \(config.V); σ, biases, mean over t, full BPTT; Float64")
+print("median of \(config.runs) runs after one warm-up; times in ms\n")
+
+// Swift, single- and two-threaded matrix products.
+let defaultConcurrency = MatrixProduct.maximumConcurrency
+var swiftTimes: [Int: (forward: Double, gradient: Double)] = [:]
+var gradient = BPTT.gradients(p, tokens: tokens, options: options)
+let loss = BPTT.loss(p, tokens: tokens, options: options)
+let threadCounts = defaultConcurrency >= 2 ? [1, 2] : [1]
+for threads in threadCounts {
+  MatrixProduct.maximumConcurrency = threads
+  let forward = medianMilliseconds(runs: config.runs) { _ = BPTT.forward(p, tokens: tokens, options: options) }
+  let grad = medianMilliseconds(runs: config.runs) { gradient = BPTT.gradients(p, tokens: tokens, options: options) }
+  swiftTimes[threads] = (forward, grad)
+}
+MatrixProduct.maximumConcurrency = defaultConcurrency
+
+print("Swift (BPTTReference, fast path)")
+print("  threads   forward   gradient   gradient/forward   goal ≤ 3")
+for threads in threadCounts {
+  let t = swiftTimes[threads]!
+  let ratio = t.gradient / t.forward
+  print("  \(threads)         \(format(t.forward).padding(toLength: 9, withPad: " ", startingAt: 0)) \(format(t.gradient).padding(toLength: 10, withPad: " ", startingAt: 0)) \(format(ratio).padding(toLength: 18, withPad: " ", startingAt: 0)) \(verdict(ratio <= 3))")
+}
+print("  loss J = \(loss), perplexity = \(exp(loss)), ‖gradient‖ = \(gradient.globalNorm)\n")
+
+if config.numpy {
+  print("NumPy (numpy_rnn.py; OpenBLAS threads as listed)")
+  for threads in threadCounts {
+    guard let np = runNumPy(config, threads: threads),
+          let loopGradient = np["loop_gradient_ms"], let batchedGradient = np["batched_gradient_ms"],
+          let loopForward = np["loop_forward_ms"], let batchedForward = np["batched_forward_ms"] else { continue }
+    let swift = swiftTimes[threads]!
+    print("  threads \(threads): loop forward \(format(loopForward)), loop gradient \(format(loopGradient)); batched forward \(format(batchedForward)), batched gradient \(format(batchedGradient))")
+    let speedup = loopGradient / swift.gradient
+    let slowdown = swift.gradient / batchedGradient
+    print("    Swift gradient vs loop:    \(format(speedup))× faster   (goal ≥ 3× faster)   \(verdict(speedup >= 3))")
+    print("    Swift gradient vs batched: \(format(slowdown))× the time (goal ≤ 2×)          \(verdict(slowdown <= 2))")
+    if let npLoss = np["loss"] {
+      let lossDifference = abs(npLoss - loss) / abs(npLoss)
+      var worst = 0.0
+      for (name, value) in gradient.named {
+        let key = "gradient_norm_" + String(name.dropFirst())
+        if let n = np[key] { worst = max(worst, abs(n - value.frobeniusNorm) / max(n, 1e-300)) }
+      }
+      print("    same model: relative loss difference \(String(format: "%.1e", lossDifference)), largest relative difference of a gradient norm \(String(format: "%.1e", worst))")
+    }
+  }
+  print("")
+}
+
+let parameterBytes = p.scalarCount * 8
+let budget = 3 * 2 * parameterBytes + 50 * 1024 * 1024
+if let peak = peakResidentBytes() {
+  let mb = { (b: Int) in format(Double(b) / 1_048_576, 1) }
+  print("Peak memory (VmHWM) \(mb(peak)) MB; parameters \(mb(parameterBytes)) MB + gradients \(mb(parameterBytes)) MB;")
+  print("  goal ≤ 3 × (parameters + gradients) + 50 MB = \(mb(budget)) MB   \(verdict(peak <= budget))")
+} else {
+  print("Peak memory: /proc/self/status not readable on this system")
+}

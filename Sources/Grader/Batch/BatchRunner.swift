@@ -1,0 +1,196 @@
+import Foundation
+
+/// Grades every submission of a folder in parallel child processes and writes the results.
+///
+/// ```
+/// <out>/gradebook.csv          student, score, max_score, one column per item (sorted rows)
+/// <out>/summary.md, .json      pass rate per item, the most common findings
+/// <out>/results/<id>.json      each student's complete result (`GradeRecord`)
+/// <out>/feedback/<id>.md, .html  each student's report
+/// <out>/logs/<id>.log          the grading process's error output, for students not graded
+/// ```
+/// Every file is written atomically (a temporary file, then a rename). A student whose result
+/// file is complete is not graded again, so a batch interrupted at any point and run again
+/// finishes the rest and writes the same gradebook, byte for byte: the sampled numeric checks use
+/// a fixed seed per student (`BatchNumericSeed`).
+public struct BatchRunner {
+  public var grader: Autograder
+  public var output: URL
+  /// Child processes at once.
+  public var jobs: Int
+  /// Seconds one student's grading may take.
+  public var timeout: TimeInterval
+  /// The `grade` executable the children run.
+  public var executable: URL
+  /// Options every child gets (`--assignments`, `--rubric`).
+  public var sharedOptions: [String]
+
+  public init(grader: Autograder, output: URL, jobs: Int, timeout: TimeInterval, executable: URL, sharedOptions: [String] = []) {
+    self.grader = grader
+    self.output = output
+    self.jobs = Swift.max(1, jobs)
+    self.timeout = timeout
+    self.executable = executable
+    self.sharedOptions = sharedOptions
+  }
+
+  /// What a batch did.
+  public struct Outcome: Sendable {
+    /// Every student's report, sorted by student id.
+    public var reports: [GradeReport]
+    public var gradedNow: Int
+    public var resumed: Int
+    /// Students whose grading crashed or ran out of time.
+    public var ungraded: [String]
+    public var summary: BatchSummary
+    public var seconds: Double
+  }
+
+  var resultsFolder: URL { output.appendingPathComponent("results") }
+  var feedbackFolder: URL { output.appendingPathComponent("feedback") }
+  var logsFolder: URL { output.appendingPathComponent("logs") }
+  public var gradebookURL: URL { output.appendingPathComponent("gradebook.csv") }
+
+  func recordURL(_ student: String) -> URL { resultsFolder.appendingPathComponent("\(student).json") }
+
+  /// The stored, complete result of `student`, when there is one for this assignment.
+  func storedReport(_ student: String) -> GradeReport? {
+    guard let data = FileManager.default.contents(atPath: recordURL(student).path),
+          let report = try? GradeRecord.decode(data),
+          report.student == student, report.assignment == grader.assignment.id,
+          report.items.map(\.id) == grader.assignment.items.map(\.id)
+    else { return nil }
+    return report
+  }
+
+  /// Grades `submissions` (resuming from stored results) and writes every output.
+  public func run(_ submissions: [BatchSubmission], progressStyle: BatchProgressStyle = .automatic) throws -> Outcome {
+    let start = Date()
+    let scratch = output.appendingPathComponent(".work")
+    for folder in [resultsFolder, feedbackFolder, scratch] {
+      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+    let style: BatchProgress.Style
+    switch progressStyle {
+    case .automatic: style = BatchProgress.defaultStyle()
+    case .lines: style = .lines
+    case .silent: style = .silent
+    }
+    let progress = BatchProgress(total: submissions.count, style: style)
+    progress.started()
+
+    let child = BatchChild(executable: executable, assignmentArgument: grader.assignment.directory.standardizedFileURL.path, sharedOptions: sharedOptions, timeout: timeout)
+    let lock = NSLock()
+    var reports: [String: GradeReport] = [:]
+    var ungraded: Set<String> = []
+    var gradedNow = 0, resumed = 0
+    var firstError: Error?
+    var next = 0
+
+    let work = {
+      while true {
+        lock.lock()
+        guard next < submissions.count, firstError == nil else { lock.unlock(); return }
+        let submission = submissions[next]
+        next += 1
+        lock.unlock()
+        do {
+          let (report, wasResumed, notGraded) = try self.gradeOne(submission, child: child, scratch: scratch)
+          lock.lock()
+          reports[submission.student] = report
+          if wasResumed { resumed += 1 } else { gradedNow += 1 }
+          if notGraded { ungraded.insert(submission.student) }
+          lock.unlock()
+          progress.finished(report, resumed: wasResumed, ungraded: notGraded)
+        } catch {
+          lock.lock()
+          if firstError == nil { firstError = error }
+          lock.unlock()
+        }
+      }
+    }
+    let group = DispatchGroup()
+    var threads: [Thread] = []
+    for _ in 0..<Swift.min(jobs, Swift.max(submissions.count, 1)) {
+      group.enter()
+      let thread = Thread { work(); group.leave() }
+      thread.stackSize = 4 << 20
+      threads.append(thread)
+      thread.start()
+    }
+    group.wait()
+    progress.ended()
+    try? FileManager.default.removeItem(at: scratch)
+    if let firstError { throw firstError }
+
+    let sorted = submissions.map { reports[$0.student]! }.sorted { $0.student < $1.student }
+    try AtomicFile.write(Gradebook.csv(sorted, items: grader.assignment.items.map(\.id)), to: gradebookURL)
+    let summary = BatchSummary(reports: sorted, assignment: grader.assignment)
+    try AtomicFile.write(summary.markdown, to: output.appendingPathComponent("summary.md"))
+    try AtomicFile.write(summary.jsonValue.rendered() + "\n", to: output.appendingPathComponent("summary.json"))
+    return Outcome(
+      reports: sorted, gradedNow: gradedNow, resumed: resumed, ungraded: ungraded.sorted(),
+      summary: summary, seconds: Date().timeIntervalSince(start))
+  }
+
+  /// One student: the stored result, or a grading in a child process; then its feedback files.
+  func gradeOne(_ submission: BatchSubmission, child: BatchChild, scratch: URL) throws -> (GradeReport, resumed: Bool, ungraded: Bool) {
+    let student = submission.student
+    if let stored = storedReport(student) {
+      try writeFeedback(stored, onlyIfMissing: true)
+      return (stored, true, stored.items.allSatisfy { $0.message.hasPrefix(BatchChild.ungradedPrefix($0.id)) })
+    }
+    let seed = BatchNumericSeed.seed(assignment: grader.assignment.id, student: student)
+    var report: GradeReport
+    var notGraded = false
+    switch child.grade(submission, seed: seed, record: recordURL(student), scratch: scratch) {
+    case .graded(let graded):
+      report = graded
+    case .unreadable(let reason):
+      report = grader.grade(student: student, answers: Dictionary(uniqueKeysWithValues: grader.assignment.items.map { ($0.id, SubmittedAnswer.unreadable(reason)) }),
+                            notes: ["The submission could not be read: \(reason)"])
+      report.seconds = 0
+      try AtomicFile.write(GradeRecord.encode(report).rendered() + "\n", to: recordURL(student))
+    case .ungraded(let reason, let log):
+      notGraded = true
+      report = Self.ungradedReport(grader: grader, student: student, reason: reason)
+      if !log.isEmpty { try AtomicFile.write(log, to: logsFolder.appendingPathComponent("\(student).log")) }
+      try AtomicFile.write(GradeRecord.encode(report).rendered() + "\n", to: recordURL(student))
+    }
+    try writeFeedback(report, onlyIfMissing: false)
+    return (report, false, notGraded)
+  }
+
+  /// The report of a student whose grading crashed or ran out of time: every item an error
+  /// worth 0 points.
+  static func ungradedReport(grader: Autograder, student: String, reason: String) -> GradeReport {
+    let items = grader.assignment.items.map { item in
+      let entry = grader.rubric.entry(item.id)
+      return ItemResult(
+        id: item.id, statement: item.statement, status: .error, points: 0, maxPoints: entry.points,
+        message: "\(BatchChild.ungradedPrefix(item.id)): \(reason). The course staff has the log.",
+        hidden: entry.hidden, expectedShape: item.shape)
+    }
+    return GradeReport(
+      assignment: grader.assignment.id, title: grader.assignment.title, student: student, items: items,
+      notes: ["This submission could not be graded: \(reason)."], seconds: 0, isolation: nil)
+  }
+
+  /// `feedback/<student>.md` and `.html`.
+  func writeFeedback(_ report: GradeReport, onlyIfMissing: Bool) throws {
+    let markdown = feedbackFolder.appendingPathComponent("\(report.student).md")
+    let html = feedbackFolder.appendingPathComponent("\(report.student).html")
+    if onlyIfMissing && FileManager.default.fileExists(atPath: markdown.path) && FileManager.default.fileExists(atPath: html.path) { return }
+    try AtomicFile.write(report.rendered(.markdown), to: markdown)
+    let context = HTMLReportContext.make(for: grader, student: report.student)
+    try AtomicFile.write(report.htmlReport(context: context), to: html)
+  }
+}
+
+/// How a batch shows its progress.
+public enum BatchProgressStyle: Sendable {
+  /// A bar on a terminal, plain lines otherwise.
+  case automatic
+  case lines
+  case silent
+}

@@ -1,0 +1,103 @@
+import Foundation
+
+/// `grade batch`: grades a folder of submissions, one per student.
+enum BatchCommand {
+  static var subcommand: GradeCommand.Subcommand {
+    GradeCommand.Subcommand(
+      name: "batch", abstract: "Grade a folder of submissions, one per student, in parallel.",
+      usage: "grade batch <assignment> <submissions-dir> --out <dir> [--jobs <n>] [--timeout <seconds>] [--rubric <file>] [--quiet]",
+      help: """
+        Grades every submission in a folder: one file or sub-folder per student, named by the
+        student id (alice.npz, bob/, …). Each student is graded in a child process
+        ('grade check … --format record'), several at once, so a submission that crashes the
+        grader or never finishes costs only its own result.
+
+        Writes to the --out folder:
+          gradebook.csv          student, score, max_score, then one column per item
+          summary.md, .json      pass rate per item and the most common findings
+          feedback/<id>.md       each student's report, in Markdown
+          feedback/<id>.html     and as one self-contained page with pictures
+          results/<id>.json      each student's complete result
+          logs/<id>.log          the error output of gradings that crashed or timed out
+
+        Run it again after an interruption and it grades only the students without a complete
+        result, writing the same gradebook byte for byte (the numeric checks use a fixed seed
+        per student). Every file is written whole or not at all.
+
+        OPTIONS:
+          --out <dir>           where to write (created if needed; required)
+          --jobs <n>            students graded at once (default: the number of cores)
+          --timeout <seconds>   stop a student's grading after this long (default: 300)
+          --rubric <file>       a rubric other than the assignment's own
+          --quiet               no progress (a bar on a terminal, else a line per student)
+
+        EXIT CODES: 0 every student graded (whatever their scores), 1 some grading crashed or
+        timed out, 64 usage error, 65 unreadable assignment or submissions folder.
+
+        EXAMPLE:
+          grade batch rnn-bptt submissions/ --out graded/ --jobs 4
+        """,
+      options: GradeCommand.globalOptions + ["--out", "--jobs", "--timeout", "--rubric"],
+      flags: ["--quiet"], run: run)
+  }
+
+  static func run(_ args: Arguments) throws -> Int32 {
+    try Commands.rejectExtraPositionals(args, expected: 2)
+    let name = try Commands.requireAssignment(args)
+    guard args.positional.count >= 2 else { throw UsageError("Missing expected argument '<submissions-dir>'") }
+    guard let outPath = args.option("--out") else { throw UsageError("Missing expected argument '--out <dir>'") }
+    let jobs = try positiveNumber(args, "--jobs", default: ProcessInfo.processInfo.activeProcessorCount)
+    let timeout = try positiveNumber(args, "--timeout", default: 300)
+
+    let catalog = Commands.catalog(args)
+    let rubricURL = args.option("--rubric").map { URL(fileURLWithPath: $0).standardizedFileURL }
+    let (assignment, rubric) = try catalog.load(name, rubric: rubricURL)
+    let grader = Autograder(assignment: assignment, rubric: rubric)
+    let folder = URL(fileURLWithPath: args.positional[1]).standardizedFileURL
+    let out = URL(fileURLWithPath: outPath).standardizedFileURL
+
+    let submissions: [BatchSubmission]
+    do {
+      submissions = try BatchRoster.scan(folder, excluding: [out])
+    } catch {
+      print("Error: \(error)", to: &standardError)
+      return GradeCommand.ExitCode.dataError
+    }
+    var shared = ["--assignments", catalog.root.standardizedFileURL.path]
+    if let rubricURL { shared += ["--rubric", rubricURL.path] }
+    let runner = BatchRunner(
+      grader: grader, output: out, jobs: jobs, timeout: TimeInterval(timeout),
+      executable: workerExecutable(), sharedOptions: shared)
+    let outcome = try runner.run(submissions, progressStyle: args.flag("--quiet") ? .silent : .automatic)
+
+    let s = outcome.summary
+    var lines = ["Graded \(outcome.reports.count) students of \(assignment.id) in \(String(format: "%.1f", outcome.seconds)) s (\(outcome.gradedNow) now, \(outcome.resumed) from an earlier run, \(jobs) at a time)."]
+    lines.append("Mean score \(BatchSummary.decimal(s.meanScore))/\(ItemResult.points(s.maxScore)), median \(BatchSummary.decimal(s.medianScore)); \(s.fullMarks) with full marks.")
+    if !outcome.ungraded.isEmpty {
+      lines.append("Not graded (crashed or timed out; see logs/): \(outcome.ungraded.joined(separator: ", ")).")
+    }
+    lines.append("Wrote \(runner.gradebookURL.path), summary.md, and feedback/ (Markdown and HTML) in \(out.path).")
+    print(lines.joined(separator: "\n"))
+    return outcome.ungraded.isEmpty ? GradeCommand.ExitCode.success : GradeCommand.ExitCode.failure
+  }
+
+  static func positiveNumber(_ args: Arguments, _ name: String, default value: Int) throws -> Int {
+    guard let text = args.option(name) else { return value }
+    guard let n = Int(text), n > 0 else {
+      throw UsageError("The value '\(text)' is invalid for '\(name) <n>': expected a whole number above 0")
+    }
+    return n
+  }
+
+  /// The executable each student's grading runs: this `grade` itself, or `GRADE_BATCH_WORKER`
+  /// when set (a stand-in used to test how a batch survives crashing and looping gradings).
+  static func workerExecutable() -> URL {
+    if let path = ProcessInfo.processInfo.environment["GRADE_BATCH_WORKER"], !path.isEmpty {
+      return URL(fileURLWithPath: path)
+    }
+    let own = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    if FileManager.default.isExecutableFile(atPath: own.path), own.path != "/proc/self/exe" { return own }
+    if let main = Bundle.main.executableURL { return main }
+    return URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+  }
+}

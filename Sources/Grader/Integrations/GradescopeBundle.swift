@@ -1,0 +1,110 @@
+import Foundation
+
+/// A Gradescope autograder for one assignment: a ZIP whose root holds `setup.sh`,
+/// `run_autograder`, and the grader's package sources with that assignment and its rubric.
+///
+/// ```
+/// setup.sh          installs a Swift toolchain and builds `grade` (once, when Gradescope
+///                   builds the image)
+/// run_autograder    grades /autograder/submission, writes /autograder/results/results.json
+///                   (always: a score-0 result with the reason when grading fails)
+/// Package.swift, Sources/, Tests/       the package (the test targets are named in the manifest)
+/// Assignments/<id>/, Rubrics/<id>.json  the assignment and the rubric in effect
+/// ```
+/// The two scripts are the templates in the package's `Integrations/gradescope/` folder, with
+/// `@ASSIGNMENT@`, `@STUDENT_FIELD@` and `@SWIFT_VERSION@` filled in. Members are sorted and
+/// dated 1980-01-01, so the same sources always give the same archive.
+public struct GradescopeBundle {
+  public var assignment: Assignment
+  /// The rubric file in effect (copied as the assignment's rubric).
+  public var rubricFile: URL
+  /// The package whose sources are bundled.
+  public var packageRoot: URL
+  /// The Swift release `setup.sh` installs, e.g. "6.3.1".
+  public var swiftVersion: String
+  /// The field of Gradescope's `submission_metadata.json` users[0] used as the student id.
+  public var studentField: String
+
+  public init(assignment: Assignment, rubricFile: URL, packageRoot: URL, swiftVersion: String, studentField: String) {
+    self.assignment = assignment
+    self.rubricFile = rubricFile
+    self.packageRoot = packageRoot
+    self.swiftVersion = swiftVersion
+    self.studentField = studentField
+  }
+
+  /// The student-id fields Gradescope's submission metadata gives for each user.
+  public static let studentFields = ["email", "sid", "id", "name"]
+
+  /// Every member: (path in the archive, contents), sorted by path.
+  public func members() throws(GradescopeBundleError) -> [(path: String, contents: Data)] {
+    var out: [String: Data] = [:]
+    let templates = packageRoot.appendingPathComponent("Integrations/gradescope")
+    for script in ["setup.sh", "run_autograder"] {
+      let url = templates.appendingPathComponent(script)
+      guard let data = FileManager.default.contents(atPath: url.path), var text = String(data: data, encoding: .utf8) else {
+        throw .missing(url.path, "the script template")
+      }
+      text = text.replacingOccurrences(of: "@ASSIGNMENT@", with: assignment.id)
+        .replacingOccurrences(of: "@STUDENT_FIELD@", with: studentField)
+        .replacingOccurrences(of: "@SWIFT_VERSION@", with: swiftVersion)
+      out[script] = Data(text.utf8)
+    }
+    let manifest = packageRoot.appendingPathComponent("Package.swift")
+    guard let manifestData = FileManager.default.contents(atPath: manifest.path) else { throw .missing(manifest.path, "the package manifest") }
+    out["Package.swift"] = manifestData
+    for folder in ["Sources", "Tests"] {
+      try addTree(packageRoot.appendingPathComponent(folder), as: folder, to: &out)
+    }
+    let assignmentFolder = "Assignments/\(assignment.id)"
+    try addTree(assignment.directory, as: assignmentFolder, to: &out)
+    guard let rubric = FileManager.default.contents(atPath: rubricFile.path) else { throw .missing(rubricFile.path, "the rubric") }
+    // The assignment's own rubric.json wins over Rubrics/<id>.json: replace it when present.
+    if out["\(assignmentFolder)/rubric.json"] != nil {
+      out["\(assignmentFolder)/rubric.json"] = rubric
+    } else {
+      out["Rubrics/\(assignment.id).json"] = rubric
+    }
+    return out.keys.sorted().map { ($0, out[$0]!) }
+  }
+
+  /// The ZIP archive (deflated members).
+  public func archive() throws(GradescopeBundleError) -> Data {
+    var writer = ZipArchiveWriter()
+    for member in try members() {
+      writer.add(name: member.path, contents: member.contents, method: .deflated)
+    }
+    return writer.finish()
+  }
+
+  /// Adds the regular files under `folder` (not hidden ones, not build folders).
+  private func addTree(_ folder: URL, as prefix: String, to out: inout [String: Data]) throws(GradescopeBundleError) {
+    guard let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey, .isDirectoryKey], options: [.skipsHiddenFiles]) else {
+      throw .missing(folder.path, "a folder of the package")
+    }
+    let base = folder.standardizedFileURL.resolvingSymlinksInPath().path
+    for case let url as URL in enumerator {
+      let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .isDirectoryKey])
+      if values?.isDirectory == true {
+        if url.lastPathComponent.hasPrefix(".build") || url.lastPathComponent == "__pycache__" { enumerator.skipDescendants() }
+        continue
+      }
+      guard values?.isRegularFile == true else { continue }
+      let path = url.standardizedFileURL.resolvingSymlinksInPath().path
+      guard path.hasPrefix(base + "/") else { continue }
+      guard let data = FileManager.default.contents(atPath: path) else { throw .missing(path, "a file of the package") }
+      out[prefix + "/" + String(path.dropFirst(base.count + 1))] = data
+    }
+  }
+}
+
+/// Why a bundle cannot be made.
+public enum GradescopeBundleError: Error, Sendable, CustomStringConvertible {
+  case missing(String, String)
+
+  public var description: String {
+    switch self {
+    case .missing(let path, let what): return "Cannot read \(what) at \(path); the bundle needs the grader's package sources (see --package)."
+    }
+  }
+}

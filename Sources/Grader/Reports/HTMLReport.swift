@@ -1,0 +1,249 @@
+import BPTTReference
+import Foundation
+
+/// What the HTML report draws beyond the report itself, computed from the assignment at the
+/// student's inputs.
+public struct HTMLReportContext: Sendable {
+  /// ‖∂J^(t)/∂h^(i)‖₂ by distance t − i at the student's inputs (RNN language model assignments).
+  public var hiddenGradientNorms: HiddenGradientNormTable?
+  /// Each item's tolerance, to outline the entries outside it in a heatmap.
+  public var tolerances: [String: Tolerance]
+
+  public init(hiddenGradientNorms: HiddenGradientNormTable? = nil, tolerances: [String: Tolerance] = [:]) {
+    self.hiddenGradientNorms = hiddenGradientNorms
+    self.tolerances = tolerances
+  }
+
+  /// The context of `student`'s report: the tolerances of the rubric, and for an `rnn-lm`
+  /// assignment the hidden-gradient norms of `ExplicitBPTT` at the student's inputs.
+  public static func make(for grader: Autograder, student: String) -> HTMLReportContext {
+    var context = HTMLReportContext(tolerances: Dictionary(uniqueKeysWithValues: grader.assignment.items.map { ($0.id, grader.rubric.entry($0.id).tolerance) }))
+    if grader.assignment.model.reference == .rnnLM {
+      let inputs = grader.inputs(for: student)
+      if let tokens = inputs["tokens"]?.ints {
+        let p = RNNLanguageModelTask.parameters(inputs)
+        context.hiddenGradientNorms = ExplicitBPTT.hiddenGradientNormTable(p, tokens: tokens, options: grader.assignment.model.options)
+      }
+    }
+    return context
+  }
+}
+
+extension GradeReport {
+  /// The report as one self-contained HTML page: the score, then per item its statement,
+  /// status, finding and diagnosis, with pictures:
+  ///
+  /// ```
+  /// failing matrix or vector item   heatmap of |yours − reference| per entry (entries outside
+  ///                                 the tolerance outlined); a stack (T×H×H) is one per slice
+  /// stack of per-step terms         ‖slice i‖_F per i, yours against the reference
+  /// rnn-lm assignments              ‖∂J^(t)/∂h^(i)‖₂ against the distance t − i, one line per t
+  /// ```
+  /// Inline CSS and SVG only: nothing is loaded from the network. Hidden items show only their
+  /// status unless `showHidden`.
+  public func htmlReport(showHidden: Bool = false, context: HTMLReportContext? = nil) -> String {
+    let passed = items.filter { $0.status == .pass || $0.internalError }.count
+    let fraction = maxScore > 0 ? Swift.min(Swift.max(score / maxScore, 0), 1) : 0
+    var body = "<header><p class=\"kicker\">\(h(assignment)) · feedback for <strong>\(h(student))</strong></p>"
+    body += "<h1>\(h(title))</h1>"
+    body += "<div class=\"score\"><span class=\"big\">\(ItemResult.points(score)) / \(ItemResult.points(maxScore))</span> points · \(passed) of \(items.count) items pass"
+    body += "<div class=\"bar\"><div style=\"width: \(SVGChart.f(fraction * 100))%\"></div></div></div></header>\n"
+
+    body += "<table class=\"overview\"><thead><tr><th>item</th><th>status</th><th>points</th><th>statement</th></tr></thead><tbody>\n"
+    for item in items {
+      body += "<tr><td><a href=\"#item-\(h(item.id))\"><code>\(h(item.id))</code></a></td><td>\(badge(item))</td><td class=\"num\">\(ItemResult.points(item.points))/\(ItemResult.points(item.maxPoints))</td><td>\(h(item.statement))</td></tr>\n"
+    }
+    body += "</tbody></table>\n"
+
+    for item in items { body += itemSection(item, showHidden: showHidden, context: context) }
+
+    if let table = context?.hiddenGradientNorms, !table.rows.isEmpty {
+      body += hiddenGradientSection(table)
+    }
+    if !notes.isEmpty || isolation != nil {
+      body += "<section class=\"notes\"><h2>Notes</h2><ul>"
+      for note in notes { body += "<li>\(h(note))</li>" }
+      if let isolation { body += "<li>Your code ran under: \(h(isolation))</li>" }
+      body += "</ul></section>\n"
+    }
+    body += "<footer>Graded by <code>grade</code>: every item is compared with the reference and with a numeric gradient at your own inputs.</footer>\n"
+
+    return """
+      <!DOCTYPE html>
+      <html lang="en">
+      <head>
+      <meta charset="utf-8">
+      <meta name="viewport" content="width=device-width, initial-scale=1">
+      <title>\(h(assignment)) — \(h(student))</title>
+      <style>\(Self.htmlStyle)</style>
+      </head>
+      <body>
+      <main>
+      \(body)</main>
+      </body>
+      </html>
+
+      """
+  }
+
+  private func badge(_ item: ItemResult) -> String {
+    let label = item.internalError ? "not charged" : item.status.rawValue
+    return "<span class=\"badge \(item.internalError ? "internal" : item.status.rawValue)\">\(label)</span>"
+  }
+
+  private func itemSection(_ item: ItemResult, showHidden: Bool, context: HTMLReportContext?) -> String {
+    let concealed = item.hidden && !showHidden
+    var out = "<section class=\"item \(item.status.rawValue)\" id=\"item-\(h(item.id))\">"
+    out += "<h2><code>\(h(item.id))</code> \(badge(item)) <span class=\"pts\">\(ItemResult.points(item.points))/\(ItemResult.points(item.maxPoints)) points</span></h2>"
+    out += "<p class=\"statement\">\(h(item.statement)) <span class=\"shape\">(\(h(Tensor.describe(item.expectedShape))))</span></p>"
+    if concealed {
+      return out + "<p class=\"message\">Hidden item: its details are shown once grades are published.</p></section>\n"
+    }
+    out += "<p class=\"message\">\(h(item.message))</p>"
+    if let d = item.diagnosis {
+      out += "<div class=\"diagnosis\"><p><strong>Diagnosis:</strong> \(h(d.message))</p><p><strong>Hint:</strong> \(h(d.hint))</p>"
+      if d.id != Diagnoser.unknownID { out += "<p class=\"diag-id\">known mistake: \(h(d.id))</p>" }
+      out += "</div>"
+    }
+    if let submitted = item.submitted, let expected = item.expected, submitted.count == expected.count, !submitted.isEmpty {
+      if item.status == .fail && !item.expectedShape.isEmpty {
+        out += differenceFigure(item, submitted: submitted, expected: expected, tolerance: context?.tolerances[item.id])
+      }
+      if item.expectedShape.count == 3 {
+        out += sliceNormFigure(item, submitted: submitted, expected: expected, diverging: item.diagnosis?.divergingSteps)
+      }
+    }
+    return out + "</section>\n"
+  }
+
+  /// Heatmaps of |yours − reference|: one for a matrix or vector, one per slice for a stack.
+  private func differenceFigure(_ item: ItemResult, submitted: [Double], expected: [Double], tolerance: Tolerance?) -> String {
+    let shape = item.expectedShape
+    let difference = zip(submitted, expected).map { s, e -> Double in
+      let d = Swift.abs(s - e)
+      return d.isNaN ? .nan : d
+    }
+    let finite = difference.filter(\.isFinite)
+    let scale = finite.max() ?? 0
+    let nonFinite = finite.count < difference.count
+    let outlined = tolerance.map { t in zip(submitted, expected).map { !t.accepts($0, expected: $1) } }
+    let (slices, rows, cols): (Int, Int, Int)
+    switch shape.count {
+    case 1: (slices, rows, cols) = (1, 1, shape[0])
+    case 2: (slices, rows, cols) = (1, shape[0], shape[1])
+    default: (slices, rows, cols) = (shape[0], shape[1], shape.dropFirst(2).reduce(1, *))
+    }
+    var out = "<figure class=\"diff\"><div class=\"maps\">"
+    for s in 0..<slices {
+      let base = s * rows * cols
+      let range = base..<(base + rows * cols)
+      let caption = slices > 1 ? (item.id == "dW_h_terms" ? "i = \(s + 1)" : "[\(s)]") : nil
+      out += SVGChart.heatmap(
+        values: Array(difference[range]), rows: rows, cols: cols, scale: scale,
+        outlined: outlined.map { Array($0[range]) }, caption: caption
+      ) { k in
+        let flat = base + k
+        let index = EntryComparison.multiIndex(flat, shape: shape).map(String.init).joined(separator: ", ")
+        return "[\(index)]  yours \(Autograder.number(submitted[flat]))  reference \(Autograder.number(expected[flat]))  |difference| \(Autograder.number(difference[flat]))"
+      }
+    }
+    out += "</div>"
+    out += SVGChart.heatmapLegend(scale: scale, label: "|yours − reference|", nonFinite: nonFinite, id: item.id)
+    let failing = outlined.map { $0.filter { $0 }.count }
+    var caption = "Where your <code>\(h(item.id))</code> differs from the reference: darker is further off"
+    if let failing { caption += "; the \(failing) outlined \(failing == 1 ? "entry is" : "entries are") outside the tolerance" }
+    caption += ". Rows are the first index\(shape.count == 1 ? " (a vector is drawn as one row)" : ""), columns the \(shape.count == 3 ? "last" : "second"). Hover an entry for its numbers."
+    return out + "<figcaption>\(caption)</figcaption></figure>"
+  }
+
+  /// ‖slice i‖_F for i = 1…T, yours against the reference (the per-timestep terms of BPTT).
+  private func sliceNormFigure(_ item: ItemResult, submitted: [Double], expected: [Double], diverging: [Int]?) -> String {
+    let n = item.expectedShape[0]
+    let size = item.expectedShape.dropFirst().reduce(1, *)
+    guard n > 0, size > 0 else { return "" }
+    func norms(_ v: [Double]) -> [Double] {
+      (0..<n).map { i in (v[(i * size)..<((i + 1) * size)].reduce(0) { $0 + $1 * $1 }).squareRoot() }
+    }
+    let yours = norms(submitted), reference = norms(expected)
+    let positive = (yours + reference).filter { $0.isFinite && $0 > 0 }
+    let logScale = (positive.max() ?? 1) / (positive.min() ?? 1) > 30
+    let isTerms = item.id == "dW_h_terms"
+    let chart = SVGChart.lineChart(
+      series: [
+        .init(name: "reference", colour: "#2b6cb0", points: reference.enumerated().map { (Double($0.offset + 1), $0.element) }, dashed: true, hollowMarkers: true),
+        .init(name: "yours", colour: "#d1495b", points: yours.enumerated().map { (Double($0.offset + 1), $0.element) }),
+      ],
+      xTicks: (1...n).map { (Double($0), String($0)) },
+      xLabel: isTerms ? "step i whose copy of W_h the term belongs to" : "slice",
+      yLabel: isTerms ? "‖∂J^(T)/∂W_h|_(i)‖_F" : "Frobenius norm",
+      logScale: logScale)
+    var caption = "The size of each per-step term of <code>\(h(item.id))</code>, yours against the reference"
+    if isTerms {
+      caption += ": how much the copy of W_h used at step i contributes to the last step's loss. Terms far from the last step are small when the gradient vanishes on its way back"
+    }
+    if logScale { caption += " (logarithmic scale; a zero is a triangle on the bottom edge)" }
+    if let diverging, let first = diverging.first {
+      caption += ". Going back from i = \(n), yours first differs at i = \(first)"
+      if diverging.count > 1 { caption += " (and differs at i = \(diverging.dropFirst().map(String.init).joined(separator: ", ")))" }
+    }
+    return "<figure class=\"chart\">\(chart)<figcaption>\(caption).</figcaption></figure>"
+  }
+
+  /// ‖∂J^(t)/∂h^(i)‖₂ by distance t − i, one line per t.
+  private func hiddenGradientSection(_ table: HiddenGradientNormTable) -> String {
+    let colours = SVGChart.palette(table.rows.count)
+    let series = table.rows.enumerated().map { k, row in
+      SVGChart.Series(name: "t = \(row.t)", colour: colours[k], points: row.byDistance.enumerated().map { (Double($0.offset), $0.element) })
+    }
+    let positive = table.rows.flatMap(\.byDistance).filter { $0.isFinite && $0 > 0 }
+    let logScale = (positive.max() ?? 1) / (positive.min() ?? 1) > 30
+    let chart = SVGChart.lineChart(
+      series: series, xTicks: (0...table.maximumDistance).map { (Double($0), String($0)) },
+      xLabel: "distance t − i (steps back from the loss term)", yLabel: "‖∂J^(t)/∂h^(i)‖₂", logScale: logScale)
+    var out = "<section class=\"context\"><h2>How the gradient travels back through time</h2>"
+    out += "<p>At your inputs, the gradient of each loss term J<sup>(t)</sup> with respect to an earlier hidden state h<sup>(i)</sup>, by how many steps back it is. Each step back multiplies by ∂h<sup>(i)</sup>/∂h<sup>(i−1)</sup> = diag(f′(z<sup>(i)</sup>)) W_h: lines falling to the right are vanishing gradients, which is why the early terms of <code>dW_h_terms</code> are small.</p>"
+    out += "<figure class=\"chart\">\(chart)<figcaption>Computed from the reference model at your inputs (J<sup>(t)</sup> not divided by T)\(logScale ? "; logarithmic scale" : "").</figcaption></figure></section>\n"
+    return out
+  }
+
+  private func h(_ s: String) -> String { XMLText.escape(s) }
+
+  static let htmlStyle = """
+    :root { color-scheme: light; --pass: #1f7a3f; --fail: #b42318; --error: #9a3412; --missing: #8a6d00; }
+    * { box-sizing: border-box; }
+    body { margin: 0; background: #f4f5f7; color: #1d2433; font: 15px/1.5 -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
+    main { max-width: 980px; margin: 0 auto; padding: 24px 28px 40px; }
+    header { background: #fff; border-radius: 10px; padding: 18px 22px; box-shadow: 0 1px 3px rgba(0,0,0,.08); }
+    .kicker { margin: 0; color: #5b6475; font-size: 13px; }
+    h1 { margin: 4px 0 10px; font-size: 22px; }
+    h2 { font-size: 17px; margin: 0 0 6px; display: flex; align-items: center; gap: 10px; }
+    .score .big { font-size: 20px; font-weight: 700; }
+    .bar { height: 8px; background: #e6e8ee; border-radius: 4px; margin-top: 8px; overflow: hidden; }
+    .bar div { height: 100%; background: linear-gradient(90deg, #2f855a, #48bb78); }
+    table.overview { width: 100%; border-collapse: collapse; margin: 16px 0; background: #fff; border-radius: 10px; overflow: hidden; box-shadow: 0 1px 3px rgba(0,0,0,.08); font-size: 14px; }
+    .overview th, .overview td { text-align: left; padding: 6px 10px; border-bottom: 1px solid #eceef2; vertical-align: top; }
+    .overview th { background: #fafbfc; font-weight: 600; color: #5b6475; }
+    .overview td.num { white-space: nowrap; font-variant-numeric: tabular-nums; }
+    a { color: #1d4ed8; text-decoration: none; }
+    code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.92em; }
+    .badge { display: inline-block; font-size: 12px; font-weight: 600; padding: 1px 8px; border-radius: 10px; color: #fff; text-transform: uppercase; letter-spacing: .03em; }
+    .badge.pass { background: var(--pass); } .badge.fail { background: var(--fail); }
+    .badge.error { background: var(--error); } .badge.missing { background: var(--missing); }
+    .badge.internal { background: #6b7280; }
+    section.item, section.context, section.notes { background: #fff; border-radius: 10px; padding: 14px 20px; margin: 14px 0; box-shadow: 0 1px 3px rgba(0,0,0,.08); border-left: 5px solid #cbd5e1; }
+    section.item.pass { border-left-color: var(--pass); } section.item.fail { border-left-color: var(--fail); }
+    section.item.error { border-left-color: var(--error); } section.item.missing { border-left-color: var(--missing); }
+    .pts { margin-left: auto; font-size: 13px; color: #5b6475; font-weight: 500; }
+    .statement { margin: 0 0 6px; color: #374151; }
+    .shape { color: #6b7280; font-size: 13px; }
+    .message { margin: 6px 0; overflow-wrap: anywhere; }
+    .diagnosis { background: #fff8e6; border: 1px solid #f3d48b; border-radius: 8px; padding: 8px 12px; margin: 8px 0; }
+    .diagnosis p { margin: 2px 0; } .diag-id { color: #8a6d00; font-size: 12px; }
+    figure { margin: 10px 0 4px; }
+    figure .maps { display: flex; flex-wrap: wrap; gap: 6px 14px; align-items: flex-start; }
+    figcaption { color: #5b6475; font-size: 13px; margin-top: 4px; max-width: 760px; }
+    svg text { font-family: "DejaVu Sans", Arial, sans-serif; fill: #374151; }
+    svg .tick { font-size: 10px; } svg .axis { font-size: 12px; } svg .cap { font-size: 11px; font-weight: 600; }
+    footer { color: #6b7280; font-size: 12px; margin-top: 20px; }
+    """
+}

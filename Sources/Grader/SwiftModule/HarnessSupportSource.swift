@@ -1,0 +1,223 @@
+/// The Swift source of `SwiftGradingHarness`, the small support module every submission is linked
+/// against, and the generator of the per-assignment `main.swift`.
+///
+/// The module is the student's side of the protocol in `HarnessProtocol`: it reads the inputs file,
+/// turns tensors into plain Swift arrays, and writes the item's answer to `result.txt` in the
+/// working directory. It imports only the C library, never Foundation or a reference library, so
+/// it is quick to link statically, and it is compiled once per toolchain (`HarnessToolchain`).
+enum HarnessSupportSource {
+  static let moduleName = "SwiftGradingHarness"
+  /// The module name the submission is compiled under; runtime messages read `Submission/…`.
+  static let submissionModuleName = "Submission"
+
+  static let text: String = #"""
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The student's side of the grading protocol: reads the inputs file, runs one item, writes
+/// `result.txt` in the working directory. It never sees a reference value.
+public struct GradingHarness {
+  public let item: String
+  private var tensors: [String: (shape: [Int], scalars: [Double])] = [:]
+
+  /// Reads the item and the inputs path from `GRADING_ITEM` and `GRADING_INPUTS` (set by the
+  /// runner; the environment survives a `chroot` without `/proc`), else from the arguments
+  /// `student <item-id> <inputs-file>`.
+  public init(arguments: [String]) {
+    let fromEnvironment = (getenv("GRADING_ITEM"), getenv("GRADING_INPUTS"))
+    let itemID: String
+    let inputsPath: String
+    if let i = fromEnvironment.0, let p = fromEnvironment.1 {
+      (itemID, inputsPath) = (String(cString: i), String(cString: p))
+    } else if arguments.count == 3 {
+      (itemID, inputsPath) = (arguments[1], arguments[2])
+    } else {
+      GradingHarness.stop("usage: student <item-id> <inputs-file>", code: 64)
+    }
+    item = itemID
+    if let directory = getenv("GRADING_WORKDIR"), chdir(directory) != 0 {
+      GradingHarness.stop("cannot enter the working directory", code: 73)
+    }
+    guard let bytes = GradingHarness.readFile(inputsPath) else {
+      GradingHarness.stop("cannot read the inputs file", code: 66)
+    }
+    var tokens = GradingHarness.split(bytes)[...]
+    guard tokens.popFirst() == "grading-inputs", tokens.popFirst() == "1" else {
+      GradingHarness.stop("the inputs file has an unknown format", code: 65)
+    }
+    while let word = tokens.popFirst() {
+      guard word == "tensor", let name = tokens.popFirst(), tokens.popFirst() != nil,
+            let rankWord = tokens.popFirst(), let rank = Int(rankWord), rank >= 0 else {
+        GradingHarness.stop("the inputs file is malformed", code: 65)
+      }
+      var shape: [Int] = []
+      for _ in 0..<rank {
+        guard let w = tokens.popFirst(), let n = Int(w), n >= 0 else {
+          GradingHarness.stop("the inputs file is malformed", code: 65)
+        }
+        shape.append(n)
+      }
+      let count = shape.reduce(1, *)
+      var scalars: [Double] = []
+      scalars.reserveCapacity(count)
+      for _ in 0..<count {
+        guard let w = tokens.popFirst(), let bits = UInt64(w, radix: 16) else {
+          GradingHarness.stop("the inputs file is malformed", code: 65)
+        }
+        scalars.append(Double(bitPattern: bits))
+      }
+      tensors[name] = (shape, scalars)
+    }
+  }
+
+  // MARK: Inputs, by rank
+
+  private func tensor(_ name: String, rank: Int) -> (shape: [Int], scalars: [Double]) {
+    guard let t = tensors[name] else { GradingHarness.stop("input \(name) is missing", code: 65) }
+    guard t.shape.count == rank else { GradingHarness.stop("input \(name) has rank \(t.shape.count), expected \(rank)", code: 65) }
+    return t
+  }
+
+  public func scalar(_ name: String) -> Double { tensor(name, rank: 0).scalars[0] }
+  public func integer(_ name: String) -> Int { Int(tensor(name, rank: 0).scalars[0]) }
+  public func vector(_ name: String) -> [Double] { tensor(name, rank: 1).scalars }
+  public func integers(_ name: String) -> [Int] { tensor(name, rank: 1).scalars.map { Int($0) } }
+
+  public func matrix(_ name: String) -> [[Double]] {
+    let t = tensor(name, rank: 2)
+    let cols = t.shape[1]
+    return (0..<t.shape[0]).map { r in Array(t.scalars[(r * cols)..<((r + 1) * cols)]) }
+  }
+
+  public func integerMatrix(_ name: String) -> [[Int]] { matrix(name).map { $0.map { Int($0) } } }
+
+  public func tensor3(_ name: String) -> [[[Double]]] {
+    let t = tensor(name, rank: 3)
+    let (a, b, c) = (t.shape[0], t.shape[1], t.shape[2])
+    return (0..<a).map { i in (0..<b).map { j in Array(t.scalars[((i * b + j) * c)..<((i * b + j + 1) * c)]) } }
+  }
+
+  // MARK: Answers
+
+  public func submit(_ value: Double?) -> Never {
+    guard let x = value else { missing() }
+    finish(shape: [], [x])
+  }
+
+  public func submit(_ value: [Double]?) -> Never {
+    guard let v = value else { missing() }
+    finish(shape: [v.count], v)
+  }
+
+  public func submit(_ value: [[Double]]?) -> Never {
+    guard let rows = value else { missing() }
+    let cols = rows.first?.count ?? 0
+    if let bad = rows.firstIndex(where: { $0.count != cols }) {
+      ragged("row \(bad) has \(rows[bad].count) entries but row 0 has \(cols)")
+    }
+    finish(shape: [rows.count, cols], rows.flatMap { $0 })
+  }
+
+  public func submit(_ value: [[[Double]]]?) -> Never {
+    guard let blocks = value else { missing() }
+    let rows = blocks.first?.count ?? 0
+    let cols = blocks.first?.first?.count ?? 0
+    for (i, block) in blocks.enumerated() {
+      if block.count != rows { ragged("block \(i) has \(block.count) rows but block 0 has \(rows)") }
+      for (j, row) in block.enumerated() where row.count != cols {
+        ragged("block \(i) row \(j) has \(row.count) entries but block 0 row 0 has \(cols)")
+      }
+    }
+    finish(shape: [blocks.count, rows, cols], blocks.flatMap { $0.flatMap { $0 } })
+  }
+
+  public func submit(_ value: Double) -> Never { submit(Optional(value)) }
+  public func submit(_ value: [Double]) -> Never { submit(Optional(value)) }
+  public func submit(_ value: [[Double]]) -> Never { submit(Optional(value)) }
+  public func submit(_ value: [[[Double]]]) -> Never { submit(Optional(value)) }
+
+  public func unknownItem() -> Never { GradingHarness.stop("no function for item \(item)", code: 65) }
+
+  private func missing() -> Never { write("missing\n") }
+  private func ragged(_ why: String) -> Never { write("ragged \(why)\n") }
+
+  private func finish(shape: [Int], _ scalars: [Double]) -> Never {
+    var text = "value \(shape.count)"
+    for n in shape { text += " \(n)" }
+    for x in scalars { text += " " + String(x.bitPattern, radix: 16) }
+    write(text + "\n")
+  }
+
+  private func write(_ body: String) -> Never {
+    let text = "grading-result 1 \(item)\n" + body
+    guard let file = fopen("result.txt", "w") else { GradingHarness.stop("cannot create result.txt", code: 73) }
+    let ok = fputs(text, file) >= 0
+    guard fclose(file) == 0, ok else { GradingHarness.stop("cannot write result.txt", code: 74) }
+    exit(0)
+  }
+
+  // MARK: Plumbing
+
+  private static func stop(_ message: String, code: Int32) -> Never {
+    fputs("grading harness: \(message)\n", stderr)
+    exit(code)
+  }
+
+  private static func readFile(_ path: String) -> [UInt8]? {
+    guard let file = fopen(path, "rb") else { return nil }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let n = fread(&chunk, 1, chunk.count, file)
+      if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
+      if n < chunk.count { break }
+    }
+    return bytes
+  }
+
+  private static func split(_ bytes: [UInt8]) -> [String] {
+    var words: [String] = []
+    var start: Int? = nil
+    for (i, b) in bytes.enumerated() {
+      let space = b == 32 || b == 10 || b == 9 || b == 13
+      if space, let s = start { words.append(String(decoding: bytes[s..<i], as: UTF8.self)); start = nil }
+      else if !space && start == nil { start = i }
+    }
+    if let s = start { words.append(String(decoding: bytes[s...], as: UTF8.self)) }
+    return words
+  }
+}
+"""#
+
+  /// `main.swift` for one assignment: builds `Inputs` from the inputs file in the order the
+  /// assignment declares them, then calls the requested item's function and submits its answer.
+  ///
+  /// ```
+  /// let __gradingInputs = Inputs(tokens: __gradingHarness.integers("tokens"), E: …)
+  /// switch __gradingHarness.item { case "dU": __gradingHarness.submit(dU(__gradingInputs)) … }
+  /// ```
+  static func main(inputs: [AssignmentInput], itemIDs: [String]) -> String {
+    var lines = [
+      "import \(moduleName)",
+      "",
+      "let __gradingHarness = GradingHarness(arguments: CommandLine.arguments)",
+    ]
+    let arguments = inputs.map { "  \($0.name): __gradingHarness.\($0.readerName)(\"\($0.name)\")" }
+    lines.append("let __gradingInputs = Inputs(")
+    lines.append(arguments.joined(separator: ",\n"))
+    lines.append(")")
+    lines.append("switch __gradingHarness.item {")
+    for id in itemIDs {
+      lines.append("case \"\(id)\": __gradingHarness.submit(\(id)(__gradingInputs))")
+    }
+    lines.append("default: __gradingHarness.unknownItem()")
+    lines.append("}")
+    return lines.joined(separator: "\n") + "\n"
+  }
+}

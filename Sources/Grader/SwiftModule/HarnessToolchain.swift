@@ -1,0 +1,121 @@
+import Foundation
+
+/// The compiler and the prebuilt `SwiftGradingHarness` module submissions are linked against.
+///
+/// The module is built once per toolchain and harness source into
+/// `$TMPDIR/swift-grading-harness/<key>/`, where `<key>` hashes `swiftc --version`, the module's
+/// source and the flags; a submission then needs a single `swiftc` invocation:
+/// ```
+/// swiftc -module-name Submission -Onone -static-executable [-use-ld=lld]
+///        -I <cache> -L <cache> -lSwiftGradingHarness main.swift Solution.swift Inputs.swift -o student
+/// ```
+/// The executable is fully static, so it runs in a sandbox (or a `chroot`) holding nothing else.
+struct HarnessToolchain: Sendable {
+  var swiftc: String
+  var version: String
+  var cacheDirectory: URL
+  /// `-use-ld=lld` when the toolchain ships lld, which links static executables fastest.
+  var linkerFlags: [String]
+
+  /// Flags of every submission build (and of the benchmark's comparison, minus the harness).
+  static let submissionFlags = ["-Onone", "-static-executable", "-diagnostic-style", "llvm"]
+
+  private static let lock = NSLock()
+  nonisolated(unsafe) private static var ready: HarnessToolchain?
+
+  /// The toolchain with its harness module built, or the reason there is none.
+  static func prepared() throws -> HarnessToolchain {
+    lock.lock()
+    defer { lock.unlock() }
+    if let ready { return ready }
+    let toolchain = try locate()
+    try toolchain.buildSupportModuleIfNeeded()
+    ready = toolchain
+    return toolchain
+  }
+
+  /// Arguments of the one `swiftc` run that builds a submission.
+  func compileArguments(sources: [String], output: String) -> [String] {
+    ["-module-name", HarnessSupportSource.submissionModuleName] + Self.submissionFlags + linkerFlags
+      + ["-I", cacheDirectory.path, "-L", cacheDirectory.path, "-l\(HarnessSupportSource.moduleName)"]
+      + sources + ["-o", output]
+  }
+
+  private static func locate() throws -> HarnessToolchain {
+    guard let swiftc = ExecutableLookup.find("swiftc") else { throw HarnessSetupError.compilerNotFound }
+    let report = try SandboxedProcess.run(
+      executable: swiftc, arguments: ["--version"], environment: ProcessInfo.processInfo.environment,
+      wallClockSeconds: 60, maxOutputBytes: 1 << 16)
+    let version = report.stdoutText + report.stderrText
+    guard report.termination == .exited(0) else { throw HarnessSetupError.supportModule("`swiftc --version` failed: \(version)") }
+    let toolsDirectory = URL(fileURLWithPath: swiftc).deletingLastPathComponent()
+    let hasLLD = FileManager.default.isExecutableFile(atPath: toolsDirectory.appendingPathComponent("ld.lld").path)
+      || ExecutableLookup.find("ld.lld") != nil
+    let linkerFlags = hasLLD ? ["-use-ld=lld"] : []
+    let key = FNV1a.hex(version + "\u{0}" + HarnessSupportSource.text + "\u{0}" + (submissionFlags + linkerFlags).joined(separator: " "))
+    let cache = FileManager.default.temporaryDirectory
+      .appendingPathComponent("swift-grading-harness", isDirectory: true)
+      .appendingPathComponent(key, isDirectory: true)
+    return HarnessToolchain(swiftc: swiftc, version: version, cacheDirectory: cache, linkerFlags: linkerFlags)
+  }
+
+  private var libraryPath: URL { cacheDirectory.appendingPathComponent("lib\(HarnessSupportSource.moduleName).a") }
+
+  private func buildSupportModuleIfNeeded() throws {
+    let fm = FileManager.default
+    if fm.fileExists(atPath: libraryPath.path) { return }
+    let parent = cacheDirectory.deletingLastPathComponent()
+    let staging = parent.appendingPathComponent("\(cacheDirectory.lastPathComponent).staging-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+    do {
+      try fm.createDirectory(at: staging, withIntermediateDirectories: true)
+      let source = staging.appendingPathComponent("\(HarnessSupportSource.moduleName).swift")
+      try HarnessSupportSource.text.write(to: source, atomically: true, encoding: .utf8)
+      let name = HarnessSupportSource.moduleName
+      let report = try SandboxedProcess.run(
+        executable: swiftc,
+        arguments: ["-emit-library", "-static", "-emit-module", "-parse-as-library", "-module-name", name,
+                    "-Onone", source.path,
+                    "-emit-module-path", staging.appendingPathComponent("\(name).swiftmodule").path,
+                    "-o", staging.appendingPathComponent("lib\(name).a").path],
+        environment: ProcessInfo.processInfo.environment, wallClockSeconds: 300, maxOutputBytes: 1 << 20)
+      guard report.termination == .exited(0) else {
+        throw HarnessSetupError.supportModule(report.stderrText)
+      }
+      if rename(staging.path, cacheDirectory.path) != 0 && !fm.fileExists(atPath: libraryPath.path) {
+        throw HarnessSetupError.supportModule("could not move it into \(cacheDirectory.path)")
+      }
+    } catch {
+      try? fm.removeItem(at: staging)
+      throw error
+    }
+    try? fm.removeItem(at: staging)
+  }
+}
+
+/// Finds an executable by name on `PATH` (then in `/usr/bin`, `/usr/sbin`, `/bin`, `/sbin`).
+enum ExecutableLookup {
+  static func find(_ name: String) -> String? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+    let directories = path.split(separator: ":").map(String.init) + ["/usr/bin", "/usr/sbin", "/bin", "/sbin"]
+    for directory in directories where !directory.isEmpty {
+      let candidate = (directory as NSString).appendingPathComponent(name)
+      if FileManager.default.isExecutableFile(atPath: candidate) {
+        return candidate
+      }
+    }
+    return nil
+  }
+}
+
+/// 64-bit FNV-1a, as 16 hexadecimal digits: a stable cache key (Swift's `Hasher` is seeded per run).
+enum FNV1a {
+  static func hex(_ text: String) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in text.utf8 {
+      hash ^= UInt64(byte)
+      hash = hash &* 0x0000_0100_0000_01b3
+    }
+    let digits = String(hash, radix: 16)
+    return String(repeating: "0", count: 16 - digits.count) + digits
+  }
+}

@@ -1,0 +1,93 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The sentence for an item process that produced no value: what happened and which limit, if
+/// any, was hit.
+///
+/// ```
+/// wall clock          "killed after the 10 s wall-clock limit (…)"
+/// SIGXCPU             "stopped by SIGXCPU at the 10 s CPU-time limit"
+/// SIGILL / SIGTRAP    "crashed with SIGILL (fatalError or a runtime trap): Solution.swift:4: Fatal error: boom"
+/// allocation failure  "ran out of memory under the 2 GiB address-space limit: Fatal error: failed to allocate …"
+/// SIGSEGV             "crashed with SIGSEGV (a stack overflow from deep or endless recursion, or a bad memory access)"
+/// SIGXFSZ             "stopped by SIGXFSZ at the 16777216-byte file-size limit"
+/// ```
+enum ItemEnding {
+  static func sentence(
+    termination: ProcessTermination, timedOut: Bool, stderr: String, limits: SandboxLimits, signalsAsExitStatus: Bool
+  ) -> String {
+    if timedOut {
+      return "killed after the \(seconds(limits.wallClockSeconds)) s wall-clock limit (an endless loop, or work that never finishes)"
+    }
+    let signal: Int32
+    switch termination {
+    case .signaled(let s):
+      signal = s
+    case .exited(let code) where signalsAsExitStatus && code > 128 && code < 128 + 65:
+      signal = code - 128
+    case .exited(let code):
+      let detail = lastLines(stderr)
+      if stderr.contains("grading harness:") {
+        return "the grading harness stopped (status \(code)): \(detail)"
+      }
+      if code == 0 {
+        return "exited before returning a value (does the code call exit()?)"
+      }
+      return "exited with status \(code) before returning a value" + (detail.isEmpty ? "" : ": \(detail)")
+    }
+    let fatal = fatalLine(stderr)
+    let suffix = fatal.map { ": \($0)" } ?? ""
+    if stderr.contains("failed to allocate") || stderr.contains("Could not allocate memory")
+        || stderr.contains("std::bad_alloc") {
+      return "ran out of memory under the \(bytes(limits.memoryBytes)) address-space limit" + suffix
+    }
+    switch signal {
+    case SIGXCPU:
+      return "stopped by SIGXCPU at the \(limits.cpuSeconds) s CPU-time limit"
+    case SIGKILL:
+      return "killed with SIGKILL (past the \(limits.cpuSeconds) s CPU-time limit, or out of memory)"
+    case SIGXFSZ:
+      return "stopped by SIGXFSZ at the \(limits.maxFileBytes)-byte file-size limit"
+    case SIGILL, SIGTRAP:
+      return "crashed with \(name(signal)) (fatalError or a runtime trap such as an index out of range)" + suffix
+    case SIGSEGV:
+      return "crashed with SIGSEGV (a stack overflow from deep or endless recursion, or a bad memory access)" + suffix
+    case SIGABRT:
+      return "aborted with SIGABRT" + (suffix.isEmpty ? (lastLines(stderr).isEmpty ? "" : ": \(lastLines(stderr))") : suffix)
+    default:
+      return "crashed with \(name(signal))" + suffix
+    }
+  }
+
+  /// The runtime's `…: Fatal error: …` line, if the process printed one.
+  static func fatalLine(_ stderr: String) -> String? {
+    stderr.split(separator: "\n").last { $0.contains("Fatal error") || $0.contains("fatal error") }
+      .map { $0.trimmingCharacters(in: .whitespaces) }
+  }
+
+  static func name(_ signal: Int32) -> String {
+    let names: [Int32: String] = [
+      SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT", SIGILL: "SIGILL", SIGTRAP: "SIGTRAP",
+      SIGABRT: "SIGABRT", SIGBUS: "SIGBUS", SIGFPE: "SIGFPE", SIGKILL: "SIGKILL", SIGSEGV: "SIGSEGV",
+      SIGPIPE: "SIGPIPE", SIGALRM: "SIGALRM", SIGTERM: "SIGTERM", SIGXCPU: "SIGXCPU", SIGXFSZ: "SIGXFSZ",
+      SIGSYS: "SIGSYS",
+    ]
+    return names[signal] ?? "signal \(signal)"
+  }
+
+  private static func lastLines(_ text: String) -> String {
+    text.split(separator: "\n").suffix(3).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " / ")
+  }
+
+  private static func seconds(_ s: Double) -> String {
+    s == s.rounded() ? String(Int(s)) : String(s)
+  }
+
+  private static func bytes(_ n: Int) -> String {
+    if n >= 1 << 30 && n % (1 << 30) == 0 { return "\(n >> 30) GiB" }
+    if n >= 1 << 20 && n % (1 << 20) == 0 { return "\(n >> 20) MiB" }
+    return "\(n)-byte"
+  }
+}

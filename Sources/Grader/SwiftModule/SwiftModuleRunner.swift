@@ -1,0 +1,263 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Compiles a student's Swift files with a generated harness and runs each item in its own
+/// sandboxed process.
+///
+/// ```
+/// <tmp>/swift-submission-XXXXXX/
+///   src/      the student's files, the starter's helper files, the generated main.swift
+///   bin/      student                          (static executable, one swiftc invocation)
+///   runs/<r>/inputs.txt                        (the inputs only; never a reference value)
+///   runs/<r>/items/<n>/                        (an item's only writable directory; result.txt)
+/// ```
+/// Files: every `.swift` file given (a folder contributes the `.swift` files inside it). The
+/// starter's helper files, every `.swift` file of `starter/` other than `Solution.swift`, always
+/// replace submitted files of the same name, so the harness's contract with `Inputs` cannot be
+/// broken; a submitted `main.swift` is ignored (the harness provides it). Both are listed in `notes`.
+///
+/// Each item runs as `student <item-id>`: a crash, trap, endless loop, runaway allocation or
+/// fork loop ends that item's process only, and is reported against that item; the others still
+/// run. The student's output is captured (up to `maxOutputBytes`) but never read as an answer:
+/// only the `result.txt` the harness writes in the item's directory is.
+public enum SwiftModuleRunner {
+  /// Compiles the submission and runs `itemIDs` on `inputs`: `compile` then `run` in one call.
+  public static func run(
+    files: [URL], assignmentDirectory: URL, itemIDs: [String], itemShapes: [String: [Int]],
+    inputs: [String: Tensor], limits: SandboxLimits = .default, isolation: Isolation = .auto
+  ) -> SwiftModuleRun {
+    let submission = compile(files: files, assignmentDirectory: assignmentDirectory, itemIDs: itemIDs,
+                             limits: limits, isolation: isolation)
+    return submission.run(itemIDs: itemIDs, itemShapes: itemShapes, inputs: inputs)
+  }
+
+  /// Compiles the submission once, with a harness that can answer `itemIDs`; the result runs on
+  /// any number of input sets (the student's own, hidden ones) without compiling again.
+  public static func compile(
+    files: [URL], assignmentDirectory: URL, itemIDs: [String], limits: SandboxLimits = .default,
+    isolation: Isolation = .auto
+  ) -> CompiledSwiftSubmission {
+    let submission = CompiledSwiftSubmission(limits: limits)
+    do {
+      let plan = try SandboxPlan.resolve(isolation)
+      submission.plan = plan
+      submission.isolationUsed = plan.name
+      submission.declaredInputs = try AssignmentInput.declared(inAssignmentAt: assignmentDirectory)
+      let toolchain = try HarnessToolchain.prepared()
+      let workspace = try Workspace(root: makeTemporaryDirectory())
+      submission.workspace = workspace
+      let runnable = itemIDs.filter(isIdentifier)
+      submission.compiledItems = Set(runnable)
+      let sources = try workspace.collectSources(
+        files: files, starter: assignmentDirectory.appendingPathComponent("starter", isDirectory: true),
+        main: HarnessSupportSource.main(inputs: submission.declaredInputs, itemIDs: runnable), notes: &submission.notes)
+
+      let compileStart = Date()
+      let compiled = try SandboxedProcess.run(
+        executable: toolchain.swiftc,
+        arguments: toolchain.compileArguments(sources: sources.map(\.path), output: workspace.binary.path),
+        environment: ProcessInfo.processInfo.environment,
+        wallClockSeconds: limits.compileSeconds, maxOutputBytes: 1 << 20)
+      submission.compileSeconds = Date().timeIntervalSince(compileStart)
+      if compiled.termination != .exited(0) || compiled.timedOut {
+        submission.compileErrors = compiled.timedOut
+          ? ["the compiler was stopped after the \(Int(limits.compileSeconds)) s compile limit"]
+          : CompilerDiagnostics.errors(in: compiled.stderrText + compiled.stdoutText, sourceDirectory: workspace.sources.path)
+        return submission
+      }
+      try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: workspace.binary.path)
+      submission.isRunnable = true
+    } catch {
+      if case HarnessSetupError.compilerNotFound = error { submission.compileErrors = ["\(error)"] }
+      submission.setupError = "\(error)"
+    }
+    return submission
+  }
+
+  // MARK: - One item
+
+  static func runItem(
+    _ id: String, directory: URL, inputs: URL, expectedShape: [Int]?, plan: SandboxPlan, workspace: Workspace,
+    limits: SandboxLimits
+  ) -> SwiftItemOutcome {
+    let uid = UnprivilegedIDs.next()
+    do {
+      try workspace.prepareItemDirectory(directory, inputs: inputs, plan: plan, uid: uid)
+    } catch {
+      return .failed("not run: \(HarnessSetupError.workspace("\(error)"))")
+    }
+    let launch = plan.launch(
+      item: id, binary: workspace.binary.path, inputs: inputs.path, itemDirectory: directory.path,
+      uid: uid, limits: limits)
+    let report: ProcessReport
+    do {
+      report = try SandboxedProcess.run(
+        executable: launch.executable, arguments: launch.arguments, environment: launch.environment,
+        wallClockSeconds: limits.wallClockSeconds, maxOutputBytes: limits.maxOutputBytes)
+    } catch {
+      return .failed("not run: \(error)")
+    }
+    let stderr = CompilerDiagnostics.strip(report.stderrText, directory: workspace.sources.path)
+    if report.termination == .exited(0), !report.timedOut,
+       let text = readResult(directory.appendingPathComponent(HarnessProtocol.resultFileName), limit: limits.maxFileBytes) {
+      guard let result = HarnessProtocol.decodeResult(text, item: id) else {
+        return .failed("left a result.txt that is not a well-formed answer for \(id)")
+      }
+      switch result {
+      case .value(let tensor):
+        return .value(tensor)
+      case .missing:
+        let expected = expectedShape.map { " (expected \(Tensor.describe($0)))" } ?? ""
+        return .missing("\(id) returned nil: not answered yet\(expected)")
+      case .ragged(let why):
+        return .failed("returned a ragged array, which is not a tensor: \(why)")
+      }
+    }
+    return .failed(ItemEnding.sentence(
+      termination: report.termination, timedOut: report.timedOut, stderr: stderr, limits: limits,
+      signalsAsExitStatus: plan.reportsSignalsAsExitStatus))
+  }
+
+  /// The result file's text, read without following a symbolic link the item may have left there.
+  private static func readResult(_ url: URL, limit: Int) -> String? {
+    let fd = open(url.path, O_RDONLY | O_NOFOLLOW)
+    guard fd >= 0 else { return nil }
+    let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+    var info = stat()
+    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) <= limit + 1 else { return nil }
+    guard let data = try? handle.readToEnd() else { return nil }
+    return String(decoding: data, as: UTF8.self)
+  }
+
+  static func isIdentifier(_ id: String) -> Bool {
+    guard let first = id.unicodeScalars.first, first == "_" || (first.properties.isAlphabetic && first.isASCII) else { return false }
+    return id.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+  }
+
+  static func makeTemporaryDirectory() throws -> URL {
+    var template = Array(FileManager.default.temporaryDirectory.appendingPathComponent("swift-submission-XXXXXX").path.utf8CString)
+    guard let made = mkdtemp(&template) else {
+      throw HarnessSetupError.workspace("mkdtemp failed: \(String(cString: strerror(errno)))")
+    }
+    return URL(fileURLWithPath: String(cString: made), isDirectory: true)
+  }
+}
+
+/// The temporary directory of one run.
+struct Workspace {
+  var root: URL
+  var sources: URL { root.appendingPathComponent("src", isDirectory: true) }
+  var binary: URL { root.appendingPathComponent("bin/student") }
+  var runs: URL { root.appendingPathComponent("runs", isDirectory: true) }
+
+  init(root: URL) throws {
+    self.root = root
+    let fm = FileManager.default
+    for dir in [sources, binary.deletingLastPathComponent(), runs] {
+      try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+    // Items running under their own uid must reach the binary and inputs (bwrap binds them by
+    // path from outside, so only the chroot copies need to be readable).
+    try fm.setAttributes([.posixPermissions: 0o711], ofItemAtPath: root.path)
+  }
+
+  /// Copies the sources into `src/` and returns their paths, in compile order.
+  func collectSources(files: [URL], starter: URL, main: String, notes: inout [String]) throws -> [URL] {
+    let fm = FileManager.default
+    let helpers = ((try? fm.contentsOfDirectory(at: starter, includingPropertiesForKeys: nil)) ?? [])
+      .filter { $0.pathExtension == "swift" && $0.lastPathComponent != "Solution.swift" }
+      .sorted { $0.lastPathComponent < $1.lastPathComponent }
+    let helperNames = Set(helpers.map(\.lastPathComponent))
+
+    var submitted: [URL] = []
+    for file in files {
+      var isDirectory: ObjCBool = false
+      guard fm.fileExists(atPath: file.path, isDirectory: &isDirectory) else {
+        notes.append("\(file.lastPathComponent) does not exist and was skipped.")
+        continue
+      }
+      if isDirectory.boolValue {
+        let found = fm.enumerator(at: file, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
+        submitted += found.filter { $0.pathExtension == "swift" }.sorted { $0.path < $1.path }
+      } else if file.pathExtension == "swift" {
+        submitted.append(file)
+      } else {
+        notes.append("\(file.lastPathComponent) is not a .swift file and was skipped.")
+      }
+    }
+
+    var paths: [URL] = []
+    var used = Set<String>()
+    for file in submitted {
+      let name = file.lastPathComponent
+      if name == "main.swift" {
+        notes.append("The submitted main.swift was ignored: the grading harness provides main.swift.")
+        continue
+      }
+      if helperNames.contains(name) {
+        notes.append("The submitted \(name) was replaced by the starter's copy.")
+        continue
+      }
+      guard !used.contains(name) else {
+        notes.append("A second file named \(name) was skipped (\(file.deletingLastPathComponent().lastPathComponent)/\(name)).")
+        continue
+      }
+      used.insert(name)
+      let destination = sources.appendingPathComponent(name)
+      try fm.copyItem(at: file, to: destination)
+      paths.append(destination)
+    }
+    for helper in helpers {
+      let destination = sources.appendingPathComponent(helper.lastPathComponent)
+      try fm.copyItem(at: helper, to: destination)
+      paths.append(destination)
+    }
+    let mainURL = sources.appendingPathComponent("main.swift")
+    try main.write(to: mainURL, atomically: true, encoding: .utf8)
+    return [mainURL] + paths
+  }
+
+  /// A fresh directory the item may write to, owned by its uid when the grader is root; for a
+  /// chroot it also holds hard links (or copies) of the binary and the inputs.
+  func prepareItemDirectory(_ directory: URL, inputs: URL, plan: SandboxPlan, uid: UInt32) throws {
+    let fm = FileManager.default
+    try fm.createDirectory(at: directory, withIntermediateDirectories: false)
+    if case .chroot = plan {
+      for (source, name) in [(binary, "student"), (inputs, HarnessProtocol.inputsFileName)] {
+        let destination = directory.appendingPathComponent(name)
+        if link(source.path, destination.path) != 0 { try fm.copyItem(at: source, to: destination) }
+      }
+    }
+    if SandboxPlan.isRoot {
+      guard chown(directory.path, uid, uid) == 0 else {
+        throw HarnessSetupError.workspace("chown of \(directory.lastPathComponent) failed: \(String(cString: strerror(errno)))")
+      }
+    }
+    try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory.path)
+  }
+}
+
+/// Runs a closure over a list on a few threads at once, keeping the results in order.
+enum ItemQueue {
+  static func map<T, R>(_ elements: [T], width: Int, _ body: @escaping (Int, T) -> R) -> [R] {
+    guard !elements.isEmpty else { return [] }
+    let lock = NSLock()
+    var next = 0
+    var results = [R?](repeating: nil, count: elements.count)
+    DispatchQueue.concurrentPerform(iterations: min(width, elements.count)) { _ in
+      while true {
+        let index: Int? = lock.withLock {
+          guard next < elements.count else { return nil }
+          defer { next += 1 }
+          return next
+        }
+        guard let index else { return }
+        let result = body(index, elements[index])
+        lock.withLock { results[index] = result }
+      }
+    }
+    return results.map { $0! }
+  }
+}

@@ -1,0 +1,48 @@
+import Testing
+import Jacobians
+import TestSupport
+
+/// The cache-blocked, multi-threaded kernel of `MatrixProduct` (products of at least
+/// `blockedThreshold` multiply-adds), which the RNN's output layer runs on.
+@Suite struct MatrixProductBlockedTests {
+  /// (Aᵀ)[i, j] summed the textbook way.
+  static func naive(_ a: Matrix, _ b: Matrix) -> Matrix {
+    Matrix(rows: a.rows, cols: b.cols) { i, j in
+      var s = 0.0
+      for k in 0..<a.cols { s += a[i, k] * b[k, j] }
+      return s
+    }
+  }
+
+  /// Sizes with remainders modulo the 4 × 4 tile and more than one KC = 256 block.
+  @Test(arguments: randomSeeds)
+  func blockedProductsMatchNaiveLoops(seed: UInt64) {
+    var rng = SplitMix64(seed: seed)
+    let m = 33 + rng.int(below: 40), n = 20 + rng.int(below: 300), p = 33 + rng.int(below: 40)
+    #expect(m * n * p >= MatrixProduct.blockedThreshold)
+    let A = rng.matrix(m, n), B = rng.matrix(n, p)
+    let expected = Self.naive(A, B)
+    expectAgree(MatrixProduct.multiply(A, B), expected, within: 1e-14, "A B \(m)×\(n)×\(p)")
+    expectAgree(MatrixProduct.multiply(A.T, B, transposeA: true), expected, within: 1e-14, "(Aᵀ)ᵀ B")
+    expectAgree(MatrixProduct.multiply(A, B.T, transposeB: true), expected, within: 1e-14, "A (Bᵀ)ᵀ")
+    expectAgree(MatrixProduct.multiply(A.T, B.T, transposeA: true, transposeB: true), expected, within: 1e-14, "(Aᵀ)ᵀ (Bᵀ)ᵀ")
+  }
+
+  /// Above `parallelThreshold` the product is split across threads (bands of rows when C is
+  /// tall, of columns when it is wide); every entry is summed in the same order, so the result is
+  /// identical for any thread count.
+  @Test(arguments: [(800, 6, 420), (6, 420, 800)])
+  func threadCountDoesNotChangeTheResult(m: Int, n: Int, p: Int) {
+    #expect(m * n * p >= MatrixProduct.parallelThreshold)
+    var rng = SplitMix64(seed: UInt64(m * 7 + n * 13 + p))
+    let A = rng.matrix(m, n), B = rng.matrix(n, p)
+    let one = MatrixProduct.multiply(A, B, concurrency: 1)
+    #expect(MatrixProduct.multiply(A, B, concurrency: 2) == one)
+    #expect(MatrixProduct.multiply(A.T, B.T, transposeA: true, transposeB: true, concurrency: 3) == one)
+    for (i, j) in [(0, 0), (m - 1, p - 1), (m / 2, p / 3), (m - 3, 1)] {
+      var s = 0.0
+      for k in 0..<n { s += A[i, k] * B[k, j] }
+      #expect(abs(one[i, j] - s) <= 1e-13 * Swift.max(1, abs(s)))
+    }
+  }
+}

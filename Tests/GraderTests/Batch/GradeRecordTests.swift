@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+@testable import Grader
+
+@Suite("A grade record stores every field and value of a report")
+struct GradeRecordTests {
+  @Test("encode → decode → encode gives the same text, NaN and diagnoses included")
+  func roundTrip() throws {
+    let report = try mixedReport()
+    let text = GradeRecord.encode(report).rendered()
+    let decoded = try GradeRecord.decode(Data(text.utf8))
+    #expect(GradeRecord.encode(decoded).rendered() == text)
+    #expect(decoded.score == report.score && decoded.maxScore == report.maxScore)
+    #expect(decoded.items.map(\.status) == report.items.map(\.status))
+    let delta2 = try #require(decoded.item("delta2")?.submitted)
+    #expect(delta2[3].isNaN)
+    #expect(decoded.item("dW_h")?.expected == report.item("dW_h")?.expected)
+    #expect(decoded.item("dW_h")?.diagnosis == report.item("dW_h")?.diagnosis)
+    #expect(decoded.notes == report.notes)
+  }
+
+  @Test("a record cut short, or of another format, is refused")
+  func incomplete() throws {
+    let text = GradeRecord.encode(try mixedReport()).rendered()
+    #expect(throws: GradeRecordError.notJSON) { try GradeRecord.decode(Data(text.prefix(text.count / 2).utf8)) }
+    let other = text.replacingOccurrences(of: GradeRecord.format, with: "something-else")
+    #expect(throws: GradeRecordError.invalid(path: "format", expected: "\"\(GradeRecord.format)\"")) { try GradeRecord.decode(Data(other.utf8)) }
+  }
+
+  @Test("check --format record renders the record")
+  func format() throws {
+    let report = try mixedReport()
+    #expect(report.rendered(.record) == GradeRecord.encode(report).rendered() + "\n")
+  }
+}

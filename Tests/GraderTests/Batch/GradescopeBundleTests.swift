@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+@testable import Grader
+
+@Suite("The Gradescope autograder bundle")
+struct GradescopeBundleTests {
+  func bundle() throws -> GradescopeBundle {
+    let (assignment, rubric) = try shipped("rnn-bptt")
+    return GradescopeBundle(
+      assignment: assignment, rubricFile: URL(fileURLWithPath: rubric.file),
+      packageRoot: AssignmentCatalog.packageRoot, swiftVersion: "6.3.1", studentField: "email")
+  }
+
+  @Test("setup.sh and run_autograder at the root, filled in; the package, the assignment and its rubric")
+  func members() throws {
+    let members = try bundle().members()
+    let paths = members.map(\.path)
+    #expect(paths == paths.sorted())
+    for required in ["setup.sh", "run_autograder", "Package.swift", "Assignments/rnn-bptt/assignment.json", "Rubrics/rnn-bptt.json", "Sources/Grader/Grading/Autograder.swift", "Sources/grade/main.swift"] {
+      #expect(paths.contains(required), "\(required)")
+    }
+    #expect(!paths.contains { $0.contains(".build") || $0.hasPrefix("Assignments/backprop-basics") || $0.split(separator: "/").contains { $0.hasPrefix(".") } })
+    let run = String(decoding: members.first { $0.path == "run_autograder" }!.contents, as: UTF8.self)
+    #expect(run.contains("ASSIGNMENT=\"rnn-bptt\"") && run.contains("STUDENT_FIELD=\"email\""))
+    for placeholder in ["@ASSIGNMENT@", "@STUDENT_FIELD@", "@SWIFT_VERSION@"] { #expect(!run.contains(placeholder)) }
+    let setup = String(decoding: members.first { $0.path == "setup.sh" }!.contents, as: UTF8.self)
+    #expect(setup.contains("SWIFT_VERSION:-6.3.1") && setup.contains("swift build -c release --product grade"))
+  }
+
+  @Test("the archive is a ZIP the project's reader opens, the same bytes every time")
+  func archive() throws {
+    let data = try bundle().archive()
+    let zip = try ZipArchive(data)
+    let member = try #require(zip.members.first { $0.name == "run_autograder" })
+    #expect(String(decoding: try zip.contents(of: member), as: UTF8.self).hasPrefix("#!/usr/bin/env bash"))
+    #expect(try bundle().archive() == data)
+  }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+@testable import Grader
+import BPTTReference
+import Jacobians
+
+@Suite("Explanation")
+struct ExplanationTests {
+  @Test("every item of every shipped assignment is explained, ending in its reference value", arguments: shippedAssignments)
+  func everyItem(assignment: String) throws {
+    let g = try grader(assignment)
+    let reference = g.reference(for: "demo")
+    for spec in g.assignment.items {
+      let e = try Explainer.explain(assignment: g.assignment, item: spec.id, student: "demo")
+      #expect(e.steps.count >= 2, "\(spec.id)")
+      let last = try #require(e.steps.last?.value)
+      #expect(last.scalars == reference[spec.id]!.scalars, "\(spec.id)")
+      #expect(e.rendered().contains(spec.statement))
+    }
+  }
+
+  @Test("dW_h lists the terms ∂J^(t)/∂W_h|_(i) by Frobenius norm, and the last row is the norm of each dW_h_terms slice")
+  func recurrentWeightTerms() throws {
+    let g = try grader("rnn-bptt")
+    let e = try Explainer.explain(assignment: g.assignment, item: "dW_h", student: "demo")
+    let text = e.rendered()
+    #expect(text.contains("∂J/∂W_h = (1/T) Σ_t Σ_{i≤t} ∂J^(t)/∂W_h|_(i)"))
+    #expect(text.contains("(Π_{k=i+1..t} diag(sigmoid′(z^(k))) W_h) diag(sigmoid′(z^(i)))"))
+    #expect(text.contains("⊗ h^(i−1)"))
+    let norms = try #require(e.steps.first { $0.formula.hasPrefix("∂J^(t)/∂W_h|_(i)") }?.value)
+    let T = g.assignment.model.size("T")
+    #expect(norms.shape == Shape(T, T))
+    let terms = g.reference(for: "demo")["dW_h_terms"]!
+    for i in 0..<T {
+      let slice = Matrix(rows: 5, cols: 5, scalars: Array(terms.scalars[(i * 25)..<((i + 1) * 25)]))
+      #expect(abs(norms[T - 1, i] - slice.frobeniusNorm) <= 1e-12)
+    }
+    // Above the diagonal (i > t) every term is zero.
+    for t in 0..<T { for i in (t + 1)..<T where i < T { #expect(norms[t, i] == 0) } }
+  }
+
+  @Test("an unknown item is an error naming the items")
+  func unknownItem() throws {
+    let g = try grader("rnn-bptt")
+    #expect(throws: ExplanationError.self) { try Explainer.explain(assignment: g.assignment, item: "dW_x", student: "demo") }
+    do {
+      _ = try Explainer.explain(assignment: g.assignment, item: "dW_x", student: "demo")
+    } catch {
+      #expect(error.description.contains("dW_h_terms"))
+    }
+  }
+
+  @Test("`grade explain` prints the derivation; its help has USAGE and EXAMPLE; a bad item is a usage error")
+  func command() throws {
+    var out = "", err = ""
+    #expect(GradeCommand.run(arguments: ["explain", "--help"], out: &out, err: &err) == 0)
+    #expect(out.contains("USAGE: grade explain"))
+    #expect(out.contains("EXAMPLE"))
+    out = ""
+    #expect(GradeCommand.run(arguments: ["explain", "backprop-basics", "dCE_dtheta", "--assignments", assignmentsRoot.path], out: &out, err: &err) == 0)
+    out = ""; err = ""
+    #expect(GradeCommand.run(arguments: ["explain", "rnn-bptt", "nope", "--assignments", assignmentsRoot.path], out: &out, err: &err) == 64)
+    #expect(err.contains("'nope' is not an item of rnn-bptt"))
+  }
+}
