@@ -54,17 +54,38 @@ func model(_ c: Configuration) -> (RNNParameters, [Int]) {
   return (p, tokens)
 }
 
-/// Median wall time of `runs` calls, in milliseconds, after one warm-up call.
-func medianMilliseconds(runs: Int, _ body: () -> Void) -> Double {
+struct Timing {
+  /// Median wall time, ms.
+  var wall: Double
+  /// Median CPU time of the process (all threads), ms.
+  var cpu: Double
+}
+
+func processCPUMilliseconds() -> Double {
+  var t = timespec()
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+  return Double(t.tv_sec) * 1e3 + Double(t.tv_nsec) * 1e-6
+}
+
+/// Median wall and CPU time of `runs` calls, in milliseconds, after one warm-up call.
+func measure(runs: Int, _ body: () -> Void) -> Timing {
   body()
   let clock = ContinuousClock()
-  var times: [Double] = []
+  var wall: [Double] = [], cpu: [Double] = []
   for _ in 0..<runs {
+    let c0 = processCPUMilliseconds()
     let d = clock.measure(body)
-    times.append(Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15)
+    cpu.append(processCPUMilliseconds() - c0)
+    wall.append(Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15)
   }
-  times.sort()
-  return times[times.count / 2]
+  wall.sort()
+  cpu.sort()
+  return Timing(wall: wall[wall.count / 2], cpu: cpu[cpu.count / 2])
+}
+
+/// The 1-minute load average, so that a reader can tell a busy machine from a slow program.
+func loadAverage() -> String {
+  (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
 }
 
 /// VmHWM (peak resident set) of this process in bytes, from /proc/self/status.
@@ -122,39 +143,45 @@ print("median of \(config.runs) runs after one warm-up; times in ms\n")
 
 // Swift, single- and two-threaded matrix products.
 let defaultConcurrency = MatrixProduct.maximumConcurrency
-var swiftTimes: [Int: (forward: Double, gradient: Double)] = [:]
+var swiftTimes: [Int: (forward: Timing, gradient: Timing)] = [:]
 var gradient = BPTT.gradients(p, tokens: tokens, options: options)
 let loss = BPTT.loss(p, tokens: tokens, options: options)
 let threadCounts = defaultConcurrency >= 2 ? [1, 2] : [1]
 for threads in threadCounts {
   MatrixProduct.maximumConcurrency = threads
-  let forward = medianMilliseconds(runs: config.runs) { _ = BPTT.forward(p, tokens: tokens, options: options) }
-  let grad = medianMilliseconds(runs: config.runs) { gradient = BPTT.gradients(p, tokens: tokens, options: options) }
+  let forward = measure(runs: config.runs) { _ = BPTT.forward(p, tokens: tokens, options: options) }
+  let grad = measure(runs: config.runs) { gradient = BPTT.gradients(p, tokens: tokens, options: options) }
   swiftTimes[threads] = (forward, grad)
 }
 MatrixProduct.maximumConcurrency = defaultConcurrency
 
-print("Swift (BPTTReference, fast path)")
-print("  threads   forward   gradient   gradient/forward   goal ≤ 3")
+func column(_ s: String, _ width: Int) -> String { s.padding(toLength: width, withPad: " ", startingAt: 0) }
+
+print("Swift (BPTTReference, fast path), load average \(loadAverage())")
+print("  threads   forward   gradient   gradient/forward   goal ≤ 3     (CPU ms: forward, gradient)")
 for threads in threadCounts {
   let t = swiftTimes[threads]!
-  let ratio = t.gradient / t.forward
-  print("  \(threads)         \(format(t.forward).padding(toLength: 9, withPad: " ", startingAt: 0)) \(format(t.gradient).padding(toLength: 10, withPad: " ", startingAt: 0)) \(format(ratio).padding(toLength: 18, withPad: " ", startingAt: 0)) \(verdict(ratio <= 3))")
+  let ratio = t.gradient.wall / t.forward.wall
+  print("  \(column("\(threads)", 9)) \(column(format(t.forward.wall), 9)) \(column(format(t.gradient.wall), 10)) \(column(format(ratio), 18)) \(column(verdict(ratio <= 3), 12)) (\(format(t.forward.cpu)), \(format(t.gradient.cpu)))")
 }
 print("  loss J = \(loss), perplexity = \(exp(loss)), ‖gradient‖ = \(gradient.globalNorm)\n")
 
 if config.numpy {
-  print("NumPy (numpy_rnn.py; OpenBLAS threads as listed)")
+  print("NumPy (numpy_rnn.py; OpenBLAS threads as listed), load average \(loadAverage())")
   for threads in threadCounts {
     guard let np = runNumPy(config, threads: threads),
           let loopGradient = np["loop_gradient_ms"], let batchedGradient = np["batched_gradient_ms"],
           let loopForward = np["loop_forward_ms"], let batchedForward = np["batched_forward_ms"] else { continue }
     let swift = swiftTimes[threads]!
     print("  threads \(threads): loop forward \(format(loopForward)), loop gradient \(format(loopGradient)); batched forward \(format(batchedForward)), batched gradient \(format(batchedGradient))")
-    let speedup = loopGradient / swift.gradient
-    let slowdown = swift.gradient / batchedGradient
-    print("    Swift gradient vs loop:    \(format(speedup))× faster   (goal ≥ 3× faster)   \(verdict(speedup >= 3))")
-    print("    Swift gradient vs batched: \(format(slowdown))× the time (goal ≤ 2×)          \(verdict(slowdown <= 2))")
+    let speedup = loopGradient / swift.gradient.wall
+    let slowdown = swift.gradient.wall / batchedGradient
+    let cpuNote = { (key: String, swiftCPU: Double, inverse: Bool) -> String in
+      guard let npCPU = np[key] else { return "" }
+      return "   [CPU time: \(format(inverse ? npCPU / swiftCPU : swiftCPU / npCPU))]"
+    }
+    print("    Swift gradient vs loop:    \(format(speedup))× faster   (goal ≥ 3× faster)   \(verdict(speedup >= 3))\(cpuNote("loop_gradient_cpu_ms", swift.gradient.cpu, true))")
+    print("    Swift gradient vs batched: \(format(slowdown))× the time (goal ≤ 2×)          \(verdict(slowdown <= 2))\(cpuNote("batched_gradient_cpu_ms", swift.gradient.cpu, false))")
     if let npLoss = np["loss"] {
       let lossDifference = abs(npLoss - loss) / abs(npLoss)
       var worst = 0.0

@@ -19,7 +19,8 @@ Parameters are a closed formula of their flat row-major index k, shared with the
 that both compute the same numbers:  value(k, salt) = scale * sin(0.37 k + salt).
 Tokens: x(i) = (7919 i + 13) mod V for i = 0...T.
 
-Prints one line per measurement, `name value`, times in milliseconds (median of the runs).
+Prints one line per measurement, `name value`, times in milliseconds (median of the runs):
+`*_ms` wall time, `*_cpu_ms` CPU time of the process (all threads).
 Thread count: set OPENBLAS_NUM_THREADS before starting Python.
 """
 import sys
@@ -145,13 +146,16 @@ def batched_gradients(p, tokens):
 
 
 def median_ms(f, runs):
-    times = []
+    """Median wall time and median process CPU time of `runs` calls, in milliseconds."""
+    wall, cpu = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         f()
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    return times[len(times) // 2]
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    wall.sort()
+    cpu.sort()
+    return wall[len(wall) // 2], cpu[len(cpu) // 2]
 
 
 def main():
@@ -171,10 +175,11 @@ def main():
     # Warm-up, then medians.
     for _ in range(2):
         batched_gradients(p, tokens)
-    print(f"loop_forward_ms {median_ms(lambda: loop_forward(p, tokens), runs):.4f}")
-    print(f"loop_gradient_ms {median_ms(lambda: loop_gradients(p, tokens), runs):.4f}")
-    print(f"batched_forward_ms {median_ms(lambda: batched_forward(p, tokens), runs):.4f}")
-    print(f"batched_gradient_ms {median_ms(lambda: batched_gradients(p, tokens), runs):.4f}")
+    for name, f in (("loop_forward", loop_forward), ("loop_gradient", loop_gradients),
+                    ("batched_forward", batched_forward), ("batched_gradient", batched_gradients)):
+        wall, cpu = median_ms(lambda: f(p, tokens), runs)
+        print(f"{name}_ms {wall:.4f}")
+        print(f"{name}_cpu_ms {cpu:.4f}")
 
 
 if __name__ == "__main__":

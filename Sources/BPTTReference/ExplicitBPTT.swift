@@ -152,6 +152,11 @@ public enum ExplicitBPTT {
     return hiddenGradientNorms(p, forward: fp, tokens: tokens, options: options, t: t)
   }
 
+  /// `hiddenGradientNorms` for every t = 1…T (the same as `hiddenGradientNormTable`).
+  public static func hiddenGradientNorms(_ p: RNNParameters, tokens: [Int], options: RNNOptions = RNNOptions()) -> HiddenGradientNormTable {
+    hiddenGradientNormTable(p, tokens: tokens, options: options)
+  }
+
   /// `hiddenGradientNorms` for every t = 1…T.
   public static func hiddenGradientNormTable(_ p: RNNParameters, tokens: [Int], options: RNNOptions = RNNOptions()) -> HiddenGradientNormTable {
     let fp = BPTT.forward(p, tokens: tokens, options: options)

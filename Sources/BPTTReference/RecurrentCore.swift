@@ -133,6 +133,18 @@ struct RecurrentCore {
     }
   }
 
+  /// y = Wᵀ x for a square `n × n` row-major W, as Σ_r x_r W[r, :] (contiguous rows).
+  @inline(__always)
+  static func transposedMatrixVector(_ W: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
+    for j in 0..<n { y[j] = 0 }
+    for r in 0..<n {
+      let c = x[r]
+      if c == 0 { continue }
+      let row = W + r * n
+      for j in 0..<n { y[j] += c * row[j] }
+    }
+  }
+
   /// Replaces logits by softmax probabilities; returns −log ŷ_target = logΣexp(l) − l_target.
   /// ```
   /// ŷ = exp(l − m) / Σ exp(l − m),  m = max l      (no overflow)
@@ -191,31 +203,23 @@ struct RecurrentCore {
 
     var Gz = Matrix(rows: T, cols: H)
     var dh0 = Matrix(rows: H, cols: 1)
-    W_h.scalars.withUnsafeBufferPointer { W in
-      fp.scalars.withUnsafeBufferPointer { fpz in
-        dHout.scalars.withUnsafeBufferPointer { dho in
-          Gz.scalars.withUnsafeMutableBufferPointer { gz in
-            dh0.scalars.withUnsafeMutableBufferPointer { d0 in
-              var g = [Double](repeating: 0, count: H)
-              var back = [Double](repeating: 0, count: H)
-              // back = W_hᵀ gz_i
-              func transposeProduct(_ i: Int) {
-                for j in 0..<H { back[j] = 0 }
-                for r in 0..<H {
-                  let c = gz[i * H + r]
-                  if c == 0 { continue }
-                  let row = W.baseAddress! + r * H
-                  for j in 0..<H { back[j] += c * row[j] }
-                }
-              }
-              if truncation.isFull(forSteps: T) || { if case .chunks = truncation { return true }; return false }() {
+    let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 3 * H)
+    defer { scratch.deallocate() }
+    scratch.initialize(repeating: 0, count: 3 * H)
+    let back = scratch, carry = scratch + H, gzi = scratch + 2 * H
+    W_h.scalars.withUnsafeBufferPointer { Wb in
+      fp.scalars.withUnsafeBufferPointer { fpb in
+        dHout.scalars.withUnsafeBufferPointer { dhb in
+          Gz.scalars.withUnsafeMutableBufferPointer { gzb in
+            dh0.scalars.withUnsafeMutableBufferPointer { d0b in
+              let W = Wb.baseAddress!, fpz = fpb.baseAddress!, dho = dhb.baseAddress!
+              let gz = gzb.baseAddress!, d0 = d0b.baseAddress!
+              if truncation.isFull(forSteps: T) || truncation.isChunked {
                 // One backward sweep; the carried gradient is cut at the first step of a chunk.
-                var carry = [Double](repeating: 0, count: H)
                 for i in stride(from: T - 1, through: 0, by: -1) {
-                  for j in 0..<H {
-                    gz[i * H + j] = (dho[i * H + j] + carry[j]) * fpz[i * H + j]
-                  }
-                  transposeProduct(i)
+                  // ∂/∂z^(i+1) = (∂J/∂h from the output + carried) ⊙ f′(z)
+                  for j in 0..<H { gz[i * H + j] = (dho[i * H + j] + carry[j]) * fpz[i * H + j] }
+                  RecurrentCore.transposedMatrixVector(W, UnsafePointer(gz + i * H), back, H)   // W_hᵀ ∂/∂z
                   let step = i + 1
                   if step == 1 {
                     for j in 0..<H { d0[j] = back[j] }
@@ -226,29 +230,23 @@ struct RecurrentCore {
                   }
                 }
               } else {
-                // Window: each J^(t) runs its own sweep over i = first(t) … t.
-                var gzi = [Double](repeating: 0, count: H)
+                // Window: each J^(t) runs its own sweep over i = first(t) … t; `carry` holds
+                // ∂J^(t)/∂h^(i).
                 for t in 1...T where weights[t - 1] != 0 {
-                  for j in 0..<H { g[j] = dho[(t - 1) * H + j] }
+                  for j in 0..<H { carry[j] = dho[(t - 1) * H + j] }
                   let first = truncation.firstKeptStep(for: t)
                   for step in stride(from: t, through: first, by: -1) {
                     let i = step - 1
                     for j in 0..<H {
-                      gzi[j] = g[j] * fpz[i * H + j]
+                      gzi[j] = carry[j] * fpz[i * H + j]
                       gz[i * H + j] += gzi[j]
                     }
                     if step == first && step != 1 { break }
-                    for j in 0..<H { back[j] = 0 }
-                    for r in 0..<H {
-                      let c = gzi[r]
-                      if c == 0 { continue }
-                      let row = W.baseAddress! + r * H
-                      for j in 0..<H { back[j] += c * row[j] }
-                    }
+                    RecurrentCore.transposedMatrixVector(W, UnsafePointer(gzi), back, H)
                     if step == 1 {
                       for j in 0..<H { d0[j] += back[j] }
                     } else {
-                      for j in 0..<H { g[j] = back[j] }
+                      for j in 0..<H { carry[j] = back[j] }
                     }
                   }
                 }
@@ -273,5 +271,13 @@ struct RecurrentCore {
     var w = [Double](repeating: 0, count: T)
     w[t - 1] = 1
     return w
+  }
+}
+
+extension Truncation {
+  /// True for `.chunks`: one backward sweep with the carried gradient cut at chunk starts.
+  var isChunked: Bool {
+    if case .chunks = self { return true }
+    return false
   }
 }

@@ -154,3 +154,25 @@ public enum RowBPTT {
     return BPTT.deltas(p.columnForm, tokens: tokens, options: options)
   }
 }
+
+extension BPTT {
+  /// The row-convention forward pass (note 004); same as `RowBPTT.forward`.
+  public static func forward(_ p: RowRNNParameters, tokens: [Int], options: RNNOptions = RNNOptions()) -> RNNForwardPass {
+    RowBPTT.forward(p, tokens: tokens, options: options)
+  }
+
+  /// J in the row convention; same as `RowBPTT.loss`.
+  public static func loss(_ p: RowRNNParameters, tokens: [Int], options: RNNOptions = RNNOptions()) -> Double {
+    RowBPTT.loss(p, tokens: tokens, options: options)
+  }
+
+  /// The row-convention gradients (transposes of the column form's); same as `RowBPTT.gradients`.
+  public static func gradients(_ p: RowRNNParameters, tokens: [Int], options: RNNOptions = RNNOptions()) -> RowRNNGradients {
+    RowBPTT.gradients(p, tokens: tokens, options: options)
+  }
+
+  /// δ1, δ2 in the row convention; same as `RowBPTT.deltas`.
+  public static func deltas(_ p: RowRNNParameters, tokens: [Int], options: RNNOptions = RNNOptions()) -> RNNDeltas {
+    RowBPTT.deltas(p, tokens: tokens, options: options)
+  }
+}

@@ -25,7 +25,7 @@ import Darwin
 ///     C[4 × 4 tile] += Σ_k a[k] ⊗ b[k]                     (16 accumulators in registers)
 /// ```
 /// and, above `parallelThreshold` multiply-adds, split C into `maximumConcurrency` bands of rows
-/// or columns computed at the same time. Every entry of C is a sum over k in increasing order
+/// or columns computed at the same time, on threads of their own. Every entry of C is a sum over k in increasing order
 /// within each KC block, so results do not depend on the number of threads.
 public enum MatrixProduct {
   /// The number of threads a large product may use (default: the online processors, at most 8).
@@ -170,7 +170,7 @@ public enum MatrixProduct {
       let bandCount = Swift.min(threads, Swift.max(1, length / tile))
       if bandCount > 1 {
         let per = ((length + bandCount - 1) / bandCount + tile - 1) / tile * tile
-        DispatchQueue.concurrentPerform(iterations: bandCount) { band in
+        runConcurrently(bandCount) { band in
           let lo = band * per, hi = Swift.min(length, lo + per)
           if lo >= hi { return }
           if alongRows {
@@ -183,6 +183,40 @@ public enum MatrixProduct {
       }
     }
     serialBlocked(o, rows: rows, cols: cols)
+  }
+
+  /// Runs `body(0)` … `body(count − 1)` at the same time: band 0 on the calling thread, the
+  /// others on threads of their own, joined before returning. Dedicated threads rather than a
+  /// shared pool, so that a busy machine cannot quietly serialize the bands.
+  static func runConcurrently(_ count: Int, _ body: (Int) -> Void) {
+    #if canImport(Glibc) || canImport(Musl)
+    withoutActuallyEscaping(body) { body in
+      var threads: [pthread_t] = []
+      for band in 1..<count {
+        let box = Unmanaged.passRetained(BandWork { body(band) }).toOpaque()
+        var thread = pthread_t()
+        let started = pthread_create(&thread, nil, { raw in
+          Unmanaged<BandWork>.fromOpaque(raw!).takeRetainedValue().run()
+          return nil
+        }, box)
+        if started == 0 {
+          threads.append(thread)
+        } else {
+          Unmanaged<BandWork>.fromOpaque(box).takeRetainedValue().run()
+        }
+      }
+      body(0)
+      for thread in threads { pthread_join(thread, nil) }
+    }
+    #else
+    DispatchQueue.concurrentPerform(iterations: count, execute: body)
+    #endif
+  }
+
+  /// One band's work, boxed for a thread's start routine.
+  final class BandWork {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
   }
 
   static func serialBlocked(_ o: Operands, rows: Range<Int>, cols: Range<Int>) {

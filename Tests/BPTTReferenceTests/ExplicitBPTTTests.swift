@@ -133,6 +133,8 @@ import TestSupport
       for k in 1..<row.byDistance.count { #expect(row.byDistance[k] < row.byDistance[k - 1]) }
     }
     #expect(vanishing.norms(atDistance: 10).count == 1)
+    #expect(ExplicitBPTT.hiddenGradientNorms(p, tokens: tokens, options: RNNOptions(activation: .sigmoid)) == vanishing)
+    #expect(vanishing.rows[4] == ExplicitBPTT.hiddenGradientNorms(p, tokens: tokens, options: RNNOptions(activation: .sigmoid), t: 5))
     #expect(vanishing.text.split(separator: "\n").count == 12)
 
     var q = p

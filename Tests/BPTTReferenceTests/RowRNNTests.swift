@@ -73,6 +73,8 @@ import TestSupport
       let gc = BPTT.gradients(c.parameters, tokens: c.tokens, options: options)
       #expect(gr.dW_h == gc.dW_h.T && gr.dW_o == gc.dU.T && gr.dW_x == gc.dE.T && gr.dh0 == gc.dh0.T)
       #expect(RowBPTT.deltas(p, tokens: c.tokens, options: options) == BPTT.deltas(c.parameters, tokens: c.tokens, options: options))
+      #expect(BPTT.gradients(p, tokens: c.tokens, options: options) == gr && BPTT.forward(p, tokens: c.tokens, options: options) == row)
+      #expect(BPTT.loss(p, tokens: c.tokens, options: options) == row.loss && BPTT.deltas(p, tokens: c.tokens, options: options) == RowBPTT.deltas(p, tokens: c.tokens, options: options))
     }
   }
 

@@ -92,11 +92,12 @@ enum Commands {
       guard let value = UInt64(seed) else { throw UsageError("The value '\(seed)' is invalid for '--numeric-seed <n>': expected a whole number") }
       grader.numericSeed = value
     }
+    let swift = try swiftOptions(args)
     let submission = URL(fileURLWithPath: args.positional[1])
     let start = Date()
     let report: GradeReport
     do {
-      report = try SubmissionGrading.grade(submission, student: student, with: grader)
+      report = try SubmissionGrading.grade(submission, student: student, with: grader, swift: swift)
     } catch let error as SubmissionReadError {
       print("Error: \(error)", to: &standardError)
       return GradeCommand.ExitCode.dataError
@@ -124,6 +125,24 @@ enum Commands {
     return report.allPassed ? GradeCommand.ExitCode.success : GradeCommand.ExitCode.failure
   }
 
+  static func swiftOptions(_ args: Arguments) throws -> SubmissionGrading.SwiftOptions {
+    var options = SubmissionGrading.SwiftOptions()
+    if let mode = args.option("--isolation") {
+      guard let isolation = Isolation(rawValue: mode) else {
+        throw UsageError("The value '\(mode)' is invalid for '--isolation <mode>': expected one of \(Isolation.allCases.map(\.rawValue).joined(separator: ", "))")
+      }
+      options.isolation = isolation
+    }
+    if let text = args.option("--timeout") {
+      guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
+        throw UsageError("The value '\(text)' is invalid for '--timeout <seconds>': expected a positive number")
+      }
+      options.limits.wallClockSeconds = seconds
+      options.limits.cpuSeconds = max(1, Int(seconds.rounded(.up)))
+    }
+    return options
+  }
+
   static func reportFormat(_ args: Arguments) throws -> ReportFormat {
     guard let name = args.option("--format") else { return .text }
     guard let format = ReportFormat(rawValue: name) else {
@@ -144,29 +163,3 @@ enum Commands {
 }
 
 nonisolated(unsafe) var standardError = StandardError()
-
-/// Reading a submission from disk and grading it.
-public enum SubmissionGrading {
-  /// Grades the submission at `url` (a file or folder of arrays).
-  public static func grade(_ url: URL, student: String, with grader: Autograder) throws -> GradeReport {
-    let submission = try ArraySubmissionReader.read(at: url)
-    var answers: [String: SubmittedAnswer] = [:]
-    for (name, entry) in submission.entries {
-      switch entry {
-      case .tensor(let t): answers[name] = .value(t)
-      case .unreadable(let reason): answers[name] = .unreadable(reason)
-      }
-    }
-    return grader.grade(student: student, answers: answers)
-  }
-
-  /// The example an assignment ships for `grade demo`.
-  public static func demoSubmission(in assignment: Assignment) -> URL? {
-    let examples = assignment.directory.appendingPathComponent("examples")
-    for name in ["demo.npz", "demo.json", "demo.safetensors", "demo"] {
-      let url = examples.appendingPathComponent(name)
-      if FileManager.default.fileExists(atPath: url.path) { return url }
-    }
-    return nil
-  }
-}

@@ -66,7 +66,9 @@ public enum GradeCommand {
         usage: "grade check <assignment> <submission> --student <id> [--format text|json|markdown|html|junit|gradescope|prairielearn|record] [--out <file>] [--rubric <file>] [--show-hidden] [--timing]",
         help: """
           Grades a submission: a file or folder of arrays named by item id (.json, .npz, .npy,
-          .safetensors). Every item is compared with the reference and with a numeric
+          .safetensors), or the student's Swift code (a Solution.swift, or a folder of .swift
+          files filled in from the assignment's starter), which is compiled and run item by
+          item in a sandbox. Every item is compared with the reference and with a numeric
           gradient at the student's inputs.
 
           OPTIONS:
@@ -79,14 +81,18 @@ public enum GradeCommand {
             --rubric <file>     a rubric other than the assignment's own
             --show-hidden       show hidden items' details (for instructors)
             --timing            print the time grading took to standard error
+            --isolation <mode>  for Swift code: auto (default: bubblewrap when installed,
+                                else resource limits), bubblewrap or rlimits
+            --timeout <seconds> for Swift code: wall-clock limit per item (default 10)
 
           EXIT CODES: 0 every item passes, 1 some item does not, 64 usage error,
           65 unreadable assignment or submission.
 
           EXAMPLE:
             grade check rnn-bptt my-gradients.npz --student alice
+            grade check rnn-bptt MySolution/ --student alice --format json
           """,
-        options: globalOptions + ["--student", "--format", "--out", "--rubric", "--numeric-seed"],
+        options: globalOptions + ["--student", "--format", "--out", "--rubric", "--numeric-seed", "--isolation", "--timeout"],
         flags: ["--show-hidden", "--timing"], run: Commands.check),
       Subcommand(
         name: "demo", abstract: "Grade the bundled example submission and print its report.",

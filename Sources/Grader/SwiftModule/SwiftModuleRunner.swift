@@ -136,8 +136,11 @@ public enum SwiftModuleRunner {
     return id.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
   }
 
+  /// Where each submission's temporary directory is made (tests point it at a per-process folder).
+  nonisolated(unsafe) static var workspaceParent = FileManager.default.temporaryDirectory
+
   static func makeTemporaryDirectory() throws -> URL {
-    var template = Array(FileManager.default.temporaryDirectory.appendingPathComponent("swift-submission-XXXXXX").path.utf8CString)
+    var template = Array(workspaceParent.appendingPathComponent("swift-submission-XXXXXX").path.utf8CString)
     guard let made = mkdtemp(&template) else {
       throw HarnessSetupError.workspace("mkdtemp failed: \(String(cString: strerror(errno)))")
     }
@@ -197,7 +200,11 @@ struct Workspace {
         continue
       }
       if helperNames.contains(name) {
-        notes.append("The submitted \(name) was replaced by the starter's copy.")
+        // An unchanged copy of a helper file is what the starter asks for; only a changed one is news.
+        let starterCopy = helpers.first { $0.lastPathComponent == name }.flatMap { fm.contents(atPath: $0.path) }
+        if starterCopy != fm.contents(atPath: file.path) {
+          notes.append("The submitted \(name) was replaced by the starter's copy.")
+        }
         continue
       }
       guard !used.contains(name) else {

@@ -30,7 +30,8 @@ struct HarnessBenchmarkTests {
     let start = Date()
     let report = try SandboxedProcess.run(
       executable: swiftc,
-      arguments: ["Solution.swift", "Inputs.swift", "main.swift", "-o", "a.out"].map { directory.appendingPathComponent($0).path },
+      arguments: ["Solution.swift", "Inputs.swift", "main.swift"].map { directory.appendingPathComponent($0).path }
+        + ["-o", directory.appendingPathComponent("a.out").path],
       environment: ProcessInfo.processInfo.environment, wallClockSeconds: 300, maxOutputBytes: 1 << 20)
     #expect(report.termination == .exited(0), "\(report.stderrText)")
     return Date().timeIntervalSince(start)

@@ -73,10 +73,26 @@ enum SwiftModuleFixtures {
 
   // MARK: Submissions
 
+  /// This test process's folder for submissions and their workspaces. Compiled submissions live
+  /// as long as the process, so folders left by earlier, finished test processes are removed here.
+  static let scratch: URL = {
+    let parent = FileManager.default.temporaryDirectory
+    let fm = FileManager.default
+    for name in (try? fm.contentsOfDirectory(atPath: parent.path)) ?? [] where name.hasPrefix("swift-module-tests-") {
+      if let pid = Int32(name.dropFirst("swift-module-tests-".count)), kill(pid, 0) != 0, errno == ESRCH {
+        try? fm.removeItem(at: parent.appendingPathComponent(name))
+      }
+    }
+    let mine = parent.appendingPathComponent("swift-module-tests-\(getpid())", isDirectory: true)
+    try? fm.createDirectory(at: mine, withIntermediateDirectories: true)
+    try? fm.setAttributes([.posixPermissions: 0o711], ofItemAtPath: mine.path)
+    SwiftModuleRunner.workspaceParent = mine
+    return mine
+  }()
+
   /// Writes `files` (name → text) into a fresh directory and returns their URLs.
   static func writeSubmission(_ files: [String: String]) throws -> [URL] {
-    let directory = FileManager.default.temporaryDirectory
-      .appendingPathComponent("swift-module-test-\(UUID().uuidString)", isDirectory: true)
+    let directory = scratch.appendingPathComponent("submission-\(UUID().uuidString)", isDirectory: true)
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     return try files.keys.sorted().map { name in
       let url = directory.appendingPathComponent(name)
@@ -97,6 +113,7 @@ enum SwiftModuleFixtures {
     defer { lock.unlock() }
     let fullKey = "\(key)/\(isolation.rawValue)"
     if let known = compiled[fullKey] { return known }
+    _ = scratch
     let spec = try spec(assignment)
     let submission = SwiftModuleRunner.compile(
       files: try files(), assignmentDirectory: assignmentDirectory(assignment), itemIDs: spec.itemIDs,

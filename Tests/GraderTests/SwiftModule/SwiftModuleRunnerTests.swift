@@ -36,9 +36,14 @@ struct SwiftModuleRunnerTests {
     func dW_e(_ p: Inputs) -> [[Double]]? {
       var paths = ["\(sources)/Grader/Tensor.swift", "\(sources)/BPTTReference/BPTT.swift",
                    "../../../../src/Solution.swift", "../../../../src/main.swift", "/etc/passwd"]
-      let temporary = (try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? []
-      for name in temporary where name.hasPrefix("swift-submission-") {
-        paths.append("/tmp/\\(name)/src/Solution.swift")
+      let fm = FileManager.default
+      for name in (try? fm.contentsOfDirectory(atPath: "/tmp")) ?? [] {
+        if name.hasPrefix("swift-submission-") { paths.append("/tmp/\\(name)/src/Solution.swift") }
+        if name.hasPrefix("swift-module-tests-") {
+          for inner in (try? fm.contentsOfDirectory(atPath: "/tmp/\\(name)")) ?? [] where inner.hasPrefix("swift-submission-") {
+            paths.append("/tmp/\\(name)/\\(inner)/src/Solution.swift")
+          }
+        }
       }
       var read = 0.0
       for path in paths {

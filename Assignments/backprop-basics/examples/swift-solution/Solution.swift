@@ -8,7 +8,11 @@ private func sigmoid(_ z: Double) -> Double { 1 / (1 + exp(-z)) }
 
 /// z = W x + b.
 private func scoringZ(_ p: Inputs) -> [Double] {
-  (0..<p.n).map { i in p.b[i] + (0..<p.m).reduce(0) { $0 + p.W[i][$1] * p.x[$1] } }
+  var z = p.b
+  for i in 0..<p.n {
+    for j in 0..<p.m { z[i] += p.W[i][j] * p.x[j] }
+  }
+  return z
 }
 
 /// σ′(z) = σ(z)(1 − σ(z)).
@@ -52,7 +56,12 @@ private func softmax(_ s: [Double]) -> [Double] {
 /// J[i][j] = ∂ŷ_i/∂θ_j = ŷ_i (1[i = j] − ŷ_j).
 func softmax_jacobian(_ p: Inputs) -> [[Double]]? {
   let y = softmax(p.theta)
-  return (0..<p.K).map { i in (0..<p.K).map { j in (i == j ? y[i] : 0) - y[i] * y[j] } }
+  var J = [[Double]](repeating: [Double](repeating: 0, count: p.K), count: p.K)
+  for i in 0..<p.K {
+    for j in 0..<p.K { J[i][j] = -y[i] * y[j] }
+    J[i][i] += y[i]
+  }
+  return J
 }
 
 func dCE_dtheta(_ p: Inputs) -> [Double]? {

@@ -59,7 +59,11 @@ private struct Gradients {
           dh[j] += p.W_yh[k][j] * dy[k]
         }
       }
-      let dhRaw = (0..<p.H).map { (1 - h[t + 1][$0] * h[t + 1][$0]) * dh[$0] }
+      var dhRaw = [Double](repeating: 0, count: p.H)   // δh_t = (1 − h_t²) ⊙ dh_t
+      for j in 0..<p.H {
+        let hj = h[t + 1][j]
+        dhRaw[j] = (1 - hj * hj) * dh[j]
+      }
       dhNext = [Double](repeating: 0, count: p.H)
       for i in 0..<p.H {
         db_h[i] += dhRaw[i]

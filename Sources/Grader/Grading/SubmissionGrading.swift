@@ -1,0 +1,85 @@
+import Foundation
+
+/// Reading a submission from disk and grading it.
+///
+/// A submission is either arrays (a `.json`, `.npz`, `.npy`, `.safetensors` file, or a folder of
+/// them) or a Swift module (a `.swift` file, or a folder holding `.swift` files), which is
+/// compiled with a generated harness and run item by item in a sandbox.
+public enum SubmissionGrading {
+  /// How student code is run.
+  public struct SwiftOptions: Sendable {
+    public var isolation: Isolation = .auto
+    public var limits: SandboxLimits = .default
+    public init() {}
+  }
+
+  /// Grades the submission at `url`.
+  public static func grade(_ url: URL, student: String, with grader: Autograder, swift: SwiftOptions = SwiftOptions()) throws -> GradeReport {
+    if let files = swiftFiles(at: url) {
+      return gradeSwift(files, student: student, with: grader, options: swift)
+    }
+    let submission = try ArraySubmissionReader.read(at: url)
+    var answers: [String: SubmittedAnswer] = [:]
+    for (name, entry) in submission.entries {
+      switch entry {
+      case .tensor(let t): answers[name] = .value(t)
+      case .unreadable(let reason): answers[name] = .unreadable(reason)
+      }
+    }
+    var notes = submission.fileProblems
+    if !submission.ignored.isEmpty {
+      notes.append("Ignored files that hold no arrays: \(submission.ignored.joined(separator: ", ")).")
+    }
+    return grader.grade(student: student, answers: answers, notes: notes)
+  }
+
+  /// The `.swift` files of a submission: the file itself, or the `.swift` files of a folder that
+  /// holds any; nil for an array submission.
+  public static func swiftFiles(at url: URL) -> [URL]? {
+    if url.pathExtension == "swift" { return [url] }
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue,
+          let names = try? FileManager.default.contentsOfDirectory(atPath: url.path) else { return nil }
+    let swift = names.filter { $0.hasSuffix(".swift") }.sorted().map { url.appendingPathComponent($0) }
+    return swift.isEmpty ? nil : swift
+  }
+
+  /// Compiles and runs the student's Swift files on the student's inputs, then grades what each
+  /// item returned. The student's process sees only its inputs, never a reference value.
+  public static func gradeSwift(_ files: [URL], student: String, with grader: Autograder, options: SwiftOptions) -> GradeReport {
+    let assignment = grader.assignment
+    let run = SwiftModuleRunner.run(
+      files: files, assignmentDirectory: assignment.directory, itemIDs: assignment.items.map(\.id),
+      itemShapes: Dictionary(uniqueKeysWithValues: assignment.items.map { ($0.id, $0.shape) }),
+      inputs: grader.inputs(for: student), limits: options.limits, isolation: options.isolation)
+    var answers: [String: SubmittedAnswer] = [:]
+    var notes = run.notes
+    if !run.compileErrors.isEmpty {
+      let shown = run.compileErrors.prefix(20).joined(separator: "\n")
+      notes.append("The submission did not compile:\n\(shown)")
+      for item in assignment.items {
+        answers[item.id] = .failed("the submission did not compile (\(run.compileErrors.first ?? "compiler error"))")
+      }
+    } else {
+      for item in assignment.items {
+        switch run.outcomes[item.id] {
+        case .value(let t)?: answers[item.id] = .value(t)
+        case .missing?: answers[item.id] = .unfilled
+        case .failed(let why)?: answers[item.id] = .failed(why)
+        case nil: answers[item.id] = .failed("the harness produced no outcome for this item")
+        }
+      }
+    }
+    return grader.grade(student: student, answers: answers, notes: notes, isolation: run.isolationUsed)
+  }
+
+  /// The example an assignment ships for `grade demo`.
+  public static func demoSubmission(in assignment: Assignment) -> URL? {
+    let examples = assignment.directory.appendingPathComponent("examples")
+    for name in ["demo.npz", "demo.json", "demo.safetensors", "demo"] {
+      let url = examples.appendingPathComponent(name)
+      if FileManager.default.fileExists(atPath: url.path) { return url }
+    }
+    return nil
+  }
+}
