@@ -55,26 +55,24 @@ enum Commands {
   // MARK: inputs, reference
 
   static func inputs(_ args: Arguments) throws -> Int32 {
-    try rejectExtraPositionals(args, expected: 1)
-    let name = try requireAssignment(args)
-    let student = try requireStudent(args)
-    let out = try requireOut(args)
-    let (assignment, rubric) = try catalog(args).load(name)
-    let grader = Autograder(assignment: assignment, rubric: rubric)
-    try ArrayFileWriter.write(grader.inputs(for: student), to: out)
-    print("Wrote the inputs of \(student) for \(assignment.id) to \(out.path): \(assignment.inputs.map { "\($0.name) (\(Tensor.describe($0.shape)))" }.joined(separator: ", ")).")
-    return GradeCommand.ExitCode.success
+    try writeArrays(args, what: "inputs") { grader, student in grader.inputs(for: student) }
   }
 
   static func reference(_ args: Arguments) throws -> Int32 {
+    try writeArrays(args, what: "reference") { grader, student in grader.reference(for: student) }
+  }
+
+  /// `grade inputs|reference <assignment> --student <id> --out <file>`: one student's arrays.
+  static func writeArrays(_ args: Arguments, what: String, arrays: (Autograder, String) -> [String: Tensor]) throws -> Int32 {
     try rejectExtraPositionals(args, expected: 1)
     let name = try requireAssignment(args)
     let student = try requireStudent(args)
     let out = try requireOut(args)
     let (assignment, rubric) = try catalog(args).load(name)
-    let grader = Autograder(assignment: assignment, rubric: rubric)
-    try ArrayFileWriter.write(grader.reference(for: student), to: out)
-    print("Wrote the reference of \(student) for \(assignment.id) to \(out.path): \(assignment.items.map(\.id).joined(separator: ", ")).")
+    let values = arrays(Autograder(assignment: assignment, rubric: rubric), student)
+    try ArrayFileWriter.write(values, to: out)
+    let names = values.keys.sorted().map { "\($0) (\(Tensor.describe(values[$0]!.shape)))" }
+    print("Wrote the \(what) of \(student) for \(assignment.id) to \(out.path): \(names.joined(separator: ", ")).")
     return GradeCommand.ExitCode.success
   }
 
@@ -152,7 +150,6 @@ enum Commands {
   }
 
   static func emit(_ report: GradeReport, format: ReportFormat, args: Arguments) throws {
-    let showHidden = args.flag("--show-hidden")
     if let out = args.option("--out") {
       let text = rendered(report, format: format, color: false, args: args)
       try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)

@@ -58,19 +58,6 @@ public indirect enum JSONValue: Sendable, Equatable {
     }
   }
 
-  static func quote(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      default:
-        if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-      }
-    }
-    return out + "\""
-  }
+  /// A string literal with the escapes JSON requires (shared with the array writer).
+  static func quote(_ s: String) -> String { ArrayJSON.quote(s) }
 }
