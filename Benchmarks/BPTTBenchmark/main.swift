@@ -1,11 +1,12 @@
-// `swift run -c release bptt-benchmark [T H d V] [--runs N] [--no-numpy]`
+// `swift run -c release bptt-benchmark [T H d V] [--runs N] [--no-numpy] [--products]`
 //
 // Times the RNN language model of `BPTTReference` (column form, σ, biases, mean over t, full
 // BPTT) at T = 35, H = 256, d = 128, |V| = 10000 by default: the forward pass, the gradient
 // (fast path: forward + δ recursion + batched output layer) and their ratio, single- and
 // two-threaded matrix products; then the same model in NumPy (Benchmarks/BPTTBenchmark/
 // numpy_rnn.py, run here through `python3`), per-timestep loop and batched, with OpenBLAS at
-// 1 and 2 threads; and the peak resident memory of this process (VmHWM).
+// 1 and 2 threads; and the peak resident memory of this process (VmHWM). `--products` adds the
+// times of the three |V|·H·T products of the output layer alone, which dominate the gradient.
 //
 // Parameters are a closed formula shared with the NumPy script, value(k) = s·sin(0.37 k + salt)
 // over the flat row-major index k, so both sides compute the same loss and gradient norms.
@@ -17,6 +18,7 @@ struct Configuration {
   var T = 35, H = 256, d = 128, V = 10_000
   var runs = 9
   var numpy = true
+  var products = false
 
   init(arguments: [String]) {
     var sizes: [Int] = []
@@ -28,6 +30,8 @@ struct Configuration {
         i += 1
       } else if a == "--no-numpy" {
         numpy = false
+      } else if a == "--products" {
+        products = true
       } else if let n = Int(a) {
         sizes.append(n)
       }
@@ -165,6 +169,29 @@ for threads in threadCounts {
   print("  \(column("\(threads)", 9)) \(column(format(t.forward.wall), 9)) \(column(format(t.gradient.wall), 10)) \(column(format(ratio), 18)) \(column(verdict(ratio <= 3), 12)) (\(format(t.forward.cpu)), \(format(t.gradient.cpu)))")
 }
 print("  loss J = \(loss), perplexity = \(exp(loss)), ‖gradient‖ = \(gradient.globalNorm)\n")
+
+if config.products {
+  // The output layer's products, shapes as in `RecurrentCore`: logits = Hs Uᵀ, dU = G1ᵀ Hs,
+  // ∂J/∂h from the output = G1 U.
+  var rng = SplitMix64(seed: 1)
+  let hOut = rng.matrix(config.T, config.H), G1 = rng.matrix(config.T, config.V)
+  let products: [(String, () -> Void)] = [
+    ("logits = Hs Uᵀ", { _ = MatrixProduct.multiply(hOut, p.U, transposeB: true) }),
+    ("dU = G1ᵀ Hs", { _ = MatrixProduct.multiply(G1, hOut, transposeA: true) }),
+    ("G1 U", { _ = MatrixProduct.multiply(G1, p.U) }),
+  ]
+  print("Output-layer products (\(config.T)·\(config.H)·\(config.V) multiply-adds each), load average \(loadAverage())")
+  print("  product           threads   wall      CPU")
+  for (name, body) in products {
+    for threads in threadCounts {
+      MatrixProduct.maximumConcurrency = threads
+      let t = measure(runs: config.runs, body)
+      print("  \(column(name, 17)) \(column("\(threads)", 9)) \(column(format(t.wall), 9)) \(format(t.cpu))")
+    }
+  }
+  MatrixProduct.maximumConcurrency = defaultConcurrency
+  print("")
+}
 
 if config.numpy {
   print("NumPy (numpy_rnn.py; OpenBLAS threads as listed), load average \(loadAverage())")

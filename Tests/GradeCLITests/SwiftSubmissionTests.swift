@@ -66,6 +66,24 @@ struct SwiftSubmissionTests {
     #expect(failing.first?["status"] as? String == "error")
   }
 
+  @Test("code that reproduces its own student's numbers fails at the hidden inputs")
+  func hardCodedAnswerFailsHiddenInputs() throws {
+    guard Self.hasSwiftc else { print("skipped: swiftc is not available"); return }
+    let dir = temporaryDirectory()
+    let reference = dir.appendingPathComponent("ref.json")
+    #expect(try GradeBinary.run(["reference", "rnn-bptt", "--student", "sw-4", "--out", reference.path]).status == 0)
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: reference)) as? [String: Any])
+    let loss = try #require(((object["loss"] as? [String: Any])?["data"] as? [Double])?.first)
+    let code = try Self.brokenSolution(replacing: "loss", with: "return \(loss)", in: dir.appendingPathComponent("hard-coded"))
+    let r = try GradeBinary.run(["check", "rnn-bptt", code.path, "--student", "sw-4"])
+    #expect(r.status == 1)
+    #expect(r.stdout.contains("'loss' is right at your inputs but not at hidden input set 1 of 2"), "\(r.stdout)")
+    #expect(r.stdout.contains("also run on 2 hidden input sets"))
+    let (_, rubric) = try AssignmentCatalog(root: GradeBinary.packageRoot.appendingPathComponent("Assignments")).load("rnn-bptt")
+    let kept = Int(rubric.maxScore - rubric.entry("loss").points)   // the shipped points are whole numbers
+    #expect(r.stdout.contains("score: \(kept)/"), "only the points of loss are lost")
+  }
+
   @Test("a compile error is reported with the student's file and line; every item is an error")
   func compileError() throws {
     guard Self.hasSwiftc else { print("skipped: swiftc is not available"); return }

@@ -7,9 +7,14 @@ import Foundation
 ///   "tolerance": { "relative": 1e-5, "absolute": 1e-7 },
 ///   "items": { "loss": { "points": 1 },
 ///              "dW_h": { "points": 3, "tolerance": { "relative": 1e-4, "absolute": 1e-6 } },
-///              "dW_h_terms": { "points": 2, "hidden": true } } }
+///              "dW_h_terms": { "points": 2, "hidden": true } },
+///   "hidden_inputs": 2 }
 /// ```
 /// Every item of the assignment must have an entry, and every entry must name an item.
+///
+/// `hidden_inputs` (default 0) applies to students' Swift code: besides the student's own inputs,
+/// the code is run on that many input sets the student never sees, and an item passes only if it
+/// is right on them too — code that only reproduces numbers for its own inputs fails.
 public struct Rubric: Sendable {
   public struct Entry: Sendable {
     public var points: Double
@@ -22,6 +27,8 @@ public struct Rubric: Sendable {
   public var tolerance: Tolerance
   public var entries: [String: Entry]
   public var file: String
+  /// How many hidden input sets students' Swift code is also run on.
+  public var hiddenInputSets: Int = 0
 
   public var maxScore: Double { entries.values.reduce(0) { $0 + $1.points } }
 
@@ -38,7 +45,7 @@ extension Rubric {
       throw DataFileError(file: file, path: "", problem: "cannot be read (no such file, or not readable)")
     }
     let root = try StrictObject.parse(data, file: file)
-    try root.allowOnly(["assignment", "tolerance", "items"])
+    try root.allowOnly(["assignment", "tolerance", "items", "hidden_inputs"])
     let id = try root.string("assignment")
     if id != assignment.id {
       throw DataFileError(file: file, path: "assignment", problem: "names assignment '\(id)', but it is used for '\(assignment.id)'")
@@ -62,7 +69,14 @@ extension Rubric {
         tolerance: try object.optionalObject("tolerance").map { o throws(DataFileError) in try Tolerance.decode(o) } ?? tolerance,
         hidden: try object.optionalBool("hidden") ?? false)
     }
-    return Rubric(assignmentID: id, tolerance: tolerance, entries: entries, file: file)
+    var rubric = Rubric(assignmentID: id, tolerance: tolerance, entries: entries, file: file)
+    if let count = try root.optionalNumber("hidden_inputs") {
+      guard count >= 0, count <= 20, count == count.rounded() else {
+        throw DataFileError(file: file, path: "hidden_inputs", problem: "expected a whole number from 0 to 20, found \(count)")
+      }
+      rubric.hiddenInputSets = Int(count)
+    }
+    return rubric
   }
 
   /// The rubric for `assignment`: `override` when given, else `<assignment folder>/rubric.json`,

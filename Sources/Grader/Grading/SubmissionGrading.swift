@@ -48,29 +48,43 @@ public enum SubmissionGrading {
   /// item returned. The student's process sees only its inputs, never a reference value.
   public static func gradeSwift(_ files: [URL], student: String, with grader: Autograder, options: SwiftOptions) -> GradeReport {
     let assignment = grader.assignment
-    let run = SwiftModuleRunner.run(
-      files: files, assignmentDirectory: assignment.directory, itemIDs: assignment.items.map(\.id),
-      itemShapes: Dictionary(uniqueKeysWithValues: assignment.items.map { ($0.id, $0.shape) }),
-      inputs: grader.inputs(for: student), limits: options.limits, isolation: options.isolation)
-    var answers: [String: SubmittedAnswer] = [:]
+    let itemIDs = assignment.items.map(\.id)
+    let shapes = Dictionary(uniqueKeysWithValues: assignment.items.map { ($0.id, $0.shape) })
+    let compiled = SwiftModuleRunner.compile(
+      files: files, assignmentDirectory: assignment.directory, itemIDs: itemIDs,
+      limits: options.limits, isolation: options.isolation)
+    let run = compiled.run(itemIDs: itemIDs, itemShapes: shapes, inputs: grader.inputs(for: student))
     var notes = run.notes
     if !run.compileErrors.isEmpty {
       let shown = run.compileErrors.prefix(20).joined(separator: "\n")
       notes.append("The submission did not compile:\n\(shown)")
-      for item in assignment.items {
-        answers[item.id] = .failed("the submission did not compile (\(run.compileErrors.first ?? "compiler error"))")
+      let first = run.compileErrors.first ?? "compiler error"
+      let answers = Dictionary(uniqueKeysWithValues: itemIDs.map { ($0, SubmittedAnswer.failed("the submission did not compile (\(first))")) })
+      return grader.grade(student: student, answers: answers, notes: notes, isolation: run.isolationUsed)
+    }
+    var report = grader.grade(student: student, answers: answers(of: run, items: itemIDs), notes: notes, isolation: run.isolationUsed)
+    if grader.rubric.hiddenInputSets > 0 && report.items.contains(where: { $0.status == .pass }) {
+      let hidden = (0..<grader.rubric.hiddenInputSets).map { k -> (inputs: [String: Tensor], answers: [String: SubmittedAnswer]) in
+        let inputs = grader.hiddenInputs(for: student, set: k)
+        return (inputs, answers(of: compiled.run(itemIDs: itemIDs, itemShapes: shapes, inputs: inputs), items: itemIDs))
       }
-    } else {
-      for item in assignment.items {
-        switch run.outcomes[item.id] {
-        case .value(let t)?: answers[item.id] = .value(t)
-        case .missing?: answers[item.id] = .unfilled
-        case .failed(let why)?: answers[item.id] = .failed(why)
-        case nil: answers[item.id] = .failed("the harness produced no outcome for this item")
-        }
+      grader.applyHiddenChecks(to: &report, runs: hidden)
+    }
+    return report
+  }
+
+  /// What each item of a run returned, as the grader's answers.
+  static func answers(of run: SwiftModuleRun, items: [String]) -> [String: SubmittedAnswer] {
+    var answers: [String: SubmittedAnswer] = [:]
+    for id in items {
+      switch run.outcomes[id] {
+      case .value(let t)?: answers[id] = .value(t)
+      case .missing?: answers[id] = .unfilled
+      case .failed(let why)?: answers[id] = .failed(why)
+      case nil: answers[id] = .failed("the harness produced no outcome for this item")
       }
     }
-    return grader.grade(student: student, answers: answers, notes: notes, isolation: run.isolationUsed)
+    return answers
   }
 
   /// The example an assignment ships for `grade demo`.

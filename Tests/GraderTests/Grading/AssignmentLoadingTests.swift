@@ -79,6 +79,15 @@ struct AssignmentLoadingTests {
     #expect(e3.description.contains("missing an entry for item 'dh0'"))
   }
 
+  @Test("hidden_inputs must be a whole number from 0 to 20")
+  func hiddenInputsKey() throws {
+    let bad = try loadEdited("rnn-canonical", file: "rubric.json") { $0["hidden_inputs"] = 2.5 }
+    guard case .failure(let error) = bad else { Issue.record("loaded"); return }
+    #expect(error.description.contains("at 'hidden_inputs': expected a whole number from 0 to 20, found 2.5"))
+    let none = try loadEdited("rnn-canonical", file: "rubric.json") { $0["hidden_inputs"] = nil }
+    #expect(try none.get().1.hiddenInputSets == 0)
+  }
+
   @Test("a declared shape that the model's sizes contradict is rejected")
   func wrongShape() throws {
     let result = try loadEdited("rnn-canonical") { o in

@@ -1,0 +1,39 @@
+import Testing
+@testable import Grader
+
+@Suite("Hidden input sets")
+struct HiddenInputsTests {
+  @Test("hidden sets differ from the student's inputs and from each other, and are the same on every run")
+  func hiddenSetsAreNew() throws {
+    let g = try grader("rnn-bptt")
+    let visible = g.inputs(for: "kim")
+    let h0 = g.hiddenInputs(for: "kim", set: 0), h1 = g.hiddenInputs(for: "kim", set: 1)
+    #expect(h0["W_h"] != visible["W_h"])
+    #expect(h0["W_h"] != h1["W_h"])
+    #expect(h0["W_h"] == g.hiddenInputs(for: "kim", set: 0)["W_h"])
+  }
+
+  @Test("code right at every set keeps its points; code that repeats its own numbers loses them", arguments: shippedAssignments)
+  func hiddenChecks(assignment: String) throws {
+    let g = try grader(assignment)
+    let student = "lee"
+    let visibleAnswers = correctAnswers(g, student: student)
+    let hidden = (0..<2).map { g.hiddenInputs(for: student, set: $0) }
+
+    var honest = g.grade(student: student, answers: visibleAnswers)
+    g.applyHiddenChecks(to: &honest, runs: hidden.map { ($0, g.task.reference(inputs: $0).mapValues { SubmittedAnswer.value($0) }) })
+    #expect(honest.allPassed, "\(honest.items.filter { $0.status != .pass }.map(\.message))")
+    #expect(honest.notes.contains { $0.contains("2 hidden input sets") })
+
+    var parrot = g.grade(student: student, answers: visibleAnswers)
+    g.applyHiddenChecks(to: &parrot, runs: hidden.map { ($0, visibleAnswers) })
+    #expect(parrot.score == 0)
+    #expect(parrot.items.allSatisfy { $0.message.contains("not at hidden input set 1 of 2") })
+  }
+
+  @Test("the shipped rubrics ask for two hidden input sets")
+  func rubricKey() throws {
+    let (_, rubric) = try shipped("rnn-bptt")
+    #expect(rubric.hiddenInputSets == 2)
+  }
+}
