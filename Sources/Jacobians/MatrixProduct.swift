@@ -19,14 +19,18 @@ import Darwin
 /// products). Larger ones run a cache-blocked kernel in the GotoBLAS layout:
 /// ```
 /// for each block of KC inner indices:
-///   pack op(B)[k-block, :] into panels of NR = 4 columns   (k-major: one panel fits in L1)
+///   pack op(B)[k-block, :] into panels of NR columns   (k-major: one panel fits in L1)
 ///   for each block of MC rows:
-///     pack op(A)[rows, k-block] into panels of MR = 4 rows (k-major)
-///     C[4 × 4 tile] += Σ_k a[k] ⊗ b[k]                     (16 accumulators in registers)
+///     pack op(A)[rows, k-block] into panels of MR rows (k-major)
+///     C[MR × NR tile] (+)= Σ_k a[k] ⊗ b[k]             (MR·NR accumulators in registers)
 /// ```
-/// and, above `parallelThreshold` multiply-adds, split C into `maximumConcurrency` bands of rows
-/// or columns computed at the same time, on threads of their own. Every entry of C is a sum over k in increasing order
-/// within each KC block, so results do not depend on the number of threads.
+/// The register tile is 6 × 8 with 4-vectors and fused multiply-add when the package is built
+/// for AVX2 (`JACOBIANS_AVX2_FMA`, set by Package.swift when the build machine has it), 4 × 4
+/// with 2-vectors otherwise. Above `parallelThreshold` multiply-adds, C is split into
+/// `maximumConcurrency` bands of rows or columns computed at the same time, on threads of their
+/// own. Every entry of C is a sum over k in increasing order within each KC block, computed
+/// by the same sequence of operations wherever its tile lies, so results do not depend on the
+/// number of threads (they may differ in the last bits between the AVX2 and SSE2 builds).
 public enum MatrixProduct {
   /// The number of threads a large product may use (default: the online processors, at most 8).
   /// Set to 1 for single-threaded timings.
@@ -53,14 +57,24 @@ public enum MatrixProduct {
       let sb = transposeB ? "\(b.shape)ᵀ" : "\(b.shape)"
       fatalError("Shape mismatch: matrix product needs lhs columns == rhs rows, got \(sa) and \(sb)")
     }
-    var out = [Double](repeating: 0, count: m * p)
-    if m == 0 || p == 0 || n == 0 { return Matrix(rows: m, cols: p, scalars: out) }
-    a.scalars.withUnsafeBufferPointer { A in
-      b.scalars.withUnsafeBufferPointer { B in
-        out.withUnsafeMutableBufferPointer { C in
-          if m * n * p < blockedThreshold {
+    if m == 0 || p == 0 || n == 0 { return Matrix(rows: m, cols: p) }
+    let out: [Double]
+    if m * n * p < blockedThreshold {
+      var zeros = [Double](repeating: 0, count: m * p)
+      a.scalars.withUnsafeBufferPointer { A in
+        b.scalars.withUnsafeBufferPointer { B in
+          zeros.withUnsafeMutableBufferPointer { C in
             plain(A.baseAddress!, B.baseAddress!, C.baseAddress!, m, n, p, transposeA, transposeB)
-          } else {
+          }
+        }
+      }
+      out = zeros
+    } else {
+      // The blocked kernel writes every entry (stores in the first KC block), so C starts
+      // uninitialized: no pass over memory to zero it first.
+      out = [Double](unsafeUninitializedCapacity: m * p) { C, count in
+        a.scalars.withUnsafeBufferPointer { A in
+          b.scalars.withUnsafeBufferPointer { B in
             let operands = Operands(
               a: A.baseAddress!, lda: a.cols, transposeA: transposeA,
               b: B.baseAddress!, ldb: b.cols, transposeB: transposeB,
@@ -68,6 +82,7 @@ public enum MatrixProduct {
             blocked(operands, rows: 0..<m, cols: 0..<p, threads: Swift.max(1, Swift.min(concurrency, 8)))
           }
         }
+        count = m * p
       }
     }
     return Matrix(rows: m, cols: p, scalars: out)
@@ -137,8 +152,28 @@ public enum MatrixProduct {
 
   // MARK: Blocked kernel (large products)
 
-  static let MR = 4, NR = 4
-  static let KC = 256, MC = 64, NC = 256
+  #if JACOBIANS_AVX2_FMA
+  /// Rows of the register tile (AVX2 build: 6 × 8, twelve 4-vectors of accumulators, fused
+  /// multiply-add).
+  @inline(__always) static var MR: Int { 6 }
+  /// Columns of the register tile.
+  @inline(__always) static var NR: Int { 8 }
+  /// Copies of each value of A in its packed panel (broadcast by the kernel from memory).
+  @inline(__always) static var aCopies: Int { 1 }
+  #else
+  /// Rows of the register tile (SSE2 build: 4 × 4, eight 2-vectors of accumulators).
+  @inline(__always) static var MR: Int { 4 }
+  /// Columns of the register tile.
+  @inline(__always) static var NR: Int { 4 }
+  /// Copies of each value of A in its packed panel (a broadcast pair for the 2-vector kernel).
+  @inline(__always) static var aCopies: Int { 2 }
+  #endif
+  /// Inner indices per block (a packed B panel of KC × NR stays in L1).
+  static let KC = 256
+  /// Rows per block (the packed A block of MC × KC stays in L2).
+  @inline(__always) static var MC: Int { 16 * MR }
+  /// Columns per block.
+  static let NC = 256
 
   /// The operands of one product, with their leading dimensions (row lengths as stored).
   struct Operands: @unchecked Sendable {
@@ -159,7 +194,8 @@ public enum MatrixProduct {
     @inline(__always) func bAt(_ k: Int, _ j: Int) -> Double { transposeB ? b[j * ldb + k] : b[k * ldb + j] }
   }
 
-  /// C[rows, cols] = op(A)[rows, :] op(B)[:, cols], split across threads when large.
+  /// C[rows, cols] = op(A)[rows, :] op(B)[:, cols], split across threads when large. C need not
+  /// be initialized: the first KC block stores, later ones add.
   static func blocked(_ o: Operands, rows: Range<Int>, cols: Range<Int>, threads: Int) {
     let work = rows.count * cols.count * o.n
     if threads > 1 && work >= parallelThreshold {
@@ -219,15 +255,13 @@ public enum MatrixProduct {
     init(_ run: @escaping () -> Void) { self.run = run }
   }
 
+  @inline(never)
   static func serialBlocked(_ o: Operands, rows: Range<Int>, cols: Range<Int>) {
-    let rawB = UnsafeMutableRawPointer.allocate(byteCount: KC * (NC + NR) * 8, alignment: 64)
-    let rawA = UnsafeMutableRawPointer.allocate(byteCount: KC * (MC + MR) * 2 * 8, alignment: 64)
-    defer {
-      rawB.deallocate()
-      rawA.deallocate()
-    }
-    let packedB = rawB.bindMemory(to: Double.self, capacity: KC * (NC + NR))
-    let packedA = rawA.bindMemory(to: Double.self, capacity: KC * (MC + MR) * 2)
+    let bCount = KC * (NC + NR), aCount = KC * (MC + MR) * aCopies, tileCount = MR * NR
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: (bCount + aCount + tileCount) * 8, alignment: 64)
+    defer { raw.deallocate() }
+    let packedB = raw.bindMemory(to: Double.self, capacity: bCount + aCount + tileCount)
+    let packedA = packedB + bCount, tile = packedA + aCount
     var jc = cols.lowerBound
     while jc < cols.upperBound {
       let nc = Swift.min(NC, cols.upperBound - jc)
@@ -239,7 +273,7 @@ public enum MatrixProduct {
         while ic < rows.upperBound {
           let mc = Swift.min(MC, rows.upperBound - ic)
           packA(o, i0: ic, mc: mc, k0: pc, kc: kc, into: packedA)
-          macroKernel(o, packedA: packedA, packedB: packedB, i0: ic, mc: mc, j0: jc, nc: nc, kc: kc)
+          macroKernel(o, packedA: packedA, packedB: packedB, tile: tile, i0: ic, mc: mc, j0: jc, nc: nc, kc: kc, accumulate: pc > 0)
           ic += mc
         }
         pc += kc
@@ -259,15 +293,14 @@ public enum MatrixProduct {
         for k in 0..<kc {
           let src = o.b + (k0 + k) * o.ldb + j0 + j
           let d = base + k * NR
-          d[0] = src[0]; d[1] = src[1]; d[2] = src[2]; d[3] = src[3]
+          for c in 0..<NR { d[c] = src[c] }
         }
       } else if o.transposeB && w == NR {
         // Column j of op(B) is row j of B: contiguous in k.
         let r0 = o.b + (j0 + j) * o.ldb + k0
-        let r1 = r0 + o.ldb, r2 = r1 + o.ldb, r3 = r2 + o.ldb
         for k in 0..<kc {
           let d = base + k * NR
-          d[0] = r0[k]; d[1] = r1[k]; d[2] = r2[k]; d[3] = r3[k]
+          for c in 0..<NR { d[c] = r0[c * o.ldb + k] }
         }
       } else {
         for k in 0..<kc {
@@ -280,34 +313,36 @@ public enum MatrixProduct {
   }
 
   /// op(A)[i0..<i0+mc, k0..<k0+kc] as panels of MR rows, each k-major, every value stored
-  /// twice (a broadcast pair, so the kernel multiplies by an aligned 2-vector), zero-padded.
+  /// `aCopies` times (the SSE2 kernel multiplies by an aligned broadcast pair), zero-padded.
   static func packA(_ o: Operands, i0: Int, mc: Int, k0: Int, kc: Int, into dst: UnsafeMutablePointer<Double>) {
     var panel = 0
     var i = 0
     while i < mc {
       let h = Swift.min(MR, mc - i)
-      let base = dst + panel * kc * MR * 2
+      let base = dst + panel * kc * MR * aCopies
       if o.transposeA && h == MR {
         for k in 0..<kc {
           let src = o.a + (k0 + k) * o.lda + i0 + i
-          let d = base + k * MR * 2
-          d[0] = src[0]; d[1] = src[0]; d[2] = src[1]; d[3] = src[1]
-          d[4] = src[2]; d[5] = src[2]; d[6] = src[3]; d[7] = src[3]
+          let d = base + k * MR * aCopies
+          for r in 0..<MR {
+            for copy in 0..<aCopies { d[r * aCopies + copy] = src[r] }
+          }
         }
       } else if !o.transposeA && h == MR {
+        // Row i of op(A) is row i of A: contiguous in k.
         let r0 = o.a + (i0 + i) * o.lda + k0
-        let r1 = r0 + o.lda, r2 = r1 + o.lda, r3 = r2 + o.lda
         for k in 0..<kc {
-          let d = base + k * MR * 2
-          d[0] = r0[k]; d[1] = r0[k]; d[2] = r1[k]; d[3] = r1[k]
-          d[4] = r2[k]; d[5] = r2[k]; d[6] = r3[k]; d[7] = r3[k]
+          let d = base + k * MR * aCopies
+          for r in 0..<MR {
+            let v = r0[r * o.lda + k]
+            for copy in 0..<aCopies { d[r * aCopies + copy] = v }
+          }
         }
       } else {
         for k in 0..<kc {
           for r in 0..<MR {
             let v = r < h ? o.aAt(i0 + i + r, k0 + k) : 0
-            base[(k * MR + r) * 2] = v
-            base[(k * MR + r) * 2 + 1] = v
+            for copy in 0..<aCopies { base[(k * MR + r) * aCopies + copy] = v }
           }
         }
       }
@@ -316,9 +351,11 @@ public enum MatrixProduct {
     }
   }
 
+  /// Every MR × NR tile of C[i0..<i0+mc, j0..<j0+nc] from the packed panels; edge tiles go
+  /// through `tile` (MR × NR scratch) and only their h × w corner reaches C.
   static func macroKernel(
     _ o: Operands, packedA: UnsafeMutablePointer<Double>, packedB: UnsafeMutablePointer<Double>,
-    i0: Int, mc: Int, j0: Int, nc: Int, kc: Int
+    tile: UnsafeMutablePointer<Double>, i0: Int, mc: Int, j0: Int, nc: Int, kc: Int, accumulate: Bool
   ) {
     var jp = 0
     while jp < nc {
@@ -327,20 +364,78 @@ public enum MatrixProduct {
       var ip = 0
       while ip < mc {
         let h = Swift.min(MR, mc - ip)
-        let aPanel = UnsafePointer(packedA + (ip / MR) * kc * MR * 2)
-        microKernel(aPanel, bPanel, kc, o.c + (i0 + ip) * o.ldc + j0 + jp, o.ldc, h, w)
+        let aPanel = UnsafePointer(packedA + (ip / MR) * kc * MR * aCopies)
+        let c = o.c + (i0 + ip) * o.ldc + j0 + jp
+        if h == MR && w == NR {
+          microKernel(aPanel, bPanel, kc, c, o.ldc, accumulate: accumulate)
+        } else {
+          microKernel(aPanel, bPanel, kc, tile, NR, accumulate: false)
+          for r in 0..<h {
+            for j in 0..<w {
+              if accumulate { c[r * o.ldc + j] += tile[r * NR + j] } else { c[r * o.ldc + j] = tile[r * NR + j] }
+            }
+          }
+        }
         ip += MR
       }
       jp += NR
     }
   }
 
-  /// C[h × w tile] += Σ_k a[k] ⊗ b[k], with a 4 × 4 block of accumulators (eight 2-vectors).
-  /// `a` holds broadcast pairs (16-byte aligned), `b` plain rows of 4 (32-byte aligned).
+  #if JACOBIANS_AVX2_FMA
+  /// C[6 × 8 tile] (+)= Σ_k a[k] ⊗ b[k], twelve 4-vector accumulators, fused multiply-add.
+  /// `a` holds 6 values per k (broadcast from memory), `b` rows of 8. Stores when not
+  /// `accumulate`.
   @inline(__always)
   static func microKernel(
     _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ kc: Int,
-    _ c: UnsafeMutablePointer<Double>, _ ldc: Int, _ h: Int, _ w: Int
+    _ c: UnsafeMutablePointer<Double>, _ ldc: Int, accumulate: Bool
+  ) {
+    typealias V4 = SIMD4<Double>
+    var c00 = V4(), c01 = V4(), c10 = V4(), c11 = V4(), c20 = V4(), c21 = V4()
+    var c30 = V4(), c31 = V4(), c40 = V4(), c41 = V4(), c50 = V4(), c51 = V4()
+    let rawB = UnsafeRawPointer(b)
+    for k in 0..<kc {
+      let b0 = rawB.loadUnaligned(fromByteOffset: k * 64, as: V4.self)
+      let b1 = rawB.loadUnaligned(fromByteOffset: k * 64 + 32, as: V4.self)
+      let ak = a + k * 6
+      let a0 = V4(repeating: ak[0]), a1 = V4(repeating: ak[1]), a2 = V4(repeating: ak[2])
+      c00 = c00.addingProduct(a0, b0); c01 = c01.addingProduct(a0, b1)
+      c10 = c10.addingProduct(a1, b0); c11 = c11.addingProduct(a1, b1)
+      c20 = c20.addingProduct(a2, b0); c21 = c21.addingProduct(a2, b1)
+      let a3 = V4(repeating: ak[3]), a4 = V4(repeating: ak[4]), a5 = V4(repeating: ak[5])
+      c30 = c30.addingProduct(a3, b0); c31 = c31.addingProduct(a3, b1)
+      c40 = c40.addingProduct(a4, b0); c41 = c41.addingProduct(a4, b1)
+      c50 = c50.addingProduct(a5, b0); c51 = c51.addingProduct(a5, b1)
+    }
+    write(c00, c01, c, accumulate)
+    write(c10, c11, c + ldc, accumulate)
+    write(c20, c21, c + 2 * ldc, accumulate)
+    write(c30, c31, c + 3 * ldc, accumulate)
+    write(c40, c41, c + 4 * ldc, accumulate)
+    write(c50, c51, c + 5 * ldc, accumulate)
+  }
+
+  /// One row of a tile: c[0..<8] (+)= (lo, hi).
+  @inline(__always)
+  static func write(_ lo: SIMD4<Double>, _ hi: SIMD4<Double>, _ c: UnsafeMutablePointer<Double>, _ accumulate: Bool) {
+    let raw = UnsafeMutableRawPointer(c)
+    if accumulate {
+      raw.storeBytes(of: raw.loadUnaligned(as: SIMD4<Double>.self) + lo, as: SIMD4<Double>.self)
+      raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: 32, as: SIMD4<Double>.self) + hi, toByteOffset: 32, as: SIMD4<Double>.self)
+    } else {
+      raw.storeBytes(of: lo, as: SIMD4<Double>.self)
+      raw.storeBytes(of: hi, toByteOffset: 32, as: SIMD4<Double>.self)
+    }
+  }
+  #else
+  /// C[4 × 4 tile] (+)= Σ_k a[k] ⊗ b[k], with a 4 × 4 block of accumulators (eight 2-vectors).
+  /// `a` holds broadcast pairs (16-byte aligned), `b` plain rows of 4 (32-byte aligned). Stores
+  /// when not `accumulate`.
+  @inline(__always)
+  static func microKernel(
+    _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ kc: Int,
+    _ c: UnsafeMutablePointer<Double>, _ ldc: Int, accumulate: Bool
   ) {
     typealias V2 = SIMD2<Double>
     var c00 = V2(), c01 = V2(), c10 = V2(), c11 = V2(), c20 = V2(), c21 = V2(), c30 = V2(), c31 = V2()
@@ -357,22 +452,22 @@ public enum MatrixProduct {
       c20 += a2 * b0; c21 += a2 * b1
       c30 += a3 * b0; c31 += a3 * b1
     }
-    if h == 4 && w == 4 {
-      add(c00, c01, c); add(c10, c11, c + ldc); add(c20, c21, c + 2 * ldc); add(c30, c31, c + 3 * ldc)
-    } else {
-      let rows = [(c00, c01), (c10, c11), (c20, c21), (c30, c31)]
-      for r in 0..<h {
-        let (lo, hi) = rows[r]
-        let row = c + r * ldc
-        for j in 0..<w { row[j] += j < 2 ? lo[j] : hi[j - 2] }
-      }
-    }
+    write(c00, c01, c, accumulate)
+    write(c10, c11, c + ldc, accumulate)
+    write(c20, c21, c + 2 * ldc, accumulate)
+    write(c30, c31, c + 3 * ldc, accumulate)
   }
 
+  /// One row of a tile: c[0..<4] (+)= (lo, hi).
   @inline(__always)
-  static func add(_ lo: SIMD2<Double>, _ hi: SIMD2<Double>, _ c: UnsafeMutablePointer<Double>) {
-    c[0] += lo[0]; c[1] += lo[1]; c[2] += hi[0]; c[3] += hi[1]
+  static func write(_ lo: SIMD2<Double>, _ hi: SIMD2<Double>, _ c: UnsafeMutablePointer<Double>, _ accumulate: Bool) {
+    if accumulate {
+      c[0] += lo[0]; c[1] += lo[1]; c[2] += hi[0]; c[3] += hi[1]
+    } else {
+      c[0] = lo[0]; c[1] = lo[1]; c[2] = hi[0]; c[3] = hi[1]
+    }
   }
+  #endif
 
   static func defaultConcurrency() -> Int {
     #if canImport(Glibc) || canImport(Musl) || canImport(Darwin)

@@ -163,12 +163,12 @@ public struct Autograder {
     }
     result.status = .fail
     var message = "'\(item.id)' " + failures.joined(separator: "; ") + "."
-    if let hint = ShapeCheck.transposeHint(submitted: submitted.scalars, expected: expected.scalars, shape: item.shape, tolerance: tolerance) {
-      message += " " + hint
-    }
+    // The catalogue of known mistakes speaks first; without one, a transposed matrix is still named.
     if let diagnose, let diagnosis = diagnose(item, submitted, inputs, tolerance) {
       result.diagnosis = diagnosis
       message += " " + diagnosis.message
+    } else if let hint = ShapeCheck.transposeHint(submitted: submitted.scalars, expected: expected.scalars, shape: item.shape, tolerance: tolerance) {
+      message += " " + hint
     }
     result.message = message
     return result

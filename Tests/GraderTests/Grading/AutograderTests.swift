@@ -93,6 +93,13 @@ struct AutograderTests {
     let dUResult = try #require(report.item("dU"))
     #expect(dUResult.status == .fail)
     #expect(dUResult.message.contains("the transpose of the expected"))
+    // Without the mistake catalogue the transpose is still named, once.
+    var bare = g
+    bare.diagnose = nil
+    let plain = try #require(bare.grade(student: "erin", answers: answers).item("dW_h"))
+    #expect(plain.message.contains("Your matrix is the transpose of the expected one"))
+    #expect(plain.diagnosis == nil)
+    #expect(dW_h.message.components(separatedBy: "transpose of the expected").count == 2, "named once: \(dW_h.message)")
   }
 
   @Test("a float32 submission passes under a float32 tolerance and fails under the float64 one")
