@@ -284,70 +284,88 @@ public enum MatrixProduct {
 
   /// op(B)[k0..<k0+kc, j0..<j0+nc] as panels of NR columns, each k-major, zero-padded.
   static func packB(_ o: Operands, k0: Int, kc: Int, j0: Int, nc: Int, into dst: UnsafeMutablePointer<Double>) {
-    var panel = 0
-    var j = 0
-    while j < nc {
-      let w = Swift.min(NR, nc - j)
-      let base = dst + panel * kc * NR
-      if !o.transposeB && w == NR {
+    let full = nc / NR
+    if !o.transposeB {
+      // Row k of op(B) is row k of B: read each row once, front to back, dealing NR-wide
+      // pieces to the panels (a panel-by-panel walk would stride through B a row at a time).
+      for k in 0..<kc {
+        let src = o.b + ((k0 &+ k) &* o.ldb &+ j0)
+        for panel in 0..<full { copy(NR, from: src + panel &* NR, to: dst + (panel &* kc &+ k) &* NR) }
+      }
+    } else {
+      // Column j of op(B) is row j of B: contiguous in k.
+      for panel in 0..<full {
+        let r0 = o.b + ((j0 &+ panel &* NR) &* o.ldb &+ k0)
+        let base = dst + panel &* kc &* NR
         for k in 0..<kc {
-          let src = o.b + (k0 + k) * o.ldb + j0 + j
-          let d = base + k * NR
-          for c in 0..<NR { d[c] = src[c] }
-        }
-      } else if o.transposeB && w == NR {
-        // Column j of op(B) is row j of B: contiguous in k.
-        let r0 = o.b + (j0 + j) * o.ldb + k0
-        for k in 0..<kc {
-          let d = base + k * NR
-          for c in 0..<NR { d[c] = r0[c * o.ldb + k] }
-        }
-      } else {
-        for k in 0..<kc {
-          for c in 0..<NR { base[k * NR + c] = c < w ? o.bAt(k0 + k, j0 + j + c) : 0 }
+          let d = base + k &* NR
+          for c in 0..<NR { d[c] = r0[c &* o.ldb &+ k] }
         }
       }
-      panel += 1
-      j += NR
+    }
+    let w = nc - full * NR
+    if w > 0 {
+      let base = dst + full * kc * NR
+      for k in 0..<kc {
+        for c in 0..<NR { base[k * NR + c] = c < w ? o.bAt(k0 + k, j0 + full * NR + c) : 0 }
+      }
     }
   }
 
   /// op(A)[i0..<i0+mc, k0..<k0+kc] as panels of MR rows, each k-major, every value stored
   /// `aCopies` times (the SSE2 kernel multiplies by an aligned broadcast pair), zero-padded.
   static func packA(_ o: Operands, i0: Int, mc: Int, k0: Int, kc: Int, into dst: UnsafeMutablePointer<Double>) {
-    var panel = 0
-    var i = 0
-    while i < mc {
-      let h = Swift.min(MR, mc - i)
-      let base = dst + panel * kc * MR * aCopies
-      if o.transposeA && h == MR {
-        for k in 0..<kc {
-          let src = o.a + (k0 + k) * o.lda + i0 + i
-          let d = base + k * MR * aCopies
-          for r in 0..<MR {
-            for copy in 0..<aCopies { d[r * aCopies + copy] = src[r] }
-          }
-        }
-      } else if !o.transposeA && h == MR {
-        // Row i of op(A) is row i of A: contiguous in k.
-        let r0 = o.a + (i0 + i) * o.lda + k0
-        for k in 0..<kc {
-          let d = base + k * MR * aCopies
-          for r in 0..<MR {
-            let v = r0[r * o.lda + k]
-            for copy in 0..<aCopies { d[r * aCopies + copy] = v }
-          }
-        }
-      } else {
-        for k in 0..<kc {
-          for r in 0..<MR {
-            let v = r < h ? o.aAt(i0 + i + r, k0 + k) : 0
-            for copy in 0..<aCopies { base[(k * MR + r) * aCopies + copy] = v }
+    let full = mc / MR, panelSize = kc * MR * aCopies
+    if o.transposeA {
+      // Row i of op(A) is column i of A: read each row of A once, dealing MR-long pieces.
+      for k in 0..<kc {
+        let src = o.a + ((k0 &+ k) &* o.lda &+ i0)
+        for panel in 0..<full {
+          let d = dst + (panel &* panelSize &+ k &* MR &* aCopies)
+          if aCopies == 1 {
+            copy(MR, from: src + panel &* MR, to: d)
+          } else {
+            for r in 0..<MR {
+              for copy in 0..<aCopies { d[r &* aCopies &+ copy] = src[panel &* MR &+ r] }
+            }
           }
         }
       }
-      panel += 1
-      i += MR
+    } else {
+      // Row i of op(A) is row i of A: contiguous in k.
+      for panel in 0..<full {
+        let r0 = o.a + ((i0 &+ panel &* MR) &* o.lda &+ k0)
+        let base = dst + panel &* panelSize
+        for k in 0..<kc {
+          let d = base + k &* MR &* aCopies
+          for r in 0..<MR {
+            let v = r0[r &* o.lda &+ k]
+            for copy in 0..<aCopies { d[r &* aCopies &+ copy] = v }
+          }
+        }
+      }
+    }
+    let h = mc - full * MR
+    if h > 0 {
+      let base = dst + full * panelSize
+      for k in 0..<kc {
+        for r in 0..<MR {
+          let v = r < h ? o.aAt(i0 + full * MR + r, k0 + k) : 0
+          for copy in 0..<aCopies { base[(k * MR + r) * aCopies + copy] = v }
+        }
+      }
+    }
+  }
+
+  /// dst[0..<count] = src[0..<count] for a count of 4, 6 or 8 (a tile side), in vectors.
+  @inline(__always)
+  static func copy(_ count: Int, from src: UnsafePointer<Double>, to dst: UnsafeMutablePointer<Double>) {
+    let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
+    d.storeBytes(of: s.loadUnaligned(as: SIMD4<Double>.self), as: SIMD4<Double>.self)
+    if count == 6 {
+      d.storeBytes(of: s.loadUnaligned(fromByteOffset: 32, as: SIMD2<Double>.self), toByteOffset: 32, as: SIMD2<Double>.self)
+    } else if count == 8 {
+      d.storeBytes(of: s.loadUnaligned(fromByteOffset: 32, as: SIMD4<Double>.self), toByteOffset: 32, as: SIMD4<Double>.self)
     }
   }
 
