@@ -161,7 +161,8 @@ public enum MatrixProduct {
   /// Copies of each value of A in its packed panel (broadcast by the kernel from memory).
   @inline(__always) static var aCopies: Int { 1 }
   #else
-  /// Rows of the register tile (SSE2 build: 4 × 4, eight 2-vectors of accumulators).
+  /// Rows of the register tile (portable build, SSE2 on x86-64: 4 × 4, eight 2-vectors of
+  /// accumulators).
   @inline(__always) static var MR: Int { 4 }
   /// Columns of the register tile.
   @inline(__always) static var NR: Int { 4 }

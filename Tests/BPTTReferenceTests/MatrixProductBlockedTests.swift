@@ -14,7 +14,8 @@ import TestSupport
     }
   }
 
-  /// Sizes with remainders modulo the 4 × 4 tile and more than one KC = 256 block.
+  /// Sizes with remainders modulo the register tile (4 × 4, or 6 × 8 in the AVX2 build) and
+  /// more than one KC = 256 block.
   @Test(arguments: randomSeeds)
   func blockedProductsMatchNaiveLoops(seed: UInt64) {
     var rng = SplitMix64(seed: seed)
@@ -26,6 +27,38 @@ import TestSupport
     expectAgree(MatrixProduct.multiply(A.T, B, transposeA: true), expected, within: 1e-14, "(Aᵀ)ᵀ B")
     expectAgree(MatrixProduct.multiply(A, B.T, transposeB: true), expected, within: 1e-14, "A (Bᵀ)ᵀ")
     expectAgree(MatrixProduct.multiply(A.T, B.T, transposeA: true, transposeB: true), expected, within: 1e-14, "(Aᵀ)ᵀ (Bᵀ)ᵀ")
+  }
+
+  /// Every kind of block edge at once: more rows than one MC block (64, or 96 in the AVX2 build),
+  /// more columns than one NC = 256 block, three KC = 256 blocks, and remainders modulo both
+  /// register tiles in every direction. Compared entry by entry (the kernel writes C without
+  /// zeroing it first, so a missed entry would hold garbage), on one and on two threads.
+  @Test func everyBlockEdgeMatchesNaiveLoops() {
+    let (m, n, p) = (101, 530, 262)
+    #expect(m > 96 && p > 256 && n > 2 * 256)
+    #expect(m % 4 != 0 && m % 6 != 0 && p % 8 != 0 && p % 4 != 0)
+    var rng = SplitMix64(seed: 101)
+    let A = rng.matrix(m, n), B = rng.matrix(n, p)
+    var expected = Matrix(rows: m, cols: p)
+    for i in 0..<m {
+      for k in 0..<n {
+        let aik = A.scalars[i * n + k]
+        for j in 0..<p { expected.scalars[i * p + j] += aik * B.scalars[k * p + j] }
+      }
+    }
+    let AT = A.T, BT = B.T
+    for threads in [1, 2] {
+      let results = [
+        ("A B", MatrixProduct.multiply(A, B, concurrency: threads)),
+        ("(Aᵀ)ᵀ B", MatrixProduct.multiply(AT, B, transposeA: true, concurrency: threads)),
+        ("A (Bᵀ)ᵀ", MatrixProduct.multiply(A, BT, transposeB: true, concurrency: threads)),
+        ("(Aᵀ)ᵀ (Bᵀ)ᵀ", MatrixProduct.multiply(AT, BT, transposeA: true, transposeB: true, concurrency: threads)),
+      ]
+      for (name, C) in results {
+        let err = Discrepancy.maxAbsolute(C, expected)
+        #expect(err <= 1e-12, "\(name) on \(threads) thread(s): largest entry difference \(err)")
+      }
+    }
   }
 
   /// Above `parallelThreshold` the product is split across threads (bands of rows when C is
