@@ -20,6 +20,9 @@ public final class CompiledSwiftSubmission: @unchecked Sendable {
   var workspace: Workspace?
   var declaredInputs: [AssignmentInput] = []
   var compiledItems: Set<String> = []
+  var linkage = HarnessLinkage.staticExecutable
+  /// Directories bound read-only into each item's bubblewrap sandbox (the Swift runtime's).
+  var libraryDirectories: [String] = []
   var isRunnable = false
   private let lock = NSLock()
   private var runCounter = 0
@@ -86,10 +89,12 @@ public final class CompiledSwiftSubmission: @unchecked Sendable {
 
     let start = Date()
     let limits = self.limits
+    let (linkage, libraryDirectories) = (self.linkage, self.libraryDirectories)
     let outcomes = ItemQueue.map(runnable, width: max(1, limits.parallelItems)) { index, id in
       SwiftModuleRunner.runItem(
         id, directory: itemsDirectory.appendingPathComponent(String(index), isDirectory: true), inputs: inputsFile,
-        expectedShape: itemShapes[id], plan: plan, workspace: workspace, limits: limits)
+        expectedShape: itemShapes[id], plan: plan, workspace: workspace, limits: limits,
+        linkage: linkage, libraryDirectories: libraryDirectories)
     }
     result.runSeconds = Date().timeIntervalSince(start)
     for (id, outcome) in zip(runnable, outcomes) { result.outcomes[id] = outcome }

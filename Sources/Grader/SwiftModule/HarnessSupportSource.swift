@@ -4,7 +4,7 @@
 /// The module is the student's side of the protocol in `HarnessProtocol`: it reads the inputs file,
 /// turns tensors into plain Swift arrays, and writes the item's answer to `result.txt` in the
 /// working directory. It imports only the C library, never Foundation or a reference library, so
-/// it is quick to link statically, and it is compiled once per toolchain (`HarnessToolchain`).
+/// it adds next to nothing to a link, and it is compiled once per toolchain (`HarnessToolchain`).
 enum HarnessSupportSource {
   static let moduleName = "SwiftGradingHarness"
   /// The module name the submission is compiled under; runtime messages read `Submission/…`.

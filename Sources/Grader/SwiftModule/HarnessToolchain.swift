@@ -3,22 +3,29 @@ import Foundation
 /// The compiler and the prebuilt `SwiftGradingHarness` module submissions are linked against.
 ///
 /// The module is built once per toolchain and harness source into
-/// `$TMPDIR/swift-grading-harness/<key>/`, where `<key>` hashes `swiftc --version`, the module's
-/// source and the flags; a submission then needs a single `swiftc` invocation:
+/// `$TMPDIR/swift-grading-harness/<key>/`, where `<key>` hashes `swiftc -print-target-info`, the
+/// module's source and the flags; a submission then needs a single `swiftc` invocation, one
+/// whole-module frontend (the standard library and Foundation are loaded once, not once per batch
+/// of files) and, where lld is installed, lld:
 /// ```
-/// swiftc -module-name Submission -Onone -static-executable [-use-ld=lld]
+/// swiftc -module-name Submission -Onone -wmo [-static-executable] [-use-ld=lld]
 ///        -I <cache> -L <cache> -lSwiftGradingHarness main.swift Solution.swift Inputs.swift -o student
 /// ```
-/// The executable is fully static, so it runs in a sandbox (or a `chroot`) holding nothing else.
+/// `HarnessLinkage` says whether the executable loads the toolchain's runtime libraries (RUNPATH
+/// `runtimeLibraryDirectories`) or carries them (`-static-executable`, slower to link).
 struct HarnessToolchain: Sendable {
   var swiftc: String
+  /// `swiftc -print-target-info`: the compiler version, target and runtime paths.
   var version: String
   var cacheDirectory: URL
-  /// `-use-ld=lld` when the toolchain ships lld, which links static executables fastest.
+  /// `-use-ld=lld` when the toolchain ships lld, which links fastest.
   var linkerFlags: [String]
+  /// Where the toolchain's Swift runtime libraries live, e.g. `/opt/swift/usr/lib/swift/linux`:
+  /// the RUNPATH the driver writes into a dynamically linked executable.
+  var runtimeLibraryDirectories: [String]
 
-  /// Flags of every submission build (and of the benchmark's comparison, minus the harness).
-  static let submissionFlags = ["-Onone", "-static-executable", "-diagnostic-style", "llvm"]
+  /// Flags of every submission build, whatever its linkage.
+  static let submissionFlags = ["-Onone", "-wmo", "-diagnostic-style", "llvm"]
 
   private static let lock = NSLock()
   nonisolated(unsafe) private static var ready: HarnessToolchain?
@@ -35,8 +42,8 @@ struct HarnessToolchain: Sendable {
   }
 
   /// Arguments of the one `swiftc` run that builds a submission.
-  func compileArguments(sources: [String], output: String) -> [String] {
-    ["-module-name", HarnessSupportSource.submissionModuleName] + Self.submissionFlags + linkerFlags
+  func compileArguments(sources: [String], output: String, linkage: HarnessLinkage) -> [String] {
+    ["-module-name", HarnessSupportSource.submissionModuleName] + Self.submissionFlags + linkage.flags + linkerFlags
       + ["-I", cacheDirectory.path, "-L", cacheDirectory.path, "-l\(HarnessSupportSource.moduleName)"]
       + sources + ["-o", output]
   }
@@ -44,10 +51,14 @@ struct HarnessToolchain: Sendable {
   private static func locate() throws -> HarnessToolchain {
     guard let swiftc = ExecutableLookup.find("swiftc") else { throw HarnessSetupError.compilerNotFound }
     let report = try SandboxedProcess.run(
-      executable: swiftc, arguments: ["--version"], environment: ProcessInfo.processInfo.environment,
+      executable: swiftc, arguments: ["-print-target-info"], environment: ProcessInfo.processInfo.environment,
       wallClockSeconds: 60, maxOutputBytes: 1 << 16)
-    let version = report.stdoutText + report.stderrText
-    guard report.termination == .exited(0) else { throw HarnessSetupError.supportModule("`swiftc --version` failed: \(version)") }
+    let version = report.stdoutText
+    guard report.termination == .exited(0) else {
+      throw HarnessSetupError.supportModule("`swiftc -print-target-info` failed: \(report.stdoutText + report.stderrText)")
+    }
+    let info = (try? JSONSerialization.jsonObject(with: Data(version.utf8))) as? [String: Any]
+    let runtimeDirectories = ((info?["paths"] as? [String: Any])?["runtimeLibraryPaths"] as? [String]) ?? []
     let toolsDirectory = URL(fileURLWithPath: swiftc).deletingLastPathComponent()
     let hasLLD = FileManager.default.isExecutableFile(atPath: toolsDirectory.appendingPathComponent("ld.lld").path)
       || ExecutableLookup.find("ld.lld") != nil
@@ -56,7 +67,9 @@ struct HarnessToolchain: Sendable {
     let cache = FileManager.default.temporaryDirectory
       .appendingPathComponent("swift-grading-harness", isDirectory: true)
       .appendingPathComponent(key, isDirectory: true)
-    return HarnessToolchain(swiftc: swiftc, version: version, cacheDirectory: cache, linkerFlags: linkerFlags)
+    return HarnessToolchain(
+      swiftc: swiftc, version: version, cacheDirectory: cache, linkerFlags: linkerFlags,
+      runtimeLibraryDirectories: runtimeDirectories.filter { $0.hasPrefix("/") })
   }
 
   private var libraryPath: URL { cacheDirectory.appendingPathComponent("lib\(HarnessSupportSource.moduleName).a") }

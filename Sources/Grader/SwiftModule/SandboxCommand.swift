@@ -8,10 +8,13 @@ import Glibc
 /// ```
 /// bubblewrap  bwrap --unshare-{net,pid,ipc,uts,cgroup} --die-with-parent --new-session --clearenv
 ///               /sbx/student (ro)  /sbx/inputs.txt (ro)  /sbx/work (rw, the item's directory)
-///               /usr/lib, /lib*: only for the two tools below (the student binary is static)
+///               /usr/lib, /lib* (ro): the C library, for the tools below and the student binary
+///               the toolchain's Swift runtime directory (ro), at its own path, when dynamically linked
 ///             -- [setpriv --reuid U --regid U --clear-groups --no-new-privs]   (grader is root)
 ///                prlimit --as --cpu --nproc --fsize --core=0 --nofile -- /sbx/student <item>
 /// rlimits     prlimit … -- chroot --userspec=U:U --groups=U <item dir> /student <item>   (root)
+///               the item directory holds the binary, the inputs and, when dynamically linked,
+///               hard links of `HarnessRuntime` at their own paths
 ///             prlimit … -- <binary> <item>                                           (not root)
 /// ```
 /// `U` is an unused uid per item, so RLIMIT_NPROC counts only that item's processes.
@@ -100,8 +103,12 @@ enum SandboxPlan: Sendable, Equatable {
     var environment: [String: String]
   }
 
-  /// The launch of `item` whose binary and inputs live in `run`, working in `itemDirectory`.
-  func launch(item: String, binary: String, inputs: String, itemDirectory: String, uid: UInt32, limits: SandboxLimits) -> Launch {
+  /// The launch of `item` whose binary and inputs live in `run`, working in `itemDirectory`;
+  /// `libraryDirectories` are bound read-only into a bubblewrap sandbox at their own paths.
+  func launch(
+    item: String, binary: String, inputs: String, itemDirectory: String, uid: UInt32, limits: SandboxLimits,
+    libraryDirectories: [String] = []
+  ) -> Launch {
     let count = { (bytes: Int) in String(max(bytes, 0)) }
     let limitArguments = [
       "--as=\(count(limits.memoryBytes))",
@@ -125,8 +132,9 @@ enum SandboxPlan: Sendable, Equatable {
         inner += ["/sbx/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--no-new-privs", "--"]
       }
       inner += ["/sbx/prlimit"] + limitArguments + ["--", "/sbx/student", item, "/sbx/inputs.txt"]
-      let binds = ["--ro-bind", binary, "/sbx/student", "--ro-bind", inputs, "/sbx/inputs.txt",
-                   "--bind", itemDirectory, "/sbx/work", "--chdir", "/sbx/work"]
+      let binds = Self.readOnlyDirectoryBinds(libraryDirectories)
+        + ["--ro-bind", binary, "/sbx/student", "--ro-bind", inputs, "/sbx/inputs.txt",
+           "--bind", itemDirectory, "/sbx/work", "--chdir", "/sbx/work"]
       return Launch(executable: bwrap, arguments: bubblewrapArguments(binds: binds, environment: environment, inner: inner),
                     environment: ["PATH": "/usr/bin:/bin"])
     case .chroot(let prlimit, let chroot):
@@ -164,6 +172,30 @@ enum SandboxPlan: Sendable, Equatable {
     return count
   }
 
+  /// The system directories every bubblewrap sandbox binds (read-only, or as the host's symlink).
+  static let systemLibraryDirectories = ["/usr/lib", "/usr/lib64", "/lib", "/lib64"]
+
+  /// `--ro-bind d d` for each directory not already inside a system library directory, after
+  /// `--perms 0755 --dir` for each new parent (bwrap would make them 0700, which the item's uid
+  /// could not cross).
+  static func readOnlyDirectoryBinds(_ directories: [String]) -> [String] {
+    var arguments: [String] = []
+    var made: Set<String> = ["/", "/usr", "/sbx"]
+    for directory in directories where directory.hasPrefix("/") {
+      let path = (directory as NSString).standardizingPath
+      let covered = systemLibraryDirectories.contains { path == $0 || path.hasPrefix($0 + "/") }
+      guard !covered, !made.contains(path) else { continue }
+      var parent = ""
+      for component in path.split(separator: "/").dropLast() {
+        parent += "/" + component
+        if made.insert(parent).inserted { arguments += ["--perms", "0755", "--dir", parent] }
+      }
+      made.insert(path)
+      arguments += ["--ro-bind", path, path]
+    }
+    return arguments
+  }
+
   func bubblewrapArguments(binds: [String], environment: [String: String], inner: [String]) -> [String] {
     guard case .bubblewrap(_, let prlimit, let setpriv) = self else { return [] }
     var arguments = ["--die-with-parent", "--new-session", "--unshare-net", "--unshare-pid", "--unshare-ipc",
@@ -173,7 +205,7 @@ enum SandboxPlan: Sendable, Equatable {
     for (key, value) in environment.sorted(by: { $0.key < $1.key }) { arguments += ["--setenv", key, value] }
     arguments += ["--perms", "0755", "--dir", "/usr", "--perms", "0755", "--dir", "/sbx"]
     let fm = FileManager.default
-    for path in ["/usr/lib", "/usr/lib64", "/lib", "/lib64"] {
+    for path in Self.systemLibraryDirectories {
       if let target = try? fm.destinationOfSymbolicLink(atPath: path) {
         arguments += ["--symlink", target, path]
       } else if fm.fileExists(atPath: path) {

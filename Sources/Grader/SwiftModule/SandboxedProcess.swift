@@ -33,6 +33,7 @@ struct ProcessReport: Sendable {
 ///
 /// ```
 /// deadline reached  → kill(-pgid, SIGKILL), report timedOut
+/// streams closed    → check for the exit after 1, 2, 4, … ms (at most 20), not a fixed 20 ms
 /// child exited      → kill(-pgid, SIGKILL) for anything it left behind, drain ≤ 0.3 s
 /// output            → first maxOutputBytes per stream kept, the rest read and discarded
 /// ```
@@ -103,6 +104,8 @@ enum SandboxedProcess {
     var streams = [OutputStream(fd: outPipe[0], limit: maxOutputBytes), OutputStream(fd: errPipe[0], limit: maxOutputBytes)]
     var status: Int32 = 0
     var timedOut = false
+    // Once both streams are closed the child is usually exiting: wait 1 ms, then 2, 4, … up to 20.
+    var idleWait: Int32 = 1
     while true {
       if waitpid(pid, &status, WNOHANG) == pid { break }
       if Date().timeIntervalSince(start) >= wallClockSeconds {
@@ -111,7 +114,12 @@ enum SandboxedProcess {
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         break
       }
-      poll(&streams, milliseconds: 20)
+      if streams.contains(where: { $0.isOpen }) {
+        poll(&streams, milliseconds: 20)
+      } else {
+        poll(&streams, milliseconds: idleWait)
+        idleWait = min(2 * idleWait, 20)
+      }
     }
     let ended = Date()
     killGroup(pid)

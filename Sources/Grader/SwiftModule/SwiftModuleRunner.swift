@@ -9,7 +9,8 @@ import Glibc
 /// ```
 /// <tmp>/swift-submission-XXXXXX/
 ///   src/      the student's files, the starter's helper files, the generated main.swift
-///   bin/      student                          (static executable, one swiftc invocation)
+///   bin/      student                          (one swiftc invocation; see `HarnessLinkage`)
+///   runtime/  hard links of `HarnessRuntime`   (chroot only: linked again into each item's root)
 ///   runs/<r>/inputs.txt                        (the inputs only; never a reference value)
 ///   runs/<r>/items/<n>/                        (an item's only writable directory; result.txt)
 /// ```
@@ -46,7 +47,7 @@ public enum SwiftModuleRunner {
       submission.isolationUsed = plan.name
       submission.declaredInputs = try AssignmentInput.declared(inAssignmentAt: assignmentDirectory)
       let toolchain = try HarnessToolchain.prepared()
-      let workspace = try Workspace(root: makeTemporaryDirectory())
+      var workspace = try Workspace(root: makeTemporaryDirectory())
       submission.workspace = workspace
       let runnable = itemIDs.filter(isIdentifier)
       submission.compiledItems = Set(runnable)
@@ -55,9 +56,13 @@ public enum SwiftModuleRunner {
         main: HarnessSupportSource.main(inputs: submission.declaredInputs, itemIDs: runnable), notes: &submission.notes)
 
       let compileStart = Date()
+      submission.linkage = workspace.prepareRuntime(for: plan, toolchain: toolchain)
+      submission.workspace = workspace
+      if submission.linkage == .dynamic { submission.libraryDirectories = toolchain.runtimeLibraryDirectories }
       let compiled = try SandboxedProcess.run(
         executable: toolchain.swiftc,
-        arguments: toolchain.compileArguments(sources: sources.map(\.path), output: workspace.binary.path),
+        arguments: toolchain.compileArguments(
+          sources: sources.map(\.path), output: workspace.binary.path, linkage: submission.linkage),
         environment: ProcessInfo.processInfo.environment,
         wallClockSeconds: limits.compileSeconds, maxOutputBytes: 1 << 20)
       submission.compileSeconds = Date().timeIntervalSince(compileStart)
@@ -80,17 +85,17 @@ public enum SwiftModuleRunner {
 
   static func runItem(
     _ id: String, directory: URL, inputs: URL, expectedShape: [Int]?, plan: SandboxPlan, workspace: Workspace,
-    limits: SandboxLimits
+    limits: SandboxLimits, linkage: HarnessLinkage, libraryDirectories: [String]
   ) -> SwiftItemOutcome {
     let uid = UnprivilegedIDs.next()
     do {
-      try workspace.prepareItemDirectory(directory, inputs: inputs, plan: plan, uid: uid)
+      try workspace.prepareItemDirectory(directory, inputs: inputs, plan: plan, uid: uid, linkage: linkage)
     } catch {
       return .failed("not run: \(HarnessSetupError.workspace("\(error)"))")
     }
     let launch = plan.launch(
       item: id, binary: workspace.binary.path, inputs: inputs.path, itemDirectory: directory.path,
-      uid: uid, limits: limits)
+      uid: uid, limits: limits, libraryDirectories: libraryDirectories)
     let report: ProcessReport
     do {
       report = try SandboxedProcess.run(
@@ -154,6 +159,10 @@ struct Workspace {
   var sources: URL { root.appendingPathComponent("src", isDirectory: true) }
   var binary: URL { root.appendingPathComponent("bin/student") }
   var runs: URL { root.appendingPathComponent("runs", isDirectory: true) }
+  /// The chroot's copy of `HarnessRuntime`, hard-linked from the toolchain and the system.
+  var runtime: URL { root.appendingPathComponent("runtime", isDirectory: true) }
+  /// The files of `runtime`, when it was made.
+  var runtimeFiles: HarnessRuntime?
 
   init(root: URL) throws {
     self.root = root
@@ -226,15 +235,42 @@ struct Workspace {
     return [mainURL] + paths
   }
 
+  /// How the submission should be linked under `plan`: dynamically, unless the plan is a chroot
+  /// into which the runtime cannot be hard-linked (then it is a static executable). For a chroot,
+  /// `runtime/` receives the hard links each item's root is then given.
+  mutating func prepareRuntime(for plan: SandboxPlan, toolchain: HarnessToolchain) -> HarnessLinkage {
+    switch plan {
+    case .bubblewrap:
+      return toolchain.runtimeLibraryDirectories.isEmpty ? .staticExecutable : .dynamic
+    case .limitsOnly:
+      return .dynamic
+    case .chroot:
+      guard let files = HarnessRuntime.listed(for: toolchain) else { return .staticExecutable }
+      do {
+        try files.link(into: runtime)
+        runtimeFiles = files
+        return .dynamic
+      } catch {
+        try? FileManager.default.removeItem(at: runtime)
+        return .staticExecutable
+      }
+    }
+  }
+
   /// A fresh directory the item may write to, owned by its uid when the grader is root; for a
-  /// chroot it also holds hard links (or copies) of the binary and the inputs.
-  func prepareItemDirectory(_ directory: URL, inputs: URL, plan: SandboxPlan, uid: UInt32) throws {
+  /// chroot it also holds hard links (or copies) of the binary and the inputs and, for a
+  /// dynamically linked binary, of `runtime/`.
+  func prepareItemDirectory(_ directory: URL, inputs: URL, plan: SandboxPlan, uid: UInt32, linkage: HarnessLinkage) throws {
     let fm = FileManager.default
     try fm.createDirectory(at: directory, withIntermediateDirectories: false)
     if case .chroot = plan {
       for (source, name) in [(binary, "student"), (inputs, HarnessProtocol.inputsFileName)] {
         let destination = directory.appendingPathComponent(name)
         if link(source.path, destination.path) != 0 { try fm.copyItem(at: source, to: destination) }
+      }
+      if linkage == .dynamic {
+        guard let runtimeFiles else { throw HarnessSetupError.workspace("the runtime libraries were not prepared") }
+        try runtimeFiles.link(into: directory, from: runtime)
       }
     }
     if SandboxPlan.isRoot {
