@@ -32,7 +32,7 @@ struct BatchChild {
   /// child's standard error.
   func grade(_ submission: BatchSubmission, seed: UInt64, record: URL, scratch: URL) -> Outcome {
     let log = scratch.appendingPathComponent("\(submission.student).stderr")
-    FileManager.default.createFile(atPath: log.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: log.path, contents: nil)   // opened below; a failure shows there
     defer { try? FileManager.default.removeItem(at: log) }
     let process = Process()
     process.executableURL = executable
