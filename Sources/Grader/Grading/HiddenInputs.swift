@@ -28,7 +28,8 @@ extension Autograder {
         if let problem = Self.hiddenProblem(run.answers[item.id], expected: expected, shape: item.expectedShape, tolerance: tolerance) {
           report.items[index].status = .fail
           report.items[index].points = 0
-          report.items[index].message = "'\(item.id)' is right at your inputs but not at hidden input set \(k + 1) of \(runs.count): \(problem). Your code must compute the item from its inputs, not reproduce numbers."
+          let which = runs.count == 1 ? "the hidden input set" : "hidden input set \(k + 1) of \(runs.count)"
+          report.items[index].message = "'\(item.id)' is right at your inputs but not at \(which): \(problem). Your code must compute the item from its inputs, not reproduce numbers."
           break
         }
       }
