@@ -14,6 +14,7 @@ struct GradeCommandTests {
       #expect(r.stdout.contains(item))
     }
     #expect(r.stdout.contains("11 of 11 items pass"))
+    #expect(!r.stdout.contains("\u{1B}["), "no colour codes when not writing to a terminal")
   }
 
   @Test("grade demo of every assignment passes", arguments: assignments)
@@ -122,7 +123,7 @@ struct GradeCommandTests {
     #expect(r3.stderr.contains("did you mean 'rnn-bptt'"))
   }
 
-  @Test("--help on every command exits 0 with an example", arguments: ["list", "inputs", "reference", "check", "demo"])
+  @Test("--help on every command exits 0 with an example", arguments: ["list", "inputs", "reference", "check", "demo", "explain", "batch", "gradescope-bundle"])
   func help(command: String) throws {
     let r = try GradeBinary.run([command, "--help"])
     #expect(r.status == 0)

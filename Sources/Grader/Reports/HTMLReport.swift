@@ -8,16 +8,23 @@ public struct HTMLReportContext: Sendable {
   public var hiddenGradientNorms: HiddenGradientNormTable?
   /// Each item's tolerance, to outline the entries outside it in a heatmap.
   public var tolerances: [String: Tolerance]
+  /// Each item's derivation at the student's inputs (`grade explain`), shown for items that do
+  /// not pass.
+  public var explanations: [String: Explanation]
 
-  public init(hiddenGradientNorms: HiddenGradientNormTable? = nil, tolerances: [String: Tolerance] = [:]) {
+  public init(hiddenGradientNorms: HiddenGradientNormTable? = nil, tolerances: [String: Tolerance] = [:], explanations: [String: Explanation] = [:]) {
     self.hiddenGradientNorms = hiddenGradientNorms
     self.tolerances = tolerances
+    self.explanations = explanations
   }
 
   /// The context of `student`'s report: the tolerances of the rubric, and for an `rnn-lm`
   /// assignment the hidden-gradient norms of `ExplicitBPTT` at the student's inputs.
   public static func make(for grader: Autograder, student: String) -> HTMLReportContext {
     var context = HTMLReportContext(tolerances: Dictionary(uniqueKeysWithValues: grader.assignment.items.map { ($0.id, grader.rubric.entry($0.id).tolerance) }))
+    for item in grader.assignment.items {
+      context.explanations[item.id] = try? Explainer.explain(assignment: grader.assignment, item: item.id, student: student)
+    }
     if grader.assignment.model.reference == .rnnLM {
       let inputs = grader.inputs(for: student)
       if let tokens = inputs["tokens"]?.ints {
@@ -112,6 +119,9 @@ extension GradeReport {
       if item.expectedShape.count == 3 {
         out += sliceNormFigure(item, submitted: submitted, expected: expected, diverging: item.diagnosis?.divergingSteps)
       }
+    }
+    if item.status != .pass, let explanation = context?.explanations[item.id] {
+      out += "<details class=\"derivation\"><summary>How \(h(item.id)) is derived, with your numbers</summary><pre>\(h(explanation.rendered()))</pre></details>"
     }
     return out + "</section>\n"
   }
@@ -239,6 +249,8 @@ extension GradeReport {
     .message { margin: 6px 0; overflow-wrap: anywhere; }
     .diagnosis { background: #fff8e6; border: 1px solid #f3d48b; border-radius: 8px; padding: 8px 12px; margin: 8px 0; }
     .diagnosis p { margin: 2px 0; } .diag-id { color: #8a6d00; font-size: 12px; }
+    details.derivation { margin: 10px 0 2px; } details.derivation summary { cursor: pointer; color: #1d4ed8; }
+    details.derivation pre { font-size: 12px; background: #f8fafc; border: 1px solid #e2e8f0; border-radius: 6px; padding: 8px 10px; overflow-x: auto; }
     figure { margin: 10px 0 4px; }
     figure .maps { display: flex; flex-wrap: wrap; gap: 6px 14px; align-items: flex-start; }
     figcaption { color: #5b6475; font-size: 13px; margin-top: 4px; max-width: 760px; }

@@ -35,6 +35,17 @@ struct HTMLReportTests {
     #expect(html.contains("known mistake: \(diagnosis.id)"))
   }
 
+  @Test("items that do not pass carry their derivation at the student's inputs, as grade explain prints it")
+  func derivations() throws {
+    let (report, html) = try page()
+    let g = try grader("rnn-bptt")
+    for item in report.items {
+      let explanation = try Explainer.explain(assignment: g.assignment, item: item.id, student: report.student)
+      let shown = html.contains(XMLText.escape(explanation.rendered()))
+      #expect(shown == (item.status != .pass), "\(item.id): \(item.status)")
+    }
+  }
+
   @Test("heatmaps of |yours − reference| for failing matrices, one per slice of a stack; one cell per entry")
   func heatmaps() throws {
     let (report, html) = try page()
