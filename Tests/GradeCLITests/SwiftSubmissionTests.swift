@@ -84,6 +84,26 @@ struct SwiftSubmissionTests {
     #expect(r.stdout.contains("score: \(kept)/"), "only the points of loss are lost")
   }
 
+  @Test("a crash only at the hidden input set fails that item with the crash, and keeps the others' points")
+  func crashAtTheHiddenSetOnly() throws {
+    guard Self.hasSwiftc else { print("skipped: swiftc is not available"); return }
+    // The item's process answers the student's set, then the hidden one; the working directory
+    // is the item's own, so a marker file left at the first set is there at the second.
+    let body = """
+      if FileManager.default.fileExists(atPath: "answered-once") { fatalError("only at the second set") }
+        FileManager.default.createFile(atPath: "answered-once", contents: nil)
+        return __unused_loss(p)
+      """
+    let dir = try Self.brokenSolution(replacing: "loss", with: body, in: temporaryDirectory().appendingPathComponent("second-set"))
+    let r = try GradeBinary.run(["check", "rnn-bptt", dir.path, "--student", "sw-5"])
+    #expect(r.status == 1)
+    #expect(r.stdout.contains("'loss' is right at your inputs but not at the hidden input set: crashed with SIG"), "\(r.stdout)")
+    #expect(r.stdout.contains("only at the second set"), "\(r.stdout)")
+    let (_, rubric) = try AssignmentCatalog(root: GradeBinary.packageRoot.appendingPathComponent("Assignments")).load("rnn-bptt")
+    let kept = Int(rubric.maxScore - rubric.entry("loss").points)   // the shipped points are whole numbers
+    #expect(r.stdout.contains("score: \(kept)/"), "only the points of loss are lost")
+  }
+
   @Test("a compile error is reported with the student's file and line; every item is an error")
   func compileError() throws {
     guard Self.hasSwiftc else { print("skipped: swiftc is not available"); return }

@@ -44,8 +44,9 @@ public enum SubmissionGrading {
     return swift.isEmpty ? nil : swift
   }
 
-  /// Compiles and runs the student's Swift files on the student's inputs, then grades what each
-  /// item returned. The student's process sees only its inputs, never a reference value.
+  /// Compiles and runs the student's Swift files on the student's inputs and on the rubric's
+  /// hidden input sets (one process per item answers every set), then grades what each item
+  /// returned. The student's process sees only inputs, never a reference value.
   public static func gradeSwift(_ files: [URL], student: String, with grader: Autograder, options: SwiftOptions) -> GradeReport {
     let assignment = grader.assignment
     let itemIDs = assignment.items.map(\.id)
@@ -53,7 +54,9 @@ public enum SubmissionGrading {
     let compiled = SwiftModuleRunner.compile(
       files: files, assignmentDirectory: assignment.directory, itemIDs: itemIDs,
       limits: options.limits, isolation: options.isolation)
-    let run = compiled.run(itemIDs: itemIDs, itemShapes: shapes, inputs: grader.inputs(for: student))
+    let hiddenInputs = (0..<max(grader.rubric.hiddenInputSets, 0)).map { grader.hiddenInputs(for: student, set: $0) }
+    let runs = compiled.run(itemIDs: itemIDs, itemShapes: shapes, inputSets: [grader.inputs(for: student)] + hiddenInputs)
+    let run = runs[0]
     var notes = run.notes
     if !run.compileErrors.isEmpty {
       let shown = run.compileErrors.prefix(20).joined(separator: "\n")
@@ -63,10 +66,9 @@ public enum SubmissionGrading {
       return grader.grade(student: student, answers: answers, notes: notes, isolation: run.isolationUsed)
     }
     var report = grader.grade(student: student, answers: answers(of: run, items: itemIDs), notes: notes, isolation: run.isolationUsed)
-    if grader.rubric.hiddenInputSets > 0 && report.items.contains(where: { $0.status == .pass }) {
-      let hidden = (0..<grader.rubric.hiddenInputSets).map { k -> (inputs: [String: Tensor], answers: [String: SubmittedAnswer]) in
-        let inputs = grader.hiddenInputs(for: student, set: k)
-        return (inputs, answers(of: compiled.run(itemIDs: itemIDs, itemShapes: shapes, inputs: inputs), items: itemIDs))
+    if !hiddenInputs.isEmpty && report.items.contains(where: { $0.status == .pass }) {
+      let hidden = zip(hiddenInputs, runs.dropFirst()).map { inputs, hiddenRun in
+        (inputs: inputs, answers: answers(of: hiddenRun, items: itemIDs))
       }
       grader.applyHiddenChecks(to: &report, runs: hidden)
     }

@@ -43,47 +43,78 @@ public final class CompiledSwiftSubmission: @unchecked Sendable {
   /// An item the submission was not compiled for, an input missing or of the wrong rank, or a
   /// compile error makes the items `failed` with the reason; nothing here throws.
   public func run(itemIDs: [String], itemShapes: [String: [Int]], inputs: [String: Tensor]) -> SwiftModuleRun {
-    var result = SwiftModuleRun(
+    run(itemIDs: itemIDs, itemShapes: itemShapes, inputSets: [inputs])[0]
+  }
+
+  /// Runs every item of `itemIDs` on every set of `inputSets`: one sandboxed process per item,
+  /// which answers set 0, then set 1, …; returns one `SwiftModuleRun` per set, in order.
+  ///
+  /// ```
+  /// runs/<r>/inputs/<k>.txt   set k, read-only to every item
+  /// item process              reads every set, then writes result-<k>.txt after computing set k
+  /// ```
+  /// A crash or a limit at set k fails the item at set k and at the sets after it (never run);
+  /// the sets before keep their answers. The item's process runs under the wall-clock and CPU
+  /// limits times the number of sets (`SandboxLimits.scaled(forInputSets:)`). A set with an input
+  /// missing or of the wrong rank fails every item at that set and is not run; the other sets are.
+  /// `runSeconds` of every run is the time of the whole call.
+  public func run(itemIDs: [String], itemShapes: [String: [Int]], inputSets: [[String: Tensor]]) -> [SwiftModuleRun] {
+    let empty = SwiftModuleRun(
       isolationUsed: isolationUsed, compileErrors: compileErrors, outcomes: [:],
       compileSeconds: compileSeconds, runSeconds: 0, notes: notes)
-    func failAll(_ why: String) -> SwiftModuleRun {
-      for id in itemIDs where result.outcomes[id] == nil { result.outcomes[id] = .failed(why) }
-      return result
+    var results = Array(repeating: empty, count: inputSets.count)
+    guard !inputSets.isEmpty else { return [] }
+    func failAll(_ why: String, set k: Int) {
+      for id in itemIDs where results[k].outcomes[id] == nil { results[k].outcomes[id] = .failed(why) }
     }
-    if let setupError { return failAll("not run: \(setupError)") }
+    func failEverySet(_ why: String) -> [SwiftModuleRun] {
+      for k in results.indices { failAll(why, set: k) }
+      return results
+    }
+    if let setupError { return failEverySet("not run: \(setupError)") }
     guard isRunnable, let plan, let workspace else {
-      return failAll("the submission did not compile: \(compileErrors.first ?? "no diagnostic")")
+      return failEverySet("the submission did not compile: \(compileErrors.first ?? "no diagnostic")")
     }
-    for input in declaredInputs {
-      guard let given = inputs[input.name] else {
-        return failAll("not run: \(HarnessSetupError.missingInput(name: input.name))")
-      }
-      guard given.shape.count == input.rank else {
-        return failAll("not run: \(HarnessSetupError.inputRank(name: input.name, given: given.shape.count, declared: input.rank))")
+    // The sets the process answers, as indices of `inputSets`.
+    var sent: [Int] = []
+    for (k, inputs) in inputSets.enumerated() {
+      if let problem = inputProblem(inputs) {
+        failAll("not run: \(problem)", set: k)
+      } else {
+        sent.append(k)
       }
     }
     for id in itemIDs where !compiledItems.contains(id) {
-      result.outcomes[id] = SwiftModuleRunner.isIdentifier(id)
+      let why: SwiftItemOutcome = SwiftModuleRunner.isIdentifier(id)
         ? .failed("not run: the submission was compiled without item \(id)")
         : .failed("not run: \(HarnessSetupError.notAnIdentifier(id))")
+      for k in sent { results[k].outcomes[id] = why }
     }
     let runnable = itemIDs.filter { compiledItems.contains($0) }
+    guard !sent.isEmpty else { return results }
 
     let number: Int = lock.withLock {
       runCounter += 1
       return runCounter
     }
     let runDirectory = workspace.runs.appendingPathComponent(String(number), isDirectory: true)
-    let inputsFile = runDirectory.appendingPathComponent(HarnessProtocol.inputsFileName)
+    let inputsDirectory = runDirectory.appendingPathComponent(HarnessProtocol.inputsDirectoryName, isDirectory: true)
     let itemsDirectory = runDirectory.appendingPathComponent("items", isDirectory: true)
     do {
-      try FileManager.default.createDirectory(at: itemsDirectory, withIntermediateDirectories: true)
-      try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: runDirectory.path)
-      try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: itemsDirectory.path)
-      try HarnessProtocol.encodeInputs(inputs).write(to: inputsFile, atomically: true, encoding: .utf8)
-      try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: inputsFile.path)
+      let fm = FileManager.default
+      for directory in [inputsDirectory, itemsDirectory] {
+        try fm.createDirectory(at: directory, withIntermediateDirectories: true)
+        try fm.setAttributes([.posixPermissions: 0o711], ofItemAtPath: directory.path)
+      }
+      try fm.setAttributes([.posixPermissions: 0o711], ofItemAtPath: runDirectory.path)
+      for (position, k) in sent.enumerated() {
+        let file = inputsDirectory.appendingPathComponent(HarnessProtocol.inputsFileName(set: position))
+        try HarnessProtocol.encodeInputs(inputSets[k]).write(to: file, atomically: true, encoding: .utf8)
+        try fm.setAttributes([.posixPermissions: 0o444], ofItemAtPath: file.path)
+      }
     } catch {
-      return failAll("not run: \(HarnessSetupError.workspace("\(error)"))")
+      try? FileManager.default.removeItem(at: runDirectory)
+      return failEverySet("not run: \(HarnessSetupError.workspace("\(error)"))")
     }
     defer { try? FileManager.default.removeItem(at: runDirectory) }
 
@@ -92,12 +123,26 @@ public final class CompiledSwiftSubmission: @unchecked Sendable {
     let (linkage, libraryDirectories) = (self.linkage, self.libraryDirectories)
     let outcomes = ItemQueue.map(runnable, width: max(1, limits.parallelItems)) { index, id in
       SwiftModuleRunner.runItem(
-        id, directory: itemsDirectory.appendingPathComponent(String(index), isDirectory: true), inputs: inputsFile,
-        expectedShape: itemShapes[id], plan: plan, workspace: workspace, limits: limits,
+        id, directory: itemsDirectory.appendingPathComponent(String(index), isDirectory: true), inputs: inputsDirectory,
+        sets: sent.count, expectedShape: itemShapes[id], plan: plan, workspace: workspace, limits: limits,
         linkage: linkage, libraryDirectories: libraryDirectories)
     }
-    result.runSeconds = Date().timeIntervalSince(start)
-    for (id, outcome) in zip(runnable, outcomes) { result.outcomes[id] = outcome }
-    return result
+    let seconds = Date().timeIntervalSince(start)
+    for k in results.indices { results[k].runSeconds = seconds }
+    for (id, perSet) in zip(runnable, outcomes) {
+      for (position, k) in sent.enumerated() { results[k].outcomes[id] = perSet[position] }
+    }
+    return results
+  }
+
+  /// Why `inputs` cannot be run: an input the assignment declares is missing or of another rank.
+  private func inputProblem(_ inputs: [String: Tensor]) -> HarnessSetupError? {
+    for input in declaredInputs {
+      guard let given = inputs[input.name] else { return .missingInput(name: input.name) }
+      guard given.shape.count == input.rank else {
+        return .inputRank(name: input.name, given: given.shape.count, declared: input.rank)
+      }
+    }
+    return nil
   }
 }

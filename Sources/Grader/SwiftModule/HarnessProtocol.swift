@@ -83,21 +83,31 @@ enum HarnessSetupError: Error, CustomStringConvertible, Equatable {
 }
 
 /// The files the runner and the student's process exchange; the grader never sends a reference
-/// value, only inputs, and reads back only `result.txt`, never the process's output.
+/// value, only inputs, and reads back only the result files, never the process's output.
 ///
 /// ```
-/// inputs.txt   grading-inputs 1
-///              tensor <name> <f8|i8> <rank> <d1> … <dr> <hex bit pattern of each scalar> …
-/// result.txt   grading-result 1 <item>
-///              value <rank> <d1> … <dr> <hex bit pattern of each scalar> …
-///            | missing
-///            | ragged <sentence>
+/// inputs/<k>.txt   input set k (0-based), read-only to the item:
+///                  grading-inputs 1
+///                  tensor <name> <f8|i8> <rank> <d1> … <dr> <hex bit pattern of each scalar> …
+/// result-<k>.txt   the item's answer at set k, in its writable directory:
+///                  grading-result 1 <item>
+///                  value <rank> <d1> … <dr> <hex bit pattern of each scalar> …
+///                | missing
+///                | ragged <sentence>
 /// ```
-/// Scalars travel as the hexadecimal bit pattern of their `Double`, so every value, NaN and ±Inf
-/// included, arrives bit for bit.
+/// The harness reads every set before the student's code runs, answers set 0, then 1, …, and
+/// writes each result as `result-<k>.partial` renamed to `result-<k>.txt`, so a result file is
+/// whole and a crash in set k leaves the results of the sets before it. Scalars travel as the
+/// hexadecimal bit pattern of their `Double`, so every value, NaN and ±Inf included, arrives bit
+/// for bit.
 enum HarnessProtocol {
-  static let inputsFileName = "inputs.txt"
-  static let resultFileName = "result.txt"
+  static let inputsDirectoryName = "inputs"
+
+  /// The inputs file of set `k` inside the inputs directory.
+  static func inputsFileName(set k: Int) -> String { "\(k).txt" }
+
+  /// The result file of set `k` in the item's directory.
+  static func resultFileName(set k: Int) -> String { "result-\(k).txt" }
 
   static func encodeInputs(_ inputs: [String: Tensor]) -> String {
     var text = "grading-inputs 1\n"

@@ -1,9 +1,9 @@
 /// The Swift source of `SwiftGradingHarness`, the small support module every submission is linked
 /// against, and the generator of the per-assignment `main.swift`.
 ///
-/// The module is the student's side of the protocol in `HarnessProtocol`: it reads the inputs file,
-/// turns tensors into plain Swift arrays, and writes the item's answer to `result.txt` in the
-/// working directory. It imports only the C library, never Foundation or a reference library, so
+/// The module is the student's side of the protocol in `HarnessProtocol`: it reads every input
+/// set's file, turns tensors into plain Swift arrays, and writes the item's answer at set k to
+/// `result-<k>.txt` in the working directory, set after set. It imports only the C library, never Foundation or a reference library, so
 /// it adds next to nothing to a link, and it is compiled once per toolchain (`HarnessToolchain`).
 enum HarnessSupportSource {
   static let moduleName = "SwiftGradingHarness"
@@ -19,37 +19,57 @@ import Musl
 import Darwin
 #endif
 
-/// The student's side of the grading protocol: reads the inputs file, runs one item, writes
-/// `result.txt` in the working directory. It never sees a reference value.
-public struct GradingHarness {
+/// The student's side of the grading protocol: reads every input set, then, set by set, hands the
+/// set's inputs to one item and writes its answer to `result-<k>.txt` in the working directory. It
+/// never sees a reference value.
+public final class GradingHarness {
   public let item: String
-  private var tensors: [String: (shape: [Int], scalars: [Double])] = [:]
+  /// How many input sets the item answers, in order.
+  public let setCount: Int
+  private var sets: [[String: (shape: [Int], scalars: [Double])]] = []
+  private var current = 0
+  /// The working directory, opened before any of the student's code runs.
+  private let directory: Int32
 
-  /// Reads the item and the inputs path from `GRADING_ITEM` and `GRADING_INPUTS` (set by the
-  /// runner; the environment survives a `chroot` without `/proc`), else from the arguments
-  /// `student <item-id> <inputs-file>`.
+  /// Reads the item, the inputs directory and the number of sets from `GRADING_ITEM`,
+  /// `GRADING_INPUTS` and `GRADING_SETS` (set by the runner; the environment survives a `chroot`
+  /// without `/proc`), else from the arguments `student <item-id> <inputs-directory> <sets>`.
+  /// Every set (`<inputs-directory>/<k>.txt`) is read here, before the student's code runs.
   public init(arguments: [String]) {
-    let fromEnvironment = (getenv("GRADING_ITEM"), getenv("GRADING_INPUTS"))
+    let fromEnvironment = (getenv("GRADING_ITEM"), getenv("GRADING_INPUTS"), getenv("GRADING_SETS"))
     let itemID: String
     let inputsPath: String
-    if let i = fromEnvironment.0, let p = fromEnvironment.1 {
-      (itemID, inputsPath) = (String(cString: i), String(cString: p))
-    } else if arguments.count == 3 {
-      (itemID, inputsPath) = (arguments[1], arguments[2])
+    let countWord: String
+    if let i = fromEnvironment.0, let p = fromEnvironment.1, let n = fromEnvironment.2 {
+      (itemID, inputsPath, countWord) = (String(cString: i), String(cString: p), String(cString: n))
+    } else if arguments.count == 4 {
+      (itemID, inputsPath, countWord) = (arguments[1], arguments[2], arguments[3])
     } else {
-      GradingHarness.stop("usage: student <item-id> <inputs-file>", code: 64)
+      GradingHarness.stop("usage: student <item-id> <inputs-directory> <sets>", code: 64)
     }
+    guard let count = Int(countWord), count >= 1 else { GradingHarness.stop("the number of input sets is not a positive integer", code: 64) }
     item = itemID
-    if let directory = getenv("GRADING_WORKDIR"), chdir(directory) != 0 {
+    setCount = count
+    if let workdir = getenv("GRADING_WORKDIR"), chdir(workdir) != 0 {
       GradingHarness.stop("cannot enter the working directory", code: 73)
     }
-    guard let bytes = GradingHarness.readFile(inputsPath) else {
+    directory = open(".", O_RDONLY | O_DIRECTORY)
+    guard directory >= 0 else { GradingHarness.stop("cannot open the working directory", code: 73) }
+    sets = (0..<count).map { k in GradingHarness.readSet(inputsPath + "/\(k).txt") }
+  }
+
+  /// Makes set `k` the one the readers below return.
+  public func select(set k: Int) { current = k }
+
+  private static func readSet(_ path: String) -> [String: (shape: [Int], scalars: [Double])] {
+    guard let bytes = GradingHarness.readFile(path) else {
       GradingHarness.stop("cannot read the inputs file", code: 66)
     }
     var tokens = GradingHarness.split(bytes)[...]
     guard tokens.popFirst() == "grading-inputs", tokens.popFirst() == "1" else {
       GradingHarness.stop("the inputs file has an unknown format", code: 65)
     }
+    var tensors: [String: (shape: [Int], scalars: [Double])] = [:]
     while let word = tokens.popFirst() {
       guard word == "tensor", let name = tokens.popFirst(), tokens.popFirst() != nil,
             let rankWord = tokens.popFirst(), let rank = Int(rankWord), rank >= 0 else {
@@ -73,12 +93,13 @@ public struct GradingHarness {
       }
       tensors[name] = (shape, scalars)
     }
+    return tensors
   }
 
   // MARK: Inputs, by rank
 
   private func tensor(_ name: String, rank: Int) -> (shape: [Int], scalars: [Double]) {
-    guard let t = tensors[name] else { GradingHarness.stop("input \(name) is missing", code: 65) }
+    guard let t = sets[current][name] else { GradingHarness.stop("input \(name) is missing", code: 65) }
     guard t.shape.count == rank else { GradingHarness.stop("input \(name) has rank \(t.shape.count), expected \(rank)", code: 65) }
     return t
   }
@@ -104,61 +125,74 @@ public struct GradingHarness {
 
   // MARK: Answers
 
-  public func submit(_ value: Double?) -> Never {
-    guard let x = value else { missing() }
+  public func submit(_ value: Double?) {
+    guard let x = value else { return missing() }
     finish(shape: [], [x])
   }
 
-  public func submit(_ value: [Double]?) -> Never {
-    guard let v = value else { missing() }
+  public func submit(_ value: [Double]?) {
+    guard let v = value else { return missing() }
     finish(shape: [v.count], v)
   }
 
-  public func submit(_ value: [[Double]]?) -> Never {
-    guard let rows = value else { missing() }
+  public func submit(_ value: [[Double]]?) {
+    guard let rows = value else { return missing() }
     let cols = rows.first?.count ?? 0
     if let bad = rows.firstIndex(where: { $0.count != cols }) {
-      ragged("row \(bad) has \(rows[bad].count) entries but row 0 has \(cols)")
+      return ragged("row \(bad) has \(rows[bad].count) entries but row 0 has \(cols)")
     }
     finish(shape: [rows.count, cols], rows.flatMap { $0 })
   }
 
-  public func submit(_ value: [[[Double]]]?) -> Never {
-    guard let blocks = value else { missing() }
+  public func submit(_ value: [[[Double]]]?) {
+    guard let blocks = value else { return missing() }
     let rows = blocks.first?.count ?? 0
     let cols = blocks.first?.first?.count ?? 0
     for (i, block) in blocks.enumerated() {
-      if block.count != rows { ragged("block \(i) has \(block.count) rows but block 0 has \(rows)") }
+      if block.count != rows { return ragged("block \(i) has \(block.count) rows but block 0 has \(rows)") }
       for (j, row) in block.enumerated() where row.count != cols {
-        ragged("block \(i) row \(j) has \(row.count) entries but block 0 row 0 has \(cols)")
+        return ragged("block \(i) row \(j) has \(row.count) entries but block 0 row 0 has \(cols)")
       }
     }
     finish(shape: [blocks.count, rows, cols], blocks.flatMap { $0.flatMap { $0 } })
   }
 
-  public func submit(_ value: Double) -> Never { submit(Optional(value)) }
-  public func submit(_ value: [Double]) -> Never { submit(Optional(value)) }
-  public func submit(_ value: [[Double]]) -> Never { submit(Optional(value)) }
-  public func submit(_ value: [[[Double]]]) -> Never { submit(Optional(value)) }
+  public func submit(_ value: Double) { submit(Optional(value)) }
+  public func submit(_ value: [Double]) { submit(Optional(value)) }
+  public func submit(_ value: [[Double]]) { submit(Optional(value)) }
+  public func submit(_ value: [[[Double]]]) { submit(Optional(value)) }
 
   public func unknownItem() -> Never { GradingHarness.stop("no function for item \(item)", code: 65) }
 
-  private func missing() -> Never { write("missing\n") }
-  private func ragged(_ why: String) -> Never { write("ragged \(why)\n") }
+  /// Every set was answered.
+  public func done() -> Never { exit(0) }
 
-  private func finish(shape: [Int], _ scalars: [Double]) -> Never {
+  private func missing() { record("missing\n") }
+  private func ragged(_ why: String) { record("ragged \(why)\n") }
+
+  private func finish(shape: [Int], _ scalars: [Double]) {
     var text = "value \(shape.count)"
     for n in shape { text += " \(n)" }
     for x in scalars { text += " " + String(x.bitPattern, radix: 16) }
-    write(text + "\n")
+    record(text + "\n")
   }
 
-  private func write(_ body: String) -> Never {
+  /// Writes `result-<k>.partial`, then renames it to `result-<k>.txt`: a result file is always
+  /// whole, whenever the process is stopped.
+  private func record(_ body: String) {
     let text = "grading-result 1 \(item)\n" + body
-    guard let file = fopen("result.txt", "w") else { GradingHarness.stop("cannot create result.txt", code: 73) }
-    let ok = fputs(text, file) >= 0
-    guard fclose(file) == 0, ok else { GradingHarness.stop("cannot write result.txt", code: 74) }
-    exit(0)
+    let partial = "result-\(current).partial", final = "result-\(current).txt"
+    let fd = openat(directory, partial, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0o644)
+    guard fd >= 0 else { GradingHarness.stop("cannot create \(partial)", code: 73) }
+    var ok = true
+    let bytes = Array(text.utf8)
+    var written = 0
+    while ok && written < bytes.count {
+      let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+      if n > 0 { written += n } else if n < 0 && errno == EINTR { continue } else { ok = false }
+    }
+    guard close(fd) == 0, ok else { GradingHarness.stop("cannot write \(partial)", code: 74) }
+    guard renameat(directory, partial, directory, final) == 0 else { GradingHarness.stop("cannot rename \(partial)", code: 74) }
   }
 
   // MARK: Plumbing
@@ -195,18 +229,25 @@ public struct GradingHarness {
 }
 """#
 
-  /// `main.swift` for one assignment: builds `Inputs` from the inputs file in the order the
-  /// assignment declares them, then calls the requested item's function and submits its answer.
+  /// `main.swift` for one assignment: for each input set in turn, builds `Inputs` from that set in
+  /// the order the assignment declares them, calls the requested item's function and records its
+  /// answer; then exits.
   ///
   /// ```
-  /// let __gradingInputs = Inputs(tokens: __gradingHarness.integers("tokens"), E: …)
-  /// switch __gradingHarness.item { case "dU": __gradingHarness.submit(dU(__gradingInputs)) … }
+  /// for __gradingSet in 0..<__gradingHarness.setCount {
+  ///   __gradingHarness.select(set: __gradingSet)
+  ///   let __gradingInputs = Inputs(tokens: __gradingHarness.integers("tokens"), E: …)
+  ///   switch __gradingHarness.item { case "dU": __gradingHarness.submit(dU(__gradingInputs)) … }
+  /// }
+  /// __gradingHarness.done()
   /// ```
   static func main(inputs: [AssignmentInput], itemIDs: [String]) -> String {
     var lines = [
       "import \(moduleName)",
       "",
       "let __gradingHarness = GradingHarness(arguments: CommandLine.arguments)",
+      "for __gradingSet in 0..<__gradingHarness.setCount {",
+      "__gradingHarness.select(set: __gradingSet)",
     ]
     let arguments = inputs.map { "  \($0.name): __gradingHarness.\($0.readerName)(\"\($0.name)\")" }
     lines.append("let __gradingInputs = Inputs(")
@@ -218,6 +259,8 @@ public struct GradingHarness {
     }
     lines.append("default: __gradingHarness.unknownItem()")
     lines.append("}")
+    lines.append("}")
+    lines.append("__gradingHarness.done()")
     return lines.joined(separator: "\n") + "\n"
   }
 }

@@ -3,8 +3,8 @@ import Foundation
 /// The compiler and the prebuilt `SwiftGradingHarness` module submissions are linked against.
 ///
 /// The module is built once per toolchain and harness source into
-/// `$TMPDIR/swift-grading-harness/<key>/`, where `<key>` hashes `swiftc -print-target-info`, the
-/// module's source and the flags; a submission then needs a single `swiftc` invocation, one
+/// `$TMPDIR/swift-grading-harness/<key>/`, where `<key>` hashes `swiftc -print-target-info` (asked
+/// once per installed compiler, see `TargetInfoCache`), the module's source and the flags; a submission then needs a single `swiftc` invocation, one
 /// whole-module frontend (the standard library and Foundation are loaded once, not once per batch
 /// of files) and, where lld is installed, lld:
 /// ```
@@ -50,13 +50,7 @@ struct HarnessToolchain: Sendable {
 
   private static func locate() throws -> HarnessToolchain {
     guard let swiftc = ExecutableLookup.find("swiftc") else { throw HarnessSetupError.compilerNotFound }
-    let report = try SandboxedProcess.run(
-      executable: swiftc, arguments: ["-print-target-info"], environment: ProcessInfo.processInfo.environment,
-      wallClockSeconds: 60, maxOutputBytes: 1 << 16)
-    let version = report.stdoutText
-    guard report.termination == .exited(0) else {
-      throw HarnessSetupError.supportModule("`swiftc -print-target-info` failed: \(report.stdoutText + report.stderrText)")
-    }
+    let version = try TargetInfoCache.targetInfo(of: swiftc, in: harnessRoot)
     let info = (try? JSONSerialization.jsonObject(with: Data(version.utf8))) as? [String: Any]
     let runtimeDirectories = ((info?["paths"] as? [String: Any])?["runtimeLibraryPaths"] as? [String]) ?? []
     let toolsDirectory = URL(fileURLWithPath: swiftc).deletingLastPathComponent()
@@ -64,12 +58,15 @@ struct HarnessToolchain: Sendable {
       || ExecutableLookup.find("ld.lld") != nil
     let linkerFlags = hasLLD ? ["-use-ld=lld"] : []
     let key = FNV1a.hex(version + "\u{0}" + HarnessSupportSource.text + "\u{0}" + (submissionFlags + linkerFlags).joined(separator: " "))
-    let cache = FileManager.default.temporaryDirectory
-      .appendingPathComponent("swift-grading-harness", isDirectory: true)
-      .appendingPathComponent(key, isDirectory: true)
+    let cache = harnessRoot.appendingPathComponent(key, isDirectory: true)
     return HarnessToolchain(
       swiftc: swiftc, version: version, cacheDirectory: cache, linkerFlags: linkerFlags,
       runtimeLibraryDirectories: runtimeDirectories.filter { $0.hasPrefix("/") })
+  }
+
+  /// `$TMPDIR/swift-grading-harness`: the built harness modules and the cached target info.
+  static var harnessRoot: URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent("swift-grading-harness", isDirectory: true)
   }
 
   private var libraryPath: URL { cacheDirectory.appendingPathComponent("lib\(HarnessSupportSource.moduleName).a") }

@@ -24,6 +24,12 @@ public enum Isolation: String, Sendable, CaseIterable {
 /// output       bytes of stdout and of stderr kept; the rest is read and discarded
 /// ```
 ///
+/// One process answers an item at every input set of a run (the student's, then the hidden ones),
+/// so the wall-clock and CPU-time limits of that process are these limits times the number of sets
+/// (`scaled(forInputSets:)`): each set gets the time one set alone would, but a set may use time
+/// an earlier one left. Memory, processes, file size and output are limits of the process, whatever
+/// the number of sets.
+///
 /// Edge cases: RLIMIT_NPROC is not enforced for root, so it only holds when the item runs under
 /// an unprivileged uid: always with bubblewrap (an unused uid when the grader is root, a user
 /// namespace otherwise) and, with rlimits, when the grader is root (an unused uid) or a user
@@ -61,4 +67,13 @@ public struct SandboxLimits: Sendable, Equatable {
   }
 
   public static let `default` = SandboxLimits()
+
+  /// The limits of one process that answers `sets` input sets: wall clock and CPU time times `sets`.
+  func scaled(forInputSets sets: Int) -> SandboxLimits {
+    var limits = self
+    let n = max(sets, 1)
+    limits.wallClockSeconds = wallClockSeconds * Double(n)
+    limits.cpuSeconds = max(cpuSeconds, 1) * n
+    return limits
+  }
 }

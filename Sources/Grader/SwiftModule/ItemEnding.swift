@@ -14,13 +14,24 @@ import Glibc
 /// SIGSEGV             "crashed with SIGSEGV (a stack overflow from deep or endless recursion, or a bad memory access)"
 /// SIGXFSZ             "stopped by SIGXFSZ at the 16777216-byte file-size limit"
 /// ```
+/// `limits` are those of one input set; a process that answers `inputSets` sets ran under the
+/// wall-clock and CPU limits times `inputSets`, and the sentence says so:
+/// "killed after the 20 s wall-clock limit of 2 input sets (10 s each; …)".
 enum ItemEnding {
   static func sentence(
-    termination: ProcessTermination, timedOut: Bool, stderr: String, limits: SandboxLimits, signalsAsExitStatus: Bool
+    termination: ProcessTermination, timedOut: Bool, stderr: String, limits: SandboxLimits, inputSets: Int = 1,
+    signalsAsExitStatus: Bool
   ) -> String {
+    let whole = limits.scaled(forInputSets: inputSets)
     if timedOut {
-      return "killed after the \(seconds(limits.wallClockSeconds)) s wall-clock limit (an endless loop, or work that never finishes)"
+      let limit = inputSets > 1
+        ? "\(seconds(whole.wallClockSeconds)) s wall-clock limit of \(inputSets) input sets (\(seconds(limits.wallClockSeconds)) s each; "
+        : "\(seconds(limits.wallClockSeconds)) s wall-clock limit ("
+      return "killed after the " + limit + "an endless loop, or work that never finishes)"
     }
+    let cpu = inputSets > 1
+      ? "\(whole.cpuSeconds) s CPU-time limit of \(inputSets) input sets (\(limits.cpuSeconds) s each)"
+      : "\(limits.cpuSeconds) s CPU-time limit"
     let signal: Int32
     switch termination {
     case .signaled(let s):
@@ -45,9 +56,9 @@ enum ItemEnding {
     }
     switch signal {
     case SIGXCPU:
-      return "stopped by SIGXCPU at the \(limits.cpuSeconds) s CPU-time limit"
+      return "stopped by SIGXCPU at the \(cpu)"
     case SIGKILL:
-      return "killed with SIGKILL (past the \(limits.cpuSeconds) s CPU-time limit, or out of memory)"
+      return "killed with SIGKILL (past the \(cpu), or out of memory)"
     case SIGXFSZ:
       return "stopped by SIGXFSZ at the \(limits.maxFileBytes)-byte file-size limit"
     case SIGILL, SIGTRAP:

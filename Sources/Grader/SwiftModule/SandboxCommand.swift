@@ -7,17 +7,19 @@ import Glibc
 ///
 /// ```
 /// bubblewrap  bwrap --unshare-{net,pid,ipc,uts,cgroup} --die-with-parent --new-session --clearenv
-///               /sbx/student (ro)  /sbx/inputs.txt (ro)  /sbx/work (rw, the item's directory)
+///               /sbx/student (ro)  /sbx/inputs/<k>.txt (ro)  /sbx/work (rw, the item's directory)
 ///               /usr/lib, /lib* (ro): the C library, for the tools below and the student binary
 ///               the toolchain's Swift runtime directory (ro), at its own path, when dynamically linked
 ///             -- [setpriv --reuid U --regid U --clear-groups --no-new-privs]   (grader is root)
-///                prlimit --as --cpu --nproc --fsize --core=0 --nofile -- /sbx/student <item>
-/// rlimits     prlimit … -- chroot --userspec=U:U --groups=U <item dir> /student <item>   (root)
-///               the item directory holds the binary, the inputs and, when dynamically linked,
-///               hard links of `HarnessRuntime` at their own paths
-///             prlimit … -- <binary> <item>                                           (not root)
+///                prlimit --as --cpu --nproc --fsize --core=0 --nofile -- /sbx/student <item> /sbx/inputs <n>
+/// rlimits     prlimit … -- chroot --userspec=U:U --groups=U <item dir> /student <item> /inputs <n>   (root)
+///               the item directory holds the binary, `inputs/` (a directory the grader owns) and,
+///               when dynamically linked, hard links of `HarnessRuntime` at their own paths
+///             prlimit … -- <binary> <item> <run's inputs directory> <n>                   (not root)
 /// ```
-/// `U` is an unused uid per item, so RLIMIT_NPROC counts only that item's processes.
+/// `U` is an unused uid per item, so RLIMIT_NPROC counts only that item's processes. One process
+/// answers the item at all `n` input sets; `limits` are the ones for the whole process (see
+/// `SandboxLimits.scaled(forInputSets:)`).
 enum SandboxPlan: Sendable, Equatable {
   case bubblewrap(bwrap: String, prlimit: String, setpriv: String?)
   case chroot(prlimit: String, chroot: String)
@@ -103,10 +105,11 @@ enum SandboxPlan: Sendable, Equatable {
     var environment: [String: String]
   }
 
-  /// The launch of `item` whose binary and inputs live in `run`, working in `itemDirectory`;
-  /// `libraryDirectories` are bound read-only into a bubblewrap sandbox at their own paths.
+  /// The launch of `item` on the `sets` input sets of the directory `inputs`, working in
+  /// `itemDirectory`; `libraryDirectories` are bound read-only into a bubblewrap sandbox at their
+  /// own paths.
   func launch(
-    item: String, binary: String, inputs: String, itemDirectory: String, uid: UInt32, limits: SandboxLimits,
+    item: String, binary: String, inputs: String, sets: Int, itemDirectory: String, uid: UInt32, limits: SandboxLimits,
     libraryDirectories: [String] = []
   ) -> Launch {
     let count = { (bytes: Int) in String(max(bytes, 0)) }
@@ -122,32 +125,34 @@ enum SandboxPlan: Sendable, Equatable {
       "SWIFT_ROOT": "/",
       "SWIFT_BACKTRACE": "enable=no",
       "GRADING_ITEM": item,
+      "GRADING_SETS": String(sets),
     ]
     switch self {
     case .bubblewrap(let bwrap, _, let setpriv):
-      environment["GRADING_INPUTS"] = "/sbx/inputs.txt"
+      environment["GRADING_INPUTS"] = "/sbx/inputs"
       environment["GRADING_WORKDIR"] = "/sbx/work"
       var inner: [String] = []
       if setpriv != nil {
         inner += ["/sbx/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--no-new-privs", "--"]
       }
-      inner += ["/sbx/prlimit"] + limitArguments + ["--", "/sbx/student", item, "/sbx/inputs.txt"]
+      inner += ["/sbx/prlimit"] + limitArguments + ["--", "/sbx/student", item, "/sbx/inputs", String(sets)]
       let binds = Self.readOnlyDirectoryBinds(libraryDirectories)
-        + ["--ro-bind", binary, "/sbx/student", "--ro-bind", inputs, "/sbx/inputs.txt",
+        + ["--ro-bind", binary, "/sbx/student", "--ro-bind", inputs, "/sbx/inputs",
            "--bind", itemDirectory, "/sbx/work", "--chdir", "/sbx/work"]
       return Launch(executable: bwrap, arguments: bubblewrapArguments(binds: binds, environment: environment, inner: inner),
                     environment: ["PATH": "/usr/bin:/bin"])
     case .chroot(let prlimit, let chroot):
-      environment["GRADING_INPUTS"] = "/inputs.txt"
+      environment["GRADING_INPUTS"] = "/\(HarnessProtocol.inputsDirectoryName)"
       environment["GRADING_WORKDIR"] = "/"
       return Launch(
         executable: prlimit,
-        arguments: limitArguments + ["--", chroot, "--userspec=\(uid):\(uid)", "--groups=\(uid)", itemDirectory, "/student", item, "/inputs.txt"],
+        arguments: limitArguments + ["--", chroot, "--userspec=\(uid):\(uid)", "--groups=\(uid)", itemDirectory, "/student", item,
+                                            "/\(HarnessProtocol.inputsDirectoryName)", String(sets)],
         environment: environment)
     case .limitsOnly(let prlimit):
       environment["GRADING_INPUTS"] = inputs
       environment["GRADING_WORKDIR"] = itemDirectory
-      return Launch(executable: prlimit, arguments: limitArguments + ["--", binary, item, inputs], environment: environment)
+      return Launch(executable: prlimit, arguments: limitArguments + ["--", binary, item, inputs, String(sets)], environment: environment)
     }
   }
 

@@ -11,18 +11,21 @@ import Glibc
 ///   src/      the student's files, the starter's helper files, the generated main.swift
 ///   bin/      student                          (one swiftc invocation; see `HarnessLinkage`)
 ///   runtime/  hard links of `HarnessRuntime`   (chroot only: linked again into each item's root)
-///   runs/<r>/inputs.txt                        (the inputs only; never a reference value)
-///   runs/<r>/items/<n>/                        (an item's only writable directory; result.txt)
+///   runs/<r>/inputs/<k>.txt                    (input set k only; never a reference value)
+///   runs/<r>/items/<n>/                        (an item's only writable directory; result-<k>.txt)
 /// ```
 /// Files: every `.swift` file given (a folder contributes the `.swift` files inside it). The
 /// starter's helper files, every `.swift` file of `starter/` other than `Solution.swift`, always
 /// replace submitted files of the same name, so the harness's contract with `Inputs` cannot be
 /// broken; a submitted `main.swift` is ignored (the harness provides it). Both are listed in `notes`.
 ///
-/// Each item runs as `student <item-id>`: a crash, trap, endless loop, runaway allocation or
-/// fork loop ends that item's process only, and is reported against that item; the others still
-/// run. The student's output is captured (up to `maxOutputBytes`) but never read as an answer:
-/// only the `result.txt` the harness writes in the item's directory is.
+/// Each item runs as `student <item-id>`, one process answering every input set of the run in
+/// order: a crash, trap, endless loop, runaway allocation or fork loop ends that item's process
+/// only, and is reported against that item at the set being computed (earlier sets keep their
+/// answers); the other items still run. The student's output is captured (up to
+/// `maxOutputBytes`) but never read as an answer: only the `result-<k>.txt` files the harness
+/// writes in the item's directory are. State the student's code keeps in global variables
+/// carries over from one set to the next within that process.
 public enum SwiftModuleRunner {
   /// Compiles the submission and runs `itemIDs` on `inputs`: `compile` then `run` in one call.
   public static func run(
@@ -36,15 +39,18 @@ public enum SwiftModuleRunner {
 
   /// Compiles the submission once, with a harness that can answer `itemIDs`; the result runs on
   /// any number of input sets (the student's own, hidden ones) without compiling again.
+  ///
+  /// Resolving the isolation may start a probe sandbox (once per grading process); it runs on
+  /// another thread while the compiler does. The compile assumes the linkage of a bubblewrap or
+  /// no-root plan (dynamic whenever the toolchain names its runtime directory) and is repeated
+  /// only when the plan it ends with needs the other one (a chroot that cannot hold the runtime).
   public static func compile(
     files: [URL], assignmentDirectory: URL, itemIDs: [String], limits: SandboxLimits = .default,
     isolation: Isolation = .auto
   ) -> CompiledSwiftSubmission {
     let submission = CompiledSwiftSubmission(limits: limits)
+    let planned = BackgroundResult { try SandboxPlan.resolve(isolation) }
     do {
-      let plan = try SandboxPlan.resolve(isolation)
-      submission.plan = plan
-      submission.isolationUsed = plan.name
       submission.declaredInputs = try AssignmentInput.declared(inAssignmentAt: assignmentDirectory)
       let toolchain = try HarnessToolchain.prepared()
       var workspace = try Workspace(root: makeTemporaryDirectory())
@@ -56,15 +62,23 @@ public enum SwiftModuleRunner {
         main: HarnessSupportSource.main(inputs: submission.declaredInputs, itemIDs: runnable), notes: &submission.notes)
 
       let compileStart = Date()
+      let build = { (linkage: HarnessLinkage) in
+        try SandboxedProcess.run(
+          executable: toolchain.swiftc,
+          arguments: toolchain.compileArguments(
+            sources: sources.map(\.path), output: workspace.binary.path, linkage: linkage),
+          environment: ProcessInfo.processInfo.environment,
+          wallClockSeconds: limits.compileSeconds, maxOutputBytes: 1 << 20)
+      }
+      let presumed: HarnessLinkage = toolchain.runtimeLibraryDirectories.isEmpty ? .staticExecutable : .dynamic
+      var compiled = try build(presumed)
+      let plan = try planned.wait().get()
+      submission.plan = plan
+      submission.isolationUsed = plan.name
       submission.linkage = workspace.prepareRuntime(for: plan, toolchain: toolchain)
       submission.workspace = workspace
+      if submission.linkage != presumed { compiled = try build(submission.linkage) }
       if submission.linkage == .dynamic { submission.libraryDirectories = toolchain.runtimeLibraryDirectories }
-      let compiled = try SandboxedProcess.run(
-        executable: toolchain.swiftc,
-        arguments: toolchain.compileArguments(
-          sources: sources.map(\.path), output: workspace.binary.path, linkage: submission.linkage),
-        environment: ProcessInfo.processInfo.environment,
-        wallClockSeconds: limits.compileSeconds, maxOutputBytes: 1 << 20)
       submission.compileSeconds = Date().timeIntervalSince(compileStart)
       if compiled.termination != .exited(0) || compiled.timedOut {
         submission.compileErrors = compiled.timedOut
@@ -75,54 +89,85 @@ public enum SwiftModuleRunner {
       try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: workspace.binary.path)
       submission.isRunnable = true
     } catch {
-      if case HarnessSetupError.compilerNotFound = error { submission.compileErrors = ["\(error)"] }
-      submission.setupError = "\(error)"
+      // Without an isolation nothing runs, whatever else went wrong: that is the reason given.
+      switch planned.wait() {
+      case .failure(let planError):
+        submission.setupError = "\(planError)"
+      case .success(let plan):
+        if submission.plan == nil {
+          submission.plan = plan
+          submission.isolationUsed = plan.name
+        }
+        if case HarnessSetupError.compilerNotFound = error { submission.compileErrors = ["\(error)"] }
+        submission.setupError = "\(error)"
+      }
     }
     return submission
   }
 
   // MARK: - One item
 
+  /// Runs item `id` on the `sets` input sets of the directory `inputs` in one sandboxed process,
+  /// and returns one outcome per set, in order.
+  ///
+  /// ```
+  /// result-<k>.txt present   the answer at set k, however the process ended afterwards
+  /// first set without one    how the process ended: a crash, a limit, an exit (`ItemEnding`)
+  /// sets after it            "not run: the item's process ended at input set k+1 …"
+  /// ```
   static func runItem(
-    _ id: String, directory: URL, inputs: URL, expectedShape: [Int]?, plan: SandboxPlan, workspace: Workspace,
+    _ id: String, directory: URL, inputs: URL, sets: Int, expectedShape: [Int]?, plan: SandboxPlan, workspace: Workspace,
     limits: SandboxLimits, linkage: HarnessLinkage, libraryDirectories: [String]
-  ) -> SwiftItemOutcome {
+  ) -> [SwiftItemOutcome] {
     let uid = UnprivilegedIDs.next()
     do {
-      try workspace.prepareItemDirectory(directory, inputs: inputs, plan: plan, uid: uid, linkage: linkage)
+      try workspace.prepareItemDirectory(directory, inputs: inputs, sets: sets, plan: plan, uid: uid, linkage: linkage)
     } catch {
-      return .failed("not run: \(HarnessSetupError.workspace("\(error)"))")
+      return Array(repeating: .failed("not run: \(HarnessSetupError.workspace("\(error)"))"), count: sets)
     }
+    let whole = limits.scaled(forInputSets: sets)
     let launch = plan.launch(
-      item: id, binary: workspace.binary.path, inputs: inputs.path, itemDirectory: directory.path,
-      uid: uid, limits: limits, libraryDirectories: libraryDirectories)
+      item: id, binary: workspace.binary.path, inputs: inputs.path, sets: sets, itemDirectory: directory.path,
+      uid: uid, limits: whole, libraryDirectories: libraryDirectories)
     let report: ProcessReport
     do {
       report = try SandboxedProcess.run(
         executable: launch.executable, arguments: launch.arguments, environment: launch.environment,
-        wallClockSeconds: limits.wallClockSeconds, maxOutputBytes: limits.maxOutputBytes)
+        wallClockSeconds: whole.wallClockSeconds, maxOutputBytes: limits.maxOutputBytes)
     } catch {
-      return .failed("not run: \(error)")
+      return Array(repeating: .failed("not run: \(error)"), count: sets)
     }
-    let stderr = CompilerDiagnostics.strip(report.stderrText, directory: workspace.sources.path)
-    if report.termination == .exited(0), !report.timedOut,
-       let text = readResult(directory.appendingPathComponent(HarnessProtocol.resultFileName), limit: limits.maxFileBytes) {
-      guard let result = HarnessProtocol.decodeResult(text, item: id) else {
-        return .failed("left a result.txt that is not a well-formed answer for \(id)")
+    var outcomes: [SwiftItemOutcome] = []
+    for k in 0..<sets {
+      guard let text = readResult(directory.appendingPathComponent(HarnessProtocol.resultFileName(set: k)), limit: limits.maxFileBytes) else {
+        let stderr = CompilerDiagnostics.strip(report.stderrText, directory: workspace.sources.path)
+        let ending = ItemEnding.sentence(
+          termination: report.termination, timedOut: report.timedOut, stderr: stderr, limits: limits, inputSets: sets,
+          signalsAsExitStatus: plan.reportsSignalsAsExitStatus)
+        outcomes.append(.failed(ending))
+        let later = "not run: the item's process ended at input set \(k + 1) of \(sets) (\(ending))"
+        outcomes += Array(repeating: .failed(later), count: sets - k - 1)
+        break
       }
-      switch result {
-      case .value(let tensor):
-        return .value(tensor)
-      case .missing:
-        let expected = expectedShape.map { " (expected \(Tensor.describe($0)))" } ?? ""
-        return .missing("\(id) returned nil: not answered yet\(expected)")
-      case .ragged(let why):
-        return .failed("returned a ragged array, which is not a tensor: \(why)")
-      }
+      outcomes.append(outcome(of: text, item: id, expectedShape: expectedShape))
     }
-    return .failed(ItemEnding.sentence(
-      termination: report.termination, timedOut: report.timedOut, stderr: stderr, limits: limits,
-      signalsAsExitStatus: plan.reportsSignalsAsExitStatus))
+    return outcomes
+  }
+
+  /// What a result file says about item `id`.
+  static func outcome(of text: String, item id: String, expectedShape: [Int]?) -> SwiftItemOutcome {
+    guard let result = HarnessProtocol.decodeResult(text, item: id) else {
+      return .failed("left a result file that is not a well-formed answer for \(id)")
+    }
+    switch result {
+    case .value(let tensor):
+      return .value(tensor)
+    case .missing:
+      let expected = expectedShape.map { " (expected \(Tensor.describe($0)))" } ?? ""
+      return .missing("\(id) returned nil: not answered yet\(expected)")
+    case .ragged(let why):
+      return .failed("returned a ragged array, which is not a tensor: \(why)")
+    }
   }
 
   /// The result file's text, read without following a symbolic link the item may have left there.
@@ -258,14 +303,23 @@ struct Workspace {
   }
 
   /// A fresh directory the item may write to, owned by its uid when the grader is root; for a
-  /// chroot it also holds hard links (or copies) of the binary and the inputs and, for a
-  /// dynamically linked binary, of `runtime/`.
-  func prepareItemDirectory(_ directory: URL, inputs: URL, plan: SandboxPlan, uid: UInt32, linkage: HarnessLinkage) throws {
+  /// chroot it also holds hard links (or copies) of the binary, an `inputs/` directory the grader
+  /// owns (0755) with hard links of the `sets` inputs files and, for a dynamically linked binary,
+  /// of `runtime/`.
+  func prepareItemDirectory(_ directory: URL, inputs: URL, sets: Int, plan: SandboxPlan, uid: UInt32, linkage: HarnessLinkage) throws {
     let fm = FileManager.default
     try fm.createDirectory(at: directory, withIntermediateDirectories: false)
     if case .chroot = plan {
-      for (source, name) in [(binary, "student"), (inputs, HarnessProtocol.inputsFileName)] {
-        let destination = directory.appendingPathComponent(name)
+      let inputsCopy = directory.appendingPathComponent(HarnessProtocol.inputsDirectoryName, isDirectory: true)
+      guard mkdir(inputsCopy.path, 0o755) == 0, chmod(inputsCopy.path, 0o755) == 0 else {
+        throw HarnessSetupError.workspace("could not make \(inputsCopy.lastPathComponent): \(String(cString: strerror(errno)))")
+      }
+      var files = [(binary, directory.appendingPathComponent("student"))]
+      for k in 0..<sets {
+        let name = HarnessProtocol.inputsFileName(set: k)
+        files.append((inputs.appendingPathComponent(name), inputsCopy.appendingPathComponent(name)))
+      }
+      for (source, destination) in files {
         if link(source.path, destination.path) != 0 { try fm.copyItem(at: source, to: destination) }
       }
       if linkage == .dynamic {
@@ -279,6 +333,26 @@ struct Workspace {
       }
     }
     try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory.path)
+  }
+}
+
+/// A value computed on another thread from the moment it is made, waited for when needed.
+final class BackgroundResult<T>: @unchecked Sendable {
+  private let finished = DispatchSemaphore(value: 0)
+  private var result: Result<T, Error>?
+
+  init(_ body: @escaping () throws -> T) {
+    DispatchQueue.global().async {
+      self.result = Result(catching: body)
+      self.finished.signal()
+    }
+  }
+
+  /// The result, once the closure has returned (at once on later calls).
+  func wait() -> Result<T, Error> {
+    finished.wait()
+    defer { finished.signal() }
+    return result!
   }
 }
 
