@@ -32,7 +32,7 @@ for assignment in rnn-bptt rnn-canonical backprop-basics; do
   : > "$work/bare"; : > "$work/check"; : > "$work/ratio"
   for ((r = 0; r < rounds; r++)); do
     t0=$(now)
-    swiftc "$solution/Solution.swift" "$solution/Inputs.swift" "$work/main.swift" -o "$work/a.out" 2> /dev/null
+    swiftc "$solution/Solution.swift" "Assignments/$assignment/starter/Inputs.swift" "$work/main.swift" -o "$work/a.out" 2> /dev/null
     t1=$(now)
     "$grade" check "$assignment" "$solution" --student "bench-$r" > /dev/null
     t2=$(now)

@@ -24,12 +24,14 @@ struct HarnessBenchmarkTests {
   static func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
 
   static func bareCompileSeconds(_ assignment: String, flags: [String] = []) throws -> Double {
-    let solution = SwiftModuleFixtures.assignmentDirectory(assignment).appendingPathComponent("examples/swift-solution")
+    // The student's file and the starter's helper: what a student compiles by hand.
+    let root = SwiftModuleFixtures.assignmentDirectory(assignment)
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bare-swiftc-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
-    for name in ["Solution.swift", "Inputs.swift"] {
-      try FileManager.default.copyItem(at: solution.appendingPathComponent(name), to: directory.appendingPathComponent(name))
+    for path in ["examples/swift-solution/Solution.swift", "starter/Inputs.swift"] {
+      let source = root.appendingPathComponent(path)
+      try FileManager.default.copyItem(at: source, to: directory.appendingPathComponent(source.lastPathComponent))
     }
     try "".write(to: directory.appendingPathComponent("main.swift"), atomically: true, encoding: .utf8)
     let swiftc = try #require(ExecutableLookup.find("swiftc"))
