@@ -28,6 +28,7 @@ let package = Package(
     .library(name: "Jacobians", targets: ["Jacobians"]),
     .library(name: "BPTTReference", targets: ["BPTTReference"]),
     .library(name: "Grader", targets: ["Grader"]),
+    .library(name: "GradeCLI", targets: ["GradeCLI"]),
     .executable(name: "grade", targets: ["grade"]),
   ],
   targets: [
@@ -43,8 +44,11 @@ let package = Package(
     /// zlib, for the deflated members of `.npz` archives.
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
     .target(name: "Grader", dependencies: ["Jacobians", "BPTTReference", "CZlib"]),
-    /// The command line, a thin shell over `Grader`.
-    .executableTarget(name: "grade", dependencies: ["Grader"]),
+    /// The `grade` commands over `Grader`: parsing, calling the library, printing (through
+    /// injected streams), and the exchange with the batch's child processes.
+    .target(name: "GradeCLI", dependencies: ["Grader"]),
+    /// The executable: a few lines around `GradeCLI`.
+    .executableTarget(name: "grade", dependencies: ["GradeCLI"]),
 
     // MARK: - Benchmarks
 
@@ -60,7 +64,7 @@ let package = Package(
     .testTarget(name: "BPTTReferenceTests", dependencies: ["BPTTReference", "TestSupport"]),
     .testTarget(name: "GraderTests", dependencies: ["Grader", "TestSupport"], resources: [.copy("Fixtures")]),
     /// End-to-end runs of the built `grade` binary.
-    .testTarget(name: "GradeCLITests", dependencies: ["grade", "Grader"]),
+    .testTarget(name: "GradeCLITests", dependencies: ["grade", "GradeCLI", "Grader"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -49,3 +49,17 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
 
   public var description: String { "Tensor(\(shapeDescription), \(dtype))" }
 }
+
+extension Tensor {
+  /// The number of entries of `shape`, nil when a dimension is negative or the product overflows.
+  public static func entryCount(_ shape: [Int]) -> Int? {
+    var n = 1
+    for d in shape {
+      guard d >= 0 else { return nil }
+      let (p, overflow) = n.multipliedReportingOverflow(by: d)
+      if overflow { return nil }
+      n = p
+    }
+    return n
+  }
+}

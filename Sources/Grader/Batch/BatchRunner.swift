@@ -1,6 +1,29 @@
 import Foundation
 
-/// Grades every submission of a folder in parallel child processes and writes the results.
+/// How one student of a batch is graded: in a child process by the command line (`BatchChild`),
+/// so that a submission which crashes or hangs the grading costs only its own result.
+public protocol StudentGrading: Sendable {
+  /// Grades `submission` with the numeric `seed`, the complete result written to `record`;
+  /// `scratch` is a folder for the grading's own files.
+  func grade(_ submission: BatchSubmission, seed: UInt64, record: URL, scratch: URL) -> StudentGradingOutcome
+}
+
+/// What grading one student of a batch gave.
+///
+/// ```
+/// graded       the student's report (their record is complete)
+/// unreadable   the submission could not be read: every item an error "could not be read"
+/// ungraded     the grading crashed, was killed, or outlived its time: every item an error
+///              "could not be graded", 0 points; `log` is its error output
+/// ```
+public enum StudentGradingOutcome: Sendable {
+  case graded(GradeReport)
+  case unreadable(String)
+  case ungraded(String, log: String)
+}
+
+/// Grades every submission of a folder in parallel (one `StudentGrading` each) and writes the
+/// results.
 ///
 /// ```
 /// <out>/gradebook.csv          student, score, max_score, one column per item (sorted rows)
@@ -20,19 +43,19 @@ public struct BatchRunner {
   public var jobs: Int
   /// Seconds one student's grading may take.
   public var timeout: TimeInterval
-  /// The `grade` executable the children run.
-  public var executable: URL
-  /// Options every child gets (`--assignments`, `--rubric`).
-  public var sharedOptions: [String]
+  /// How each student is graded.
+  public var grading: any StudentGrading
 
-  public init(grader: Autograder, output: URL, jobs: Int, timeout: TimeInterval, executable: URL, sharedOptions: [String] = []) {
+  public init(grader: Autograder, output: URL, jobs: Int, timeout: TimeInterval, grading: any StudentGrading) {
     self.grader = grader
     self.output = output
     self.jobs = Swift.max(1, jobs)
     self.timeout = timeout
-    self.executable = executable
-    self.sharedOptions = sharedOptions
+    self.grading = grading
   }
+
+  /// The start of the message of an item whose student could not be graded.
+  public static func ungradedPrefix(_ item: String) -> String { "'\(item)': could not be graded" }
 
   /// What a batch did.
   public struct Outcome: Sendable {
@@ -79,7 +102,6 @@ public struct BatchRunner {
     let progress = BatchProgress(total: submissions.count, style: style)
     progress.started()
 
-    let child = BatchChild(executable: executable, assignmentArgument: grader.assignment.directory.standardizedFileURL.path, sharedOptions: sharedOptions, timeout: timeout)
     let lock = NSLock()
     var reports: [String: GradeReport] = [:]
     var ungraded: Set<String> = []
@@ -95,7 +117,7 @@ public struct BatchRunner {
         next += 1
         lock.unlock()
         do {
-          let (report, wasResumed, notGraded) = try self.gradeOne(submission, child: child, scratch: scratch)
+          let (report, wasResumed, notGraded) = try self.gradeOne(submission, scratch: scratch)
           lock.lock()
           reports[submission.student] = report
           if wasResumed { resumed += 1 } else { gradedNow += 1 }
@@ -134,16 +156,16 @@ public struct BatchRunner {
   }
 
   /// One student: the stored result, or a grading in a child process; then its feedback files.
-  func gradeOne(_ submission: BatchSubmission, child: BatchChild, scratch: URL) throws -> (GradeReport, resumed: Bool, ungraded: Bool) {
+  func gradeOne(_ submission: BatchSubmission, scratch: URL) throws -> (GradeReport, resumed: Bool, ungraded: Bool) {
     let student = submission.student
     if let stored = storedReport(student) {
       try writeFeedback(stored, onlyIfMissing: true)
-      return (stored, true, stored.items.allSatisfy { $0.message.hasPrefix(BatchChild.ungradedPrefix($0.id)) })
+      return (stored, true, stored.items.allSatisfy { $0.message.hasPrefix(Self.ungradedPrefix($0.id)) })
     }
     let seed = BatchNumericSeed.seed(assignment: grader.assignment.id, student: student)
     var report: GradeReport
     var notGraded = false
-    switch child.grade(submission, seed: seed, record: recordURL(student), scratch: scratch) {
+    switch grading.grade(submission, seed: seed, record: recordURL(student), scratch: scratch) {
     case .graded(let graded):
       report = graded
     case .unreadable(let reason):
@@ -168,7 +190,7 @@ public struct BatchRunner {
       let entry = grader.rubric.entry(item.id)
       return ItemResult(
         id: item.id, statement: item.statement, status: .error, points: 0, maxPoints: entry.points,
-        message: "\(BatchChild.ungradedPrefix(item.id)): \(reason). The course staff has the log.",
+        message: "\(Self.ungradedPrefix(item.id)): \(reason). The course staff has the log.",
         hidden: entry.hidden, expectedShape: item.shape)
     }
     return GradeReport(

@@ -121,7 +121,7 @@ public struct BatchSummary: Sendable {
     case .pass: return nil
     case .missing: return ("missing", "not in the submission, or left unfilled")
     case .error:
-      if item.message.hasPrefix(BatchChild.ungradedPrefix(item.id)) { return ("ungraded", "could not be graded: the grading crashed or ran out of time") }
+      if item.message.hasPrefix(BatchRunner.ungradedPrefix(item.id)) { return ("ungraded", "could not be graded: the grading crashed or ran out of time") }
       if item.message.contains("could not be read") { return ("unreadable", "could not be read (file format, dtype or array name)") }
       if item.submittedDType != nil { return ("dtype", "not floating point") }
       return ("code-failed", "the submitted code failed for this item")
@@ -192,7 +192,7 @@ public struct BatchSummary: Sendable {
     ])
   }
 
-  static func decimal(_ x: Double) -> String {
+  public static func decimal(_ x: Double) -> String {
     let s = String(format: "%.2f", x)
     return s.hasSuffix(".00") ? String(s.dropLast(3)) : s
   }

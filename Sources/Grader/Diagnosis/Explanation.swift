@@ -86,7 +86,7 @@ public enum Explainer {
   /// The explanation of `item` for `student` (default inputs of the id, as the grader makes them).
   public static func explain(assignment: Assignment, item: String, student: String) throws(ExplanationError) -> Explanation {
     var rng = StudentVariant.generator(assignment: assignment.id, student: student)
-    let inputs = AssignmentTasks.task(for: assignment).generateInputs(using: &rng)
+    let inputs = assignment.model.generateInputs(using: &rng)
     return try explain(assignment: assignment, item: item, inputs: inputs, student: student)
   }
 
@@ -95,14 +95,8 @@ public enum Explainer {
     guard let spec = assignment.item(item) else {
       throw .unknownItem(item: item, assignment: assignment.id, items: assignment.items.map(\.id))
     }
-    let reference = AssignmentTasks.task(for: assignment).reference(inputs: inputs)[item]!
-    var steps: [ExplanationStep]
-    switch assignment.model.reference {
-    case .rnnLM, .rnnCanonical:
-      steps = RNNExplanation(assignment: assignment, inputs: inputs).steps(for: item)
-    case .backpropBasics:
-      steps = BasicsExplanation(assignment: assignment, inputs: inputs).steps(for: item)
-    }
+    let reference = assignment.model.reference(inputs: inputs)[item]!
+    var steps = assignment.model.explanation(item: item, inputs: inputs)
     steps.append(ExplanationStep(
       formula: "\(item) = \(spec.statement)", shape: Tensor.describe(spec.shape),
       value: displayMatrix(reference), note: spec.shape.count == 3 ? "row i − 1 holds slice i, flattened row-major" : nil))

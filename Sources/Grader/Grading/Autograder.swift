@@ -28,7 +28,8 @@ public enum SubmittedAnswer: Sendable {
 public struct Autograder {
   public var assignment: Assignment
   public var rubric: Rubric
-  public var task: AssignmentTask
+  /// The model behind the assignment (`assignment.model`).
+  public var model: any ModelReference { assignment.model }
   /// How closely the numeric gradient is trusted: |ref − num| ≤ 1e-7 + 1e-5·|num|.
   public var numericTolerance = Tolerance(relative: 1e-5, absolute: 1e-7)
   /// The seed of the sampled numeric checks; secret and new for each run unless set.
@@ -39,26 +40,25 @@ public struct Autograder {
   public init(assignment: Assignment, rubric: Rubric) {
     self.assignment = assignment
     self.rubric = rubric
-    self.task = AssignmentTasks.task(for: assignment)
     self.diagnose = Diagnoser.hook(for: assignment)
   }
 
   /// The inputs of `student`: the same id always gives the same inputs, two ids never share them.
   public func inputs(for student: String) -> [String: Tensor] {
     var rng = StudentVariant.generator(assignment: assignment.id, student: student)
-    return task.generateInputs(using: &rng)
+    return model.generateInputs(using: &rng)
   }
 
   /// The reference value of every item for `student`.
   public func reference(for student: String) -> [String: Tensor] {
-    task.reference(inputs: inputs(for: student))
+    model.reference(inputs: inputs(for: student))
   }
 
   /// Grades one submission.
   public func grade(student: String, answers: [String: SubmittedAnswer], notes: [String] = [], isolation: String? = nil) -> GradeReport {
     let start = Date()
     let inputs = inputs(for: student)
-    let reference = task.reference(inputs: inputs)
+    let reference = model.reference(inputs: inputs)
     var rng = SplitMix64(seed: numericSeed)
     var results: [ItemResult] = []
     for item in assignment.items {
@@ -132,7 +132,7 @@ public struct Autograder {
       }
     }
     if item.checks.contains(.numeric) {
-      let probes = task.numericProbes(item: item.id, inputs: inputs)
+      let probes = model.numericProbes(item: item.id, inputs: inputs)
       if !probes.isEmpty {
         let estimate = NumericEstimator.estimate(probes: probes, itemCount: expected.count, rng: &rng)
         let selfCheck = NumericEstimator.compare(expected.scalars, with: estimate, shape: item.shape, tolerance: numericTolerance)

@@ -12,14 +12,14 @@ extension Autograder {
   /// The inputs of hidden set `k` (0-based) of `student`.
   public func hiddenInputs(for student: String, set k: Int) -> [String: Tensor] {
     var rng = StudentVariant.generator(assignment: assignment.id, student: "\(student)#hidden-\(k)")
-    return task.generateInputs(using: &rng)
+    return model.generateInputs(using: &rng)
   }
 
   /// Re-checks every passing item of `report` on hidden input sets. `runs[k]` holds the inputs of
   /// set k and what the student's code returned there.
   public func applyHiddenChecks(to report: inout GradeReport, runs: [(inputs: [String: Tensor], answers: [String: SubmittedAnswer])]) {
     guard !runs.isEmpty else { return }
-    let references = runs.map { task.reference(inputs: $0.inputs) }
+    let references = runs.map { model.reference(inputs: $0.inputs) }
     for index in report.items.indices where report.items[index].status == .pass && !report.items[index].internalError {
       let item = report.items[index]
       let tolerance = rubric.entry(item.id).tolerance

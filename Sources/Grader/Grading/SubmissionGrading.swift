@@ -52,7 +52,7 @@ public enum SubmissionGrading {
     let itemIDs = assignment.items.map(\.id)
     let shapes = Dictionary(uniqueKeysWithValues: assignment.items.map { ($0.id, $0.shape) })
     let compiled = SwiftModuleRunner.compile(
-      files: files, assignmentDirectory: assignment.directory, itemIDs: itemIDs,
+      files: files, assignment: assignment, itemIDs: itemIDs,
       limits: options.limits, isolation: options.isolation)
     let hiddenInputs = (0..<max(grader.rubric.hiddenInputSets, 0)).map { grader.hiddenInputs(for: student, set: $0) }
     let runs = compiled.run(itemIDs: itemIDs, itemShapes: shapes, inputSets: [grader.inputs(for: student)] + hiddenInputs)

@@ -1,37 +1,34 @@
-import BPTTReference
 import Foundation
 
 /// What the HTML report draws beyond the report itself, computed from the assignment at the
 /// student's inputs.
 public struct HTMLReportContext: Sendable {
-  /// ‖∂J^(t)/∂h^(i)‖₂ by distance t − i at the student's inputs (RNN language model assignments).
-  public var hiddenGradientNorms: HiddenGradientNormTable?
+  /// The model's pictures at the student's inputs (`ModelReference.figures`).
+  public var figures: [ReportFigure]
   /// Each item's tolerance, to outline the entries outside it in a heatmap.
   public var tolerances: [String: Tolerance]
   /// Each item's derivation at the student's inputs (`grade explain`), shown for items that do
   /// not pass.
   public var explanations: [String: Explanation]
+  /// What the slices of per-step items are (`ModelReference.steps(of:)`).
+  public var steps: [String: StepSlices]
 
-  public init(hiddenGradientNorms: HiddenGradientNormTable? = nil, tolerances: [String: Tolerance] = [:], explanations: [String: Explanation] = [:]) {
-    self.hiddenGradientNorms = hiddenGradientNorms
+  public init(figures: [ReportFigure] = [], tolerances: [String: Tolerance] = [:], explanations: [String: Explanation] = [:], steps: [String: StepSlices] = [:]) {
+    self.figures = figures
     self.tolerances = tolerances
     self.explanations = explanations
+    self.steps = steps
   }
 
-  /// The context of `student`'s report: the tolerances of the rubric, and for an `rnn-lm`
-  /// assignment the hidden-gradient norms of `ExplicitBPTT` at the student's inputs.
+  /// The context of `student`'s report: the tolerances of the rubric, the derivations, and the
+  /// model's figures at the student's inputs.
   public static func make(for grader: Autograder, student: String) -> HTMLReportContext {
     var context = HTMLReportContext(tolerances: Dictionary(uniqueKeysWithValues: grader.assignment.items.map { ($0.id, grader.rubric.entry($0.id).tolerance) }))
     for item in grader.assignment.items {
       context.explanations[item.id] = try? Explainer.explain(assignment: grader.assignment, item: item.id, student: student)
+      context.steps[item.id] = grader.model.steps(of: item.id)
     }
-    if grader.assignment.model.reference == .rnnLM {
-      let inputs = grader.inputs(for: student)
-      if let tokens = inputs["tokens"]?.ints {
-        let p = RNNLanguageModelTask.parameters(inputs)
-        context.hiddenGradientNorms = ExplicitBPTT.hiddenGradientNormTable(p, tokens: tokens, options: grader.assignment.model.options)
-      }
-    }
+    context.figures = grader.model.figures(inputs: grader.inputs(for: student))
     return context
   }
 }
@@ -44,7 +41,7 @@ extension GradeReport {
   /// failing matrix or vector item   heatmap of |yours − reference| per entry (entries outside
   ///                                 the tolerance outlined); a stack (T×H×H) is one per slice
   /// stack of per-step terms         ‖slice i‖_F per i, yours against the reference
-  /// rnn-lm assignments              ‖∂J^(t)/∂h^(i)‖₂ against the distance t − i, one line per t
+  /// the model's figures             e.g. ‖∂J^(t)/∂h^(i)‖₂ against the distance t − i (rnn-lm)
   /// ```
   /// Inline CSS and SVG only: nothing is loaded from the network. Hidden items show only their
   /// status unless `showHidden`.
@@ -64,9 +61,7 @@ extension GradeReport {
 
     for item in items { body += itemSection(item, showHidden: showHidden, context: context) }
 
-    if let table = context?.hiddenGradientNorms, !table.rows.isEmpty {
-      body += hiddenGradientSection(table)
-    }
+    for figure in context?.figures ?? [] { body += figureSection(figure) }
     if !notes.isEmpty || isolation != nil {
       body += "<section class=\"notes\"><h2>Notes</h2><ul>"
       for note in notes { body += "<li>\(h(note))</li>" }
@@ -114,10 +109,10 @@ extension GradeReport {
     }
     if let submitted = item.submitted, let expected = item.expected, submitted.count == expected.count, !submitted.isEmpty {
       if item.status == .fail && !item.expectedShape.isEmpty {
-        out += differenceFigure(item, submitted: submitted, expected: expected, tolerance: context?.tolerances[item.id])
+        out += differenceFigure(item, submitted: submitted, expected: expected, tolerance: context?.tolerances[item.id], steps: context?.steps[item.id])
       }
       if item.expectedShape.count == 3 {
-        out += sliceNormFigure(item, submitted: submitted, expected: expected, diverging: item.diagnosis?.divergingSteps)
+        out += sliceNormFigure(item, submitted: submitted, expected: expected, diverging: item.diagnosis?.divergingSteps, steps: context?.steps[item.id])
       }
     }
     if item.status != .pass, let explanation = context?.explanations[item.id] {
@@ -127,7 +122,7 @@ extension GradeReport {
   }
 
   /// Heatmaps of |yours − reference|: one for a matrix or vector, one per slice for a stack.
-  private func differenceFigure(_ item: ItemResult, submitted: [Double], expected: [Double], tolerance: Tolerance?) -> String {
+  private func differenceFigure(_ item: ItemResult, submitted: [Double], expected: [Double], tolerance: Tolerance?, steps: StepSlices?) -> String {
     let shape = item.expectedShape
     let difference = zip(submitted, expected).map { s, e -> Double in
       let d = Swift.abs(s - e)
@@ -147,7 +142,7 @@ extension GradeReport {
     for s in 0..<slices {
       let base = s * rows * cols
       let range = base..<(base + rows * cols)
-      let caption = slices > 1 ? (item.id == "dW_h_terms" ? "i = \(s + 1)" : "[\(s)]") : nil
+      let caption = slices > 1 ? (steps?.symbol.map { "\($0) = \(s + 1)" } ?? "[\(s)]") : nil
       out += SVGChart.heatmap(
         values: Array(difference[range]), rows: rows, cols: cols, scale: scale,
         outlined: outlined.map { Array($0[range]) }, caption: caption
@@ -167,7 +162,7 @@ extension GradeReport {
   }
 
   /// ‖slice i‖_F for i = 1…T, yours against the reference (the per-timestep terms of BPTT).
-  private func sliceNormFigure(_ item: ItemResult, submitted: [Double], expected: [Double], diverging: [Int]?) -> String {
+  private func sliceNormFigure(_ item: ItemResult, submitted: [Double], expected: [Double], diverging: [Int]?, steps: StepSlices?) -> String {
     let n = item.expectedShape[0]
     let size = item.expectedShape.dropFirst().reduce(1, *)
     guard n > 0, size > 0 else { return "" }
@@ -177,19 +172,18 @@ extension GradeReport {
     let yours = norms(submitted), reference = norms(expected)
     let positive = (yours + reference).filter { $0.isFinite && $0 > 0 }
     let logScale = (positive.max() ?? 1) / (positive.min() ?? 1) > 30
-    let isTerms = item.id == "dW_h_terms"
     let chart = SVGChart.lineChart(
       series: [
         .init(name: "reference", colour: "#2b6cb0", points: reference.enumerated().map { (Double($0.offset + 1), $0.element) }, dashed: true, hollowMarkers: true),
         .init(name: "yours", colour: "#d1495b", points: yours.enumerated().map { (Double($0.offset + 1), $0.element) }),
       ],
       xTicks: (1...n).map { (Double($0), String($0)) },
-      xLabel: isTerms ? "step i whose copy of W_h the term belongs to" : "slice",
-      yLabel: isTerms ? "‖∂J^(T)/∂W_h|_(i)‖_F" : "Frobenius norm",
+      xLabel: steps?.chart?.xLabel ?? "slice",
+      yLabel: steps?.chart?.yLabel ?? "Frobenius norm",
       logScale: logScale)
     var caption = "The size of each per-step term of <code>\(h(item.id))</code>, yours against the reference"
-    if isTerms {
-      caption += ": how much the copy of W_h used at step i contributes to the last step's loss. Terms far from the last step are small when the gradient vanishes on its way back"
+    if let explanation = steps?.chart?.explanation {
+      caption += ": " + Self.notation(explanation)
     }
     if logScale { caption += " (logarithmic scale; a zero is a triangle on the bottom edge)" }
     if let diverging, let first = diverging.first {
@@ -199,21 +193,41 @@ extension GradeReport {
     return "<figure class=\"chart\">\(chart)<figcaption>\(caption).</figcaption></figure>"
   }
 
-  /// ‖∂J^(t)/∂h^(i)‖₂ by distance t − i, one line per t.
-  private func hiddenGradientSection(_ table: HiddenGradientNormTable) -> String {
-    let colours = SVGChart.palette(table.rows.count)
-    let series = table.rows.enumerated().map { k, row in
-      SVGChart.Series(name: "t = \(row.t)", colour: colours[k], points: row.byDistance.enumerated().map { (Double($0.offset), $0.element) })
+  /// A model's figure: its heading, introduction and line chart, one colour per series.
+  private func figureSection(_ figure: ReportFigure) -> String {
+    let colours = SVGChart.palette(figure.chart.series.count)
+    let series = figure.chart.series.enumerated().map { k, s in
+      SVGChart.Series(name: s.name, colour: colours[k], points: s.points.map { ($0.x, $0.y) })
     }
-    let positive = table.rows.flatMap(\.byDistance).filter { $0.isFinite && $0 > 0 }
+    let positive = figure.chart.series.flatMap { $0.points.map(\.y) }.filter { $0.isFinite && $0 > 0 }
     let logScale = (positive.max() ?? 1) / (positive.min() ?? 1) > 30
     let chart = SVGChart.lineChart(
-      series: series, xTicks: (0...table.maximumDistance).map { (Double($0), String($0)) },
-      xLabel: "distance t − i (steps back from the loss term)", yLabel: "‖∂J^(t)/∂h^(i)‖₂", logScale: logScale)
-    var out = "<section class=\"context\"><h2>How the gradient travels back through time</h2>"
-    out += "<p>At your inputs, the gradient of each loss term J<sup>(t)</sup> with respect to an earlier hidden state h<sup>(i)</sup>, by how many steps back it is. Each step back multiplies by ∂h<sup>(i)</sup>/∂h<sup>(i−1)</sup> = diag(f′(z<sup>(i)</sup>)) W_h: lines falling to the right are vanishing gradients, which is why the early terms of <code>dW_h_terms</code> are small.</p>"
-    out += "<figure class=\"chart\">\(chart)<figcaption>Computed from the reference model at your inputs (J<sup>(t)</sup> not divided by T)\(logScale ? "; logarithmic scale" : "").</figcaption></figure></section>\n"
+      series: series, xTicks: figure.chart.xTicks, xLabel: figure.chart.xLabel, yLabel: figure.chart.yLabel, logScale: logScale)
+    var out = "<section class=\"context\"><h2>\(Self.notation(figure.title))</h2>"
+    out += "<p>\(Self.notation(figure.introduction))</p>"
+    out += "<figure class=\"chart\">\(chart)<figcaption>\(Self.notation(figure.caption))\(logScale ? "; logarithmic scale" : "").</figcaption></figure></section>\n"
     return out
+  }
+
+  /// Prose in the notes' notation as HTML: escaped, `^(…)` as a superscript, `` `…` `` as code.
+  static func notation(_ text: String) -> String {
+    var out = ""
+    var rest = Substring(text)
+    while let mark = rest.firstIndex(where: { $0 == "^" || $0 == "`" }) {
+      out += XMLText.escape(String(rest[..<mark]))
+      if rest[mark] == "`", let close = rest[rest.index(after: mark)...].firstIndex(of: "`") {
+        out += "<code>" + XMLText.escape(String(rest[rest.index(after: mark)..<close])) + "</code>"
+        rest = rest[rest.index(after: close)...]
+      } else if rest[mark] == "^", rest.index(after: mark) < rest.endIndex, rest[rest.index(after: mark)] == "(",
+                let close = rest[mark...].firstIndex(of: ")") {
+        out += "<sup>" + XMLText.escape(String(rest[rest.index(after: mark)...close])) + "</sup>"
+        rest = rest[rest.index(after: close)...]
+      } else {
+        out += XMLText.escape(String(rest[mark]))
+        rest = rest[rest.index(after: mark)...]
+      }
+    }
+    return out + XMLText.escape(String(rest))
   }
 
   private func h(_ s: String) -> String { XMLText.escape(s) }

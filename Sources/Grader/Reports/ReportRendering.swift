@@ -133,7 +133,7 @@ extension ItemResult {
     return .object(fields)
   }
 
-  static func points(_ x: Double) -> String {
+  public static func points(_ x: Double) -> String {
     x == x.rounded() ? String(Int(x)) : String(format: "%.2f", x)
   }
 }
@@ -155,10 +155,10 @@ extension ItemResult.Check {
 }
 
 /// ANSI colours, only when writing to a terminal and `NO_COLOR` is unset.
-struct TerminalStyle {
+public struct TerminalStyle {
   var enabled: Bool
 
-  static func shouldColor(fileDescriptor: Int32 = 1) -> Bool {
+  public static func shouldColor(fileDescriptor: Int32 = 1) -> Bool {
     isatty(fileDescriptor) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
   }
 

@@ -49,17 +49,4 @@ struct ExplanationTests {
       #expect(error.description.contains("dW_h_terms"))
     }
   }
-
-  @Test("`grade explain` prints the derivation; its help has USAGE and EXAMPLE; a bad item is a usage error")
-  func command() throws {
-    var out = "", err = ""
-    #expect(GradeCommand.run(arguments: ["explain", "--help"], out: &out, err: &err) == 0)
-    #expect(out.contains("USAGE: grade explain"))
-    #expect(out.contains("EXAMPLE"))
-    out = ""
-    #expect(GradeCommand.run(arguments: ["explain", "backprop-basics", "dCE_dtheta", "--assignments", assignmentsRoot.path], out: &out, err: &err) == 0)
-    out = ""; err = ""
-    #expect(GradeCommand.run(arguments: ["explain", "rnn-bptt", "nope", "--assignments", assignmentsRoot.path], out: &out, err: &err) == 64)
-    #expect(err.contains("'nope' is not an item of rnn-bptt"))
-  }
 }

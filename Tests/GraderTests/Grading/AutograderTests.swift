@@ -158,8 +158,7 @@ struct AutograderTests {
   @Test("where the grader's reference and numeric gradient disagree, the item is an internal error and not charged")
   func internalErrorIsNotCharged() throws {
     var g = try grader("rnn-canonical")
-    let honest = g.task
-    g.task = CorruptedTask(base: honest, corrupt: "dW_hh")
+    g.assignment.model = CorruptedModel(base: g.model, corrupt: "dW_hh")
     let answers = correctAnswers(Autograder(assignment: g.assignment, rubric: g.rubric), student: "ivy")
     let report = g.grade(student: "ivy", answers: answers)
     let item = try #require(report.item("dW_hh"))
@@ -170,11 +169,23 @@ struct AutograderTests {
   }
 }
 
-/// A task whose reference is wrong for one item, to show the grader's self-check.
-struct CorruptedTask: AssignmentTask {
-  var base: AssignmentTask
+/// A model whose reference is wrong for one item, to show the grader's self-check.
+struct CorruptedModel: ModelReference {
+  static let name = "corrupted"
+  static let summary = "a model whose reference is wrong for one item"
+  static let sizeNames: [String] = []
+  static let optionKeys: [String] = []
+  var base: any ModelReference
   var corrupt: String
-  var assignment: Assignment { base.assignment }
+  init(base: any ModelReference, corrupt: String) {
+    self.base = base
+    self.corrupt = corrupt
+  }
+  init(sizes: [String: Int], options: StrictObject) throws(DataFileError) { fatalError("built from a base model only") }
+  var sizes: [String: Int] { base.sizes }
+  var inputs: [ModelQuantity] { base.inputs }
+  var items: [ModelQuantity] { base.items }
+  var notation: ModelNotation { base.notation }
   func generateInputs(using rng: inout SplitMix64) -> [String: Tensor] { base.generateInputs(using: &rng) }
   func reference(inputs: [String: Tensor]) -> [String: Tensor] {
     var r = base.reference(inputs: inputs)

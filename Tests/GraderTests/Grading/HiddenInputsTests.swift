@@ -21,7 +21,7 @@ struct HiddenInputsTests {
     let hidden = (0..<2).map { g.hiddenInputs(for: student, set: $0) }
 
     var honest = g.grade(student: student, answers: visibleAnswers)
-    g.applyHiddenChecks(to: &honest, runs: hidden.map { ($0, g.task.reference(inputs: $0).mapValues { SubmittedAnswer.value($0) }) })
+    g.applyHiddenChecks(to: &honest, runs: hidden.map { ($0, g.model.reference(inputs: $0).mapValues { SubmittedAnswer.value($0) }) })
     #expect(honest.allPassed, "\(honest.items.filter { $0.status != .pass }.map(\.message))")
     #expect(honest.notes.contains { $0.contains("2 hidden input sets") })
 

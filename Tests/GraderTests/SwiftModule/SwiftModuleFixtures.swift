@@ -14,6 +14,11 @@ enum SwiftModuleFixtures {
     repository.appendingPathComponent("Assignments/\(id)", isDirectory: true)
   }
 
+  /// The assignment, loaded as the grader loads it.
+  static func assignment(_ id: String) throws -> Assignment {
+    try Assignment.load(from: assignmentDirectory(id))
+  }
+
   static let swiftcAvailable = ExecutableLookup.find("swiftc") != nil
   static let swiftcMissingMessage: Comment = "swiftc is not on PATH, so Swift submissions cannot be compiled here"
   static let bubblewrapAvailable = (try? SandboxPlan.resolve(.bubblewrap)) != nil
@@ -116,7 +121,7 @@ enum SwiftModuleFixtures {
     _ = scratch
     let spec = try spec(assignment)
     let submission = SwiftModuleRunner.compile(
-      files: try files(), assignmentDirectory: assignmentDirectory(assignment), itemIDs: spec.itemIDs,
+      files: try files(), assignment: try Self.assignment(assignment), itemIDs: spec.itemIDs,
       limits: limits, isolation: isolation)
     compiled[fullKey] = submission
     return submission

@@ -1,8 +1,8 @@
 import BPTTReference
 import Jacobians
 
-/// The derivations of the RNN items (rnn-bptt's RNN-LM and rnn-canonical's min-char-rnn, the
-/// latter as the column form with E = I and W_e = W_xh), in the notes' notation:
+/// The derivations of a recurrent model's items (the RNN-LM, and min-char-rnn as the column form
+/// with E = I and W_e = W_xh), by role, in the model's notation:
 ///
 /// ```
 /// ∂J/∂W_h = w Σ_t Σ_{i≤t} ∂J^(t)/∂W_h|_(i)                          w = 1/T (mean) or 1 (sum)
@@ -11,32 +11,31 @@ import Jacobians
 /// ∂J/∂z^(t) = (w Uᵀ δ1^(t) + W_hᵀ ∂J/∂z^(t+1)) ⊙ f′(z^(t))          (the δ recursion)
 /// ```
 /// Every value comes from `BPTT`/`ExplicitBPTT` at the student's inputs.
-struct RNNExplanation {
-  let assignment: Assignment
-  let inputs: [String: Tensor]
+struct RecurrentExplanation {
   let p: RNNParameters
   let tokens: [Int]
   let options: RNNOptions
-  let canonical: Bool
+  let names: RecurrentNames
   let fp: RNNForwardPass
 
-  init(assignment: Assignment, inputs: [String: Tensor]) {
-    self.assignment = assignment
-    self.inputs = inputs
-    canonical = assignment.model.reference == .rnnCanonical
-    p = canonical ? CanonicalRNNTask.parameters(inputs).columnForm : RNNLanguageModelTask.parameters(inputs)
-    tokens = inputs["tokens"]!.ints
-    options = assignment.model.options
+  init(_ model: some RecurrentModel, inputs: [String: Tensor]) {
+    p = model.columnForm(inputs)
+    tokens = model.tokens(inputs)
+    options = model.options
+    names = model.names
     fp = BPTT.forward(p, tokens: tokens, options: options)
   }
 
-  // Names in the assignment's notation.
-  var W: String { canonical ? "W_hh" : "W_h" }
-  var U: String { canonical ? "W_yh" : "U" }
-  var b1: String { canonical ? "b_h" : "b_1" }
-  var b2: String { canonical ? "b_y" : "b_2" }
-  var L: String { canonical ? "E" : "J" }
-  var input: String { canonical ? "W_xh x^(t)" : "W_e e^(t)" }
+  // Names in the model's notation.
+  var W: String { names.recurrentWeight }
+  var U: String { names.outputWeight }
+  var b1: String { names.hiddenBias }
+  var b2: String { names.outputBias }
+  var L: String { names.loss }
+  var input: String { names.inputTerm }
+  var We: String { names.inputWeight }
+  var E: String { names.embedding ?? "E" }
+  var canonical: Bool { names.oneHotInput }
   var T: Int { tokens.count - 1 }
   var H: Int { p.hiddenSize }
   var V: Int { p.vocabularySize }
@@ -97,51 +96,49 @@ struct RNNExplanation {
       value: deltas.dJdz, note: "row t = (∂\(L)/∂z^(t))ᵀ: the δ recursion carries every later loss term back")
   }
 
-  func steps(for item: String) -> [ExplanationStep] {
+  func steps(for role: RecurrentRole) -> [ExplanationStep] {
     var steps = forwardSteps()
-    switch item {
-    case "loss":
+    switch role {
+    case .loss:
       steps.append(ExplanationStep(formula: "\(L) = \(w) Σ_t \(L)^(t)", note: options.reduction == .mean ? "the mean over T = \(T) steps" : "summed over T = \(T) steps"))
-    case "delta1":
+    case .delta1:
       steps.append(delta1Step())
-    case "delta2":
+    case .delta2:
       steps += [delta1Step(), hiddenOutputStep(), derivativeStep(),
                 ExplanationStep(formula: "δ2^(t) = ∂\(L)^(t)/∂z^(t) = (\(U)ᵀ δ1^(t)) ⊙ \(f)′(z^(t))", shape: "(H × |V|)(|V| × 1) ⊙ (H × 1) = \(H) × 1", note: "the step's own loss term only, unscaled")]
-    case "dU", "dW_yh", "db_2", "db_y":
+    case .outputWeight, .outputBias:
       steps.append(delta1Step())
-      let isBias = item == "db_2" || item == "db_y"
+      let isBias = role == .outputBias
       let terms = zip(delta1s(), fp.h.dropFirst()).map { d, h in isBias ? d : Matrix.outer(d, h) }
       steps.append(ExplanationStep(
         formula: isBias ? "∂\(L)^(t)/∂\(b2) = δ1^(t)" : "∂\(L)^(t)/∂\(U) = δ1^(t) ⊗ h^(t)",
         shape: isBias ? "\(V) × 1" : "(|V| × 1)(1 × H) = \(V) × \(H)",
         value: Matrix(row: terms.map(\.frobeniusNorm)), note: "Frobenius norms for t = 1…\(T)"))
       steps.append(ExplanationStep(formula: "∂\(L)/∂\(isBias ? b2 : U) = \(w) Σ_t \(isBias ? "δ1^(t)" : "δ1^(t) ⊗ h^(t)")"))
-    case "dW_h", "dW_hh", "dW_h_terms":
-      steps += recurrentWeightSteps(onlyLast: item == "dW_h_terms")
-    case "dW_e", "db_1", "dE", "dh0", "dW_xh", "db_h":
+    case .recurrentWeight, .recurrentWeightTerms:
+      steps += recurrentWeightSteps(onlyLast: role == .recurrentWeightTerms)
+    case .inputWeight, .hiddenBias, .embedding, .inputColumns, .initialState:
       steps += [delta1Step(), derivativeStep(), recursionStep()]
       let deltas = BPTT.deltas(p, tokens: tokens, options: options).dJdz
       let dz = (0..<T).map { deltas.row($0).T }
-      switch item {
-      case "dW_e":
+      switch role {
+      case .inputWeight:
         steps.append(ExplanationStep(
-          formula: "∂J/∂W_e = Σ_t ∂J/∂z^(t) ⊗ e^(t),  e^(t) = E x^(t)", shape: "(H × 1)(1 × d) = \(H) × \(p.embeddingSize)",
+          formula: "∂\(L)/∂\(We) = Σ_t ∂\(L)/∂z^(t) ⊗ e^(t),  e^(t) = \(E) x^(t)", shape: "(H × 1)(1 × d) = \(H) × \(p.embeddingSize)",
           value: Matrix(row: (0..<T).map { Matrix.outer(dz[$0], p.E.column(tokens[$0])).frobeniusNorm }), note: "‖∂J/∂z^(t) ⊗ e^(t)‖_F for t = 1…\(T)"))
-      case "db_1", "db_h":
+      case .hiddenBias:
         steps.append(ExplanationStep(formula: "∂\(L)/∂\(b1) = Σ_t ∂\(L)/∂z^(t)", shape: "\(H) × 1"))
-      case "dE", "dW_xh":
+      case .embedding, .inputColumns:
         var uses: [Int: [Int]] = [:]
         for t in 1...T { uses[tokens[t - 1], default: []].append(t) }
         let list = uses.keys.sorted().map { "word \($0): t = \(uses[$0]!.map(String.init).joined(separator: ", "))" }.joined(separator: "; ")
         steps.append(ExplanationStep(
-          formula: canonical ? "∂E/∂W_xh[:, x(t)] += ∂E/∂z^(t)   (W_xh x^(t) is column x(t) of W_xh)" : "∂J/∂E[:, x(t)] += W_eᵀ ∂J/∂z^(t)   (e^(t) = E x^(t) is column x(t) of E)",
+          formula: canonical ? "∂\(L)/∂\(We)[:, x(t)] += ∂\(L)/∂z^(t)   (\(We) x^(t) is column x(t) of \(We))" : "∂\(L)/∂\(E)[:, x(t)] += \(We)ᵀ ∂\(L)/∂z^(t)   (e^(t) = \(E) x^(t) is column x(t) of \(E))",
           shape: canonical ? "\(H) × 1 per step" : "(d × H)(H × 1) = \(p.embeddingSize) × 1 per step",
           note: "a word used at several steps accumulates them all: \(list)"))
       default:
         steps.append(ExplanationStep(formula: "∂\(L)/∂h^(0) = \(W)ᵀ ∂\(L)/∂z^(1)", shape: "(H × H)(H × 1) = \(H) × 1"))
       }
-    default:
-      break
     }
     return steps
   }
@@ -176,9 +173,9 @@ struct RNNExplanation {
       note: onlyLast ? "‖∂\(L)^(T)/∂\(W)|_(i)‖_F for i = 1…\(T)" : "‖∂\(L)^(t)/∂\(W)|_(i)‖_F: row t, column i (i ≤ t; zero above the diagonal)"))
     if onlyLast {
       for i in 1...T {
-        steps.append(ExplanationStep(formula: "∂J^(T)/∂W_h|_(\(i))", shape: "\(H) × \(H)", value: termsT[i - 1], note: "‖·‖_F = \(Autograder.number(termsT[i - 1].frobeniusNorm))"))
+        steps.append(ExplanationStep(formula: "∂\(L)^(T)/∂\(W)|_(\(i))", shape: "\(H) × \(H)", value: termsT[i - 1], note: "‖·‖_F = \(Autograder.number(termsT[i - 1].frobeniusNorm))"))
       }
-      steps.append(ExplanationStep(formula: "Σ_i ∂J^(T)/∂W_h|_(i) = ∂J^(T)/∂W_h", shape: "\(H) × \(H)", value: termsT.reduce(Matrix(rows: H, cols: H), +)))
+      steps.append(ExplanationStep(formula: "Σ_i ∂\(L)^(T)/∂\(W)|_(i) = ∂\(L)^(T)/∂\(W)", shape: "\(H) × \(H)", value: termsT.reduce(Matrix(rows: H, cols: H), +)))
     } else {
       steps.append(ExplanationStep(
         formula: "∂\(L)/∂\(W) = \(w) Σ_t Σ_{i≤t} ∂\(L)^(t)/∂\(W)|_(i) = Σ_i ∂\(L)/∂z^(i) ⊗ h^(i−1)",

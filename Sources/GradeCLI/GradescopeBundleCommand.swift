@@ -1,4 +1,5 @@
 import Foundation
+import Grader
 
 /// `grade gradescope-bundle`: writes a Gradescope autograder ZIP for one assignment.
 enum GradescopeBundleCommand {
@@ -62,7 +63,7 @@ enum GradescopeBundleCommand {
       packageRoot: package, swiftVersion: version, studentField: field)
     let members = try bundle.members()
     try AtomicFile.write(try bundle.archive(), to: out)
-    print("Wrote \(out.path): a Gradescope autograder for \(assignment.id) (\(members.count) files; Swift \(version); student id from submission metadata '\(field)').")
+    args.console.print("Wrote \(out.path): a Gradescope autograder for \(assignment.id) (\(members.count) files; Swift \(version); student id from submission metadata '\(field)').")
     return GradeCommand.ExitCode.success
   }
 }

@@ -8,12 +8,12 @@ import Jacobians
 /// ∂CE/∂θ = (∂CE/∂ŷ)(∂ŷ/∂θ) = −(y ⊘ ŷ)ᵀ (diag(ŷ) − ŷŷᵀ) = (ŷ − y)ᵀ
 /// ```
 /// Every value comes from `Jacobians` at the student's inputs.
-struct BasicsExplanation {
-  let assignment: Assignment
+struct BackpropBasicsExplanation {
+  let model: BackpropBasics
   let inputs: [String: Tensor]
 
-  var f: Activation { assignment.model.options.activation }
-  func size(_ name: String) -> Int { assignment.model.size(name) }
+  var f: Activation { model.f }
+  func size(_ name: String) -> Int { model.size(name) }
 
   func steps(for item: String) -> [ExplanationStep] {
     switch item {
@@ -110,7 +110,7 @@ struct BasicsExplanation {
   func classifier() -> [ExplanationStep] {
     let N = size("N"), D = size("D"), C = size("C")
     let lambda = inputs["reg"]!.scalar
-    let l2: L2Factor = assignment.model.regularization == "half" ? .half : .full
+    let l2 = model.l2
     let r = try! SoftmaxClassifier(lambda: lambda, l2: l2).evaluate(X: inputs["X"]!.matrix, y: inputs["y"]!.ints, W: inputs["W_cls"]!.matrix)
     return [
       ExplanationStep(formula: "S = X W_cls,  P = softmax of each row of S", shape: "(N × D)(D × C) = \(N) × \(C)", value: r.probabilities),

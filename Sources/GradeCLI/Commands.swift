@@ -1,4 +1,5 @@
 import Foundation
+import Grader
 
 /// What each subcommand does, between parsing and printing.
 enum Commands {
@@ -36,18 +37,18 @@ enum Commands {
     let catalog = catalog(args)
     let ids = catalog.ids()
     if ids.isEmpty {
-      print("No assignments under \(catalog.root.path).")
+      args.console.print("No assignments under \(catalog.root.path).")
       return GradeCommand.ExitCode.success
     }
     for id in ids {
       let (assignment, rubric) = try catalog.load(id)
-      print("\(assignment.id) — \(assignment.title) (\(ItemResult.points(rubric.maxScore)) points)")
+      args.console.print("\(assignment.id) — \(assignment.title) (\(ItemResult.points(rubric.maxScore)) points)")
       for item in assignment.items {
         let entry = rubric.entry(item.id)
         let shape = Tensor.describe(item.shape)
-        print("  \(item.id.padding(toLength: 17, withPad: " ", startingAt: 0)) \(shape.padding(toLength: 9, withPad: " ", startingAt: 0)) \(ItemResult.points(entry.points)) pt\(entry.hidden ? " (hidden)" : "")  \(item.statement)")
+        args.console.print("  \(item.id.padding(toLength: 17, withPad: " ", startingAt: 0)) \(shape.padding(toLength: 9, withPad: " ", startingAt: 0)) \(ItemResult.points(entry.points)) pt\(entry.hidden ? " (hidden)" : "")  \(item.statement)")
       }
-      print("")
+      args.console.print("")
     }
     return GradeCommand.ExitCode.success
   }
@@ -72,7 +73,7 @@ enum Commands {
     let values = arrays(Autograder(assignment: assignment, rubric: rubric), student)
     try ArrayFileWriter.write(values, to: out)
     let names = values.keys.sorted().map { "\($0) (\(Tensor.describe(values[$0]!.shape)))" }
-    print("Wrote the \(what) of \(student) for \(assignment.id) to \(out.path): \(names.joined(separator: ", ")).")
+    args.console.print("Wrote the \(what) of \(student) for \(assignment.id) to \(out.path): \(names.joined(separator: ", ")).")
     return GradeCommand.ExitCode.success
   }
 
@@ -97,12 +98,12 @@ enum Commands {
     do {
       report = try SubmissionGrading.grade(submission, student: student, with: grader, swift: swift)
     } catch let error as SubmissionReadError {
-      print("Error: \(error)", to: &standardError)
+      args.console.error("Error: \(error)")
       return GradeCommand.ExitCode.dataError
     }
     try emit(report, format: format, args: args)
     if args.flag("--timing") {
-      print(String(format: "graded %@ for %@ in %.3f s", assignment.id, student, Date().timeIntervalSince(start)), to: &standardError)
+      args.console.error(String(format: "graded %@ for %@ in %.3f s", assignment.id, student, Date().timeIntervalSince(start)))
     }
     return report.allPassed ? GradeCommand.ExitCode.success : GradeCommand.ExitCode.failure
   }
@@ -113,11 +114,11 @@ enum Commands {
     let format = try reportFormat(args)
     let (assignment, rubric) = try catalog(args).load(name)
     guard let example = SubmissionGrading.demoSubmission(in: assignment) else {
-      print("Error: \(assignment.id) ships no example submission (expected examples/demo.npz, demo.json or a demo/ folder in \(assignment.directory.path)).", to: &standardError)
+      args.console.error("Error: \(assignment.id) ships no example submission (expected examples/demo.npz, demo.json or a demo/ folder in \(assignment.directory.path)).")
       return GradeCommand.ExitCode.dataError
     }
     let grader = Autograder(assignment: assignment, rubric: rubric)
-    print("Grading \(example.path) as student 'demo':\n")
+    args.console.print("Grading \(example.path) as student 'demo':\n")
     let report = try SubmissionGrading.grade(example, student: "demo", with: grader)
     try emit(report, format: format, args: args)
     return report.allPassed ? GradeCommand.ExitCode.success : GradeCommand.ExitCode.failure
@@ -154,9 +155,8 @@ enum Commands {
       let text = rendered(report, format: format, color: false, args: args)
       try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
     } else {
-      print(rendered(report, format: format, color: format == .text && TerminalStyle.shouldColor(), args: args), terminator: "")
+      args.console.print(rendered(report, format: format, color: format == .text && args.console.isColorTerminal, args: args), terminator: "")
     }
   }
 }
 
-nonisolated(unsafe) var standardError = StandardError()

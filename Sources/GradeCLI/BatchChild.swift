@@ -1,4 +1,5 @@
 import Foundation
+import Grader
 
 /// Grades one student in a child process — `grade check … --format record --out <record>` — so
 /// that a submission which crashes the grader, exhausts its memory or never finishes costs only
@@ -10,7 +11,7 @@ import Foundation
 /// child crashes, is killed, exits else  → every item an error "could not be graded: …",
 /// or outlives `timeout`                   0 points; the child's standard error kept as a log
 /// ```
-struct BatchChild {
+struct BatchChild: StudentGrading {
   /// The `grade` executable the child runs.
   var executable: URL
   /// The assignment as the child names it (its folder's absolute path) and the options it shares.
@@ -19,18 +20,9 @@ struct BatchChild {
   /// Seconds a student's grading may take before the child is stopped.
   var timeout: TimeInterval
 
-  enum Outcome {
-    case graded(GradeReport)
-    case unreadable(String)
-    case ungraded(String, log: String)
-  }
-
-  /// The start of the message of an item whose student could not be graded.
-  static func ungradedPrefix(_ item: String) -> String { "'\(item)': could not be graded" }
-
   /// Grades `submission`, the child writing its record to `record`; `scratch` is a folder for the
   /// child's standard error.
-  func grade(_ submission: BatchSubmission, seed: UInt64, record: URL, scratch: URL) -> Outcome {
+  func grade(_ submission: BatchSubmission, seed: UInt64, record: URL, scratch: URL) -> StudentGradingOutcome {
     let log = scratch.appendingPathComponent("\(submission.student).stderr")
     _ = FileManager.default.createFile(atPath: log.path, contents: nil)   // opened below; a failure shows there
     defer { try? FileManager.default.removeItem(at: log) }

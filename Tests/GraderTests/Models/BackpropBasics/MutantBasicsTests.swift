@@ -6,7 +6,7 @@ import Jacobians
 @Suite("MutantBasics")
 struct MutantBasicsTests {
   static func value(_ g: Autograder, _ item: String, _ inputs: [String: Tensor], _ mistake: BasicsMistake?) -> Tensor? {
-    MutantBasics.value(item: item, inputs: inputs, f: g.assignment.model.options.activation, l2: .full,
+    MutantBasics.value(item: item, inputs: inputs, f: (g.model as! BackpropBasics).f, l2: .full,
                        windowSize: g.assignment.model.size("window"), d: g.assignment.model.size("d"), mistake: mistake)
   }
 
@@ -15,7 +15,7 @@ struct MutantBasicsTests {
     let g = try grader("backprop-basics")
     for k in 1...20 {
       let inputs = g.inputs(for: "basics-\(k)")
-      let reference = g.task.reference(inputs: inputs)
+      let reference = g.model.reference(inputs: inputs)
       for spec in g.assignment.items {
         let mine = try #require(Self.value(g, spec.id, inputs, nil), "\(spec.id)")
         #expect(mine.shape == reference[spec.id]!.shape, "\(spec.id)")

@@ -1,10 +1,14 @@
-/// A parsed command line: positional arguments, `--option value` pairs and `--flag`s.
+import Grader
+
+/// A parsed command line: positional arguments, `--option value` pairs and `--flag`s, and the
+/// console the command writes to.
 ///
 /// Errors read like swift-argument-parser's and end in exit code 64.
 struct Arguments {
   var positional: [String] = []
   var options: [String: String] = [:]
   var flags: Set<String> = []
+  var console = Console.standard
 
   /// Parses `arguments` given the options that take a value and the flags of one command.
   init(_ arguments: [String], options valued: [String], flags known: [String]) throws(UsageError) {

@@ -1,4 +1,5 @@
 import Foundation
+import Grader
 
 extension Commands {
   /// The report in `format` for `check` and `demo`; an HTML report also gets its pictures'

@@ -1,6 +1,7 @@
+import BPTTReference
 import Jacobians
 
-/// The `backprop-basics` reference: the feed-forward gradients of note 003, from `Jacobians`.
+/// `backprop-basics`: the feed-forward gradients of note 003, from `Jacobians`.
 ///
 /// ```
 /// scoring network   z = Wx + b, h = f(z), s = uᵀh           dh_dz (n×n), delta, ds_db, ds_du (n), ds_dW (n×m), ds_dx (m)
@@ -10,18 +11,63 @@ import Jacobians
 /// graph             f = (x + y)·max(y, z)                     graph_grad (3)
 /// chain rule        z = x²y − y², x = t², y = 2t             dz_dt (scalar)
 /// ```
-struct BackpropBasicsTask: AssignmentTask {
-  static let inputNames = ["x", "W", "b", "u", "theta", "label", "window", "W_win", "b_win", "u_win", "X", "y", "W_cls", "reg", "xyz", "t"]
-  static let itemNames = ["dh_dz", "delta", "ds_db", "ds_dW", "ds_dx", "ds_du", "softmax_jacobian", "dCE_dtheta", "dJ_dwindow", "dJ_dW_win", "dJ_db_win", "dJ_du_win", "dL_dW_cls", "graph_grad", "dz_dt"]
+///
+/// Options: `activation` (f of the scoring network and the window classifier, default σ) and
+/// `regularization` (`full` λΣW², the default, or `half` ½λΣW²).
+struct BackpropBasics: ModelReference {
+  static let name = "backprop-basics"
+  static let summary = "the feed-forward gradients of note 003: Jacobians, δ, softmax, window and softmax classifiers, graphs"
+  static let sizeNames = ["m", "n", "K", "window", "d", "N", "D", "C"]
+  static let optionKeys = ["activation", "convention", "regularization"]
+  static let sizeMeanings = [
+    "m": "the input size of the scoring network", "n": "its hidden size (and the window classifier's)", "K": "the number of classes of the softmax",
+    "d": "the size of a word vector of the window", "N": "the number of examples of the softmax classifier", "D": "their number of features", "C": "their number of classes",
+  ]
 
-  let assignment: Assignment
-  var f: Activation { assignment.model.options.activation }
-  var l2: L2Factor { assignment.model.regularization == "half" ? .half : .full }
+  let sizes: [String: Int]
+  let f: Activation
+  let l2: L2Factor
+
+  init(sizes: [String: Int], options: StrictObject) throws(DataFileError) {
+    self.sizes = sizes
+    f = try Activation.decode(options)
+    try VectorConvention.decodeColumnOnly(options)
+    let regularization = try options.optionalString("regularization") ?? "full"
+    guard let l2 = L2Factor(assignmentName: regularization) else {
+      throw DataFileError(file: options.file, path: options.child("regularization"), problem: "unknown regularization '\(regularization)'; expected 'full' (λΣW²) or 'half' (½λΣW²)")
+    }
+    self.l2 = l2
+  }
+
+  var inputs: [ModelQuantity] {
+    let m = size("m"), n = size("n"), K = size("K"), window = size("window"), d = size("d")
+    let N = size("N"), D = size("D"), C = size("C")
+    return [
+      ModelQuantity("x", [m]), ModelQuantity("W", [n, m]), ModelQuantity("b", [n]), ModelQuantity("u", [n]),
+      ModelQuantity("theta", [K]), ModelQuantity("label", [], .int64), ModelQuantity("window", [window, d]),
+      ModelQuantity("W_win", [n, window * d]), ModelQuantity("b_win", [n]), ModelQuantity("u_win", [n]),
+      ModelQuantity("X", [N, D]), ModelQuantity("y", [N], .int64), ModelQuantity("W_cls", [D, C]),
+      ModelQuantity("reg", []), ModelQuantity("xyz", [3]), ModelQuantity("t", []),
+    ]
+  }
+
+  var items: [ModelQuantity] {
+    let m = size("m"), n = size("n"), K = size("K"), window = size("window"), d = size("d")
+    let D = size("D"), C = size("C")
+    return [
+      ModelQuantity("dh_dz", [n, n]), ModelQuantity("delta", [n]), ModelQuantity("ds_db", [n]), ModelQuantity("ds_dW", [n, m]),
+      ModelQuantity("ds_dx", [m]), ModelQuantity("ds_du", [n]), ModelQuantity("softmax_jacobian", [K, K]),
+      ModelQuantity("dCE_dtheta", [K]), ModelQuantity("dJ_dwindow", [window, d]), ModelQuantity("dJ_dW_win", [n, window * d]),
+      ModelQuantity("dJ_db_win", [n]), ModelQuantity("dJ_du_win", [n]), ModelQuantity("dL_dW_cls", [D, C]),
+      ModelQuantity("graph_grad", [3]), ModelQuantity("dz_dt", []),
+    ]
+  }
+
+  var notation: ModelNotation { ModelNotation(loss: "J", activation: f.name) }
 
   func generateInputs(using rng: inout SplitMix64) -> [String: Tensor] {
-    let s = assignment.model.sizes
-    let m = s["m"]!, n = s["n"]!, K = s["K"]!, window = s["window"]!, d = s["d"]!
-    let N = s["N"]!, D = s["D"]!, C = s["C"]!
+    let m = size("m"), n = size("n"), K = size("K"), window = size("window"), d = size("d")
+    let N = size("N"), D = size("D"), C = size("C")
     // The graph's point keeps |y − z| ≥ 0.2, away from the tie of max(y, z).
     var xyz = rng.uniformTensor([3], -2, 2)
     if Swift.abs(xyz.scalars[1] - xyz.scalars[2]) < 0.2 { xyz.scalars[2] = xyz.scalars[1] + (xyz.scalars[2] < xyz.scalars[1] ? -0.5 : 0.5) }
@@ -52,9 +98,8 @@ struct BackpropBasicsTask: AssignmentTask {
   }
 
   func windowClassifier(_ inputs: [String: Tensor], W: Matrix? = nil, b: Matrix? = nil, u: Matrix? = nil) -> WindowClassifier {
-    let s = assignment.model.sizes
-    return try! WindowClassifier(
-      windowSize: s["window"]!, d: s["d"]!,
+    try! WindowClassifier(
+      windowSize: size("window"), d: size("d"),
       W: W ?? inputs["W_win"]!.matrix, b: b ?? inputs["b_win"]!.matrix, u: u ?? inputs["u_win"]!.matrix, f: f)
   }
 
@@ -139,6 +184,25 @@ struct BackpropBasicsTask: AssignmentTask {
       return [NumericProbe(point: inputs["t"]!.matrix) { t in ChainRuleExample.evaluate(t: t.scalars[0]).z }]
     default:
       return []
+    }
+  }
+
+  // MARK: Diagnosis and teaching
+
+  var mistakes: MistakeCatalogue { basicsMistakes }
+
+  func explanation(item: String, inputs: [String: Tensor]) -> [ExplanationStep] {
+    BackpropBasicsExplanation(model: self, inputs: inputs).steps(for: item)
+  }
+}
+
+extension L2Factor {
+  /// `full` (λΣW²) or `half` (½λΣW²), as `assignment.json` names them.
+  init?(assignmentName: String) {
+    switch assignmentName {
+    case "full": self = .full
+    case "half": self = .half
+    default: return nil
     }
   }
 }

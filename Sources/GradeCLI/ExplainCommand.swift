@@ -1,4 +1,5 @@
 import Foundation
+import Grader
 
 /// `grade explain <assignment> <item> [--student <id>]`: the derivation of one item at a
 /// student's inputs, step by step in the notes' notation (`Explainer`, rendered as text).
@@ -31,7 +32,7 @@ enum ExplainCommand {
     let (assignment, _) = try Commands.catalog(args).load(name)
     do {
       let explanation = try Explainer.explain(assignment: assignment, item: item, student: student)
-      print(explanation.rendered(), terminator: "")
+      args.console.print(explanation.rendered(), terminator: "")
       return GradeCommand.ExitCode.success
     } catch {
       throw UsageError(error.description)

@@ -1,4 +1,5 @@
 import Foundation
+import Grader
 
 /// `grade batch`: grades a folder of submissions, one per student.
 enum BatchCommand {
@@ -60,14 +61,15 @@ enum BatchCommand {
     do {
       submissions = try BatchRoster.scan(folder, excluding: [out])
     } catch {
-      print("Error: \(error)", to: &standardError)
+      args.console.error("Error: \(error)")
       return GradeCommand.ExitCode.dataError
     }
     var shared = ["--assignments", catalog.root.standardizedFileURL.path]
     if let rubricURL { shared += ["--rubric", rubricURL.path] }
-    let runner = BatchRunner(
-      grader: grader, output: out, jobs: jobs, timeout: TimeInterval(timeout),
-      executable: workerExecutable(), sharedOptions: shared)
+    let child = BatchChild(
+      executable: workerExecutable(), assignmentArgument: assignment.directory.standardizedFileURL.path,
+      sharedOptions: shared, timeout: TimeInterval(timeout))
+    let runner = BatchRunner(grader: grader, output: out, jobs: jobs, timeout: TimeInterval(timeout), grading: child)
     let outcome = try runner.run(submissions, progressStyle: args.flag("--quiet") ? .silent : .automatic)
 
     let s = outcome.summary
@@ -77,7 +79,7 @@ enum BatchCommand {
       lines.append("Not graded (crashed or timed out; see logs/): \(outcome.ungraded.joined(separator: ", ")).")
     }
     lines.append("Wrote \(runner.gradebookURL.path), summary.md, and feedback/ (Markdown and HTML) in \(out.path).")
-    print(lines.joined(separator: "\n"))
+    args.console.print(lines.joined(separator: "\n"))
     return outcome.ungraded.isEmpty ? GradeCommand.ExitCode.success : GradeCommand.ExitCode.failure
   }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Grader
 
 /// The `grade` command line: parses the arguments, calls the library, prints, returns the exit code.
 ///
@@ -107,32 +108,28 @@ public enum GradeCommand {
           """,
         options: globalOptions + ["--format"], flags: [], run: Commands.demo),
       ExplainCommand.subcommand,
+      StarterCommand.subcommand,
       BatchCommand.subcommand,
       GradescopeBundleCommand.subcommand,
     ]
   }
 
-  public static func run(arguments: [String]) -> Int32 {
-    var out = StandardOutput()
-    var err = StandardError()
-    return run(arguments: arguments, out: &out, err: &err)
-  }
-
-  static func run<O: TextOutputStream, E: TextOutputStream>(arguments: [String], out: inout O, err: inout E) -> Int32 {
+  /// Runs `grade <arguments>`, writing to `console`, and returns the exit code.
+  public static func run(arguments: [String], console: Console = .standard) -> Int32 {
     guard let first = arguments.first else {
-      print(overview, to: &out)
+      console.print(overview)
       return ExitCode.success
     }
     if first == "--help" || first == "-h" || first == "help" {
       if first == "help", arguments.count > 1, let sub = subcommands.first(where: { $0.name == arguments[1] }) {
-        print(help(sub), to: &out)
+        console.print(help(sub))
       } else {
-        print(overview, to: &out)
+        console.print(overview)
       }
       return ExitCode.success
     }
     if first == "--version" {
-      print("grade 1.0.0", to: &out)
+      console.print("grade 1.0.0")
       return ExitCode.success
     }
     guard let sub = subcommands.first(where: { $0.name == first }) else {
@@ -140,25 +137,26 @@ public enum GradeCommand {
       if let close = subcommands.map(\.name).min(by: { editDistance($0, first) < editDistance($1, first) }), editDistance(close, first) <= 3 {
         message += "\nDid you mean '\(close)'?"
       }
-      print("Error: \(message)\nUsage: grade <command> [<arguments>]\nSee 'grade --help' for more information.", to: &err)
+      console.error("Error: \(message)\nUsage: grade <command> [<arguments>]\nSee 'grade --help' for more information.")
       return ExitCode.usage
     }
     let rest = Array(arguments.dropFirst())
     if rest.contains("--help") || rest.contains("-h") {
-      print(help(sub), to: &out)
+      console.print(help(sub))
       return ExitCode.success
     }
     do {
-      let parsed = try Arguments(rest, options: sub.options, flags: sub.flags)
+      var parsed = try Arguments(rest, options: sub.options, flags: sub.flags)
+      parsed.console = console
       return try sub.run(parsed)
     } catch let error as UsageError {
-      print("Error: \(error.message)\nUsage: \(sub.usage)\nSee 'grade \(sub.name) --help' for more information.", to: &err)
+      console.error("Error: \(error.message)\nUsage: \(sub.usage)\nSee 'grade \(sub.name) --help' for more information.")
       return ExitCode.usage
     } catch let error as DataFileError {
-      print("Error: \(error)", to: &err)
+      console.error("Error: \(error)")
       return ExitCode.dataError
     } catch {
-      print("Error: \(error)", to: &err)
+      console.error("Error: \(error)")
       return ExitCode.dataError
     }
   }
@@ -191,14 +189,4 @@ public enum GradeCommand {
   static func help(_ sub: Subcommand) -> String {
     "OVERVIEW: \(sub.abstract)\n\nUSAGE: \(sub.usage)\n\n\(sub.help)"
   }
-}
-
-/// Standard output as a `TextOutputStream`.
-struct StandardOutput: TextOutputStream {
-  mutating func write(_ string: String) { FileHandle.standardOutput.write(Data(string.utf8)) }
-}
-
-/// Standard error as a `TextOutputStream`.
-struct StandardError: TextOutputStream {
-  mutating func write(_ string: String) { FileHandle.standardError.write(Data(string.utf8)) }
 }

@@ -19,7 +19,7 @@ public enum BasicsMistake: String, Sendable, CaseIterable {
 }
 
 /// The `backprop-basics` items computed with one mistake, written out beside the reference
-/// formulas (the reference itself is `BackpropBasicsTask`). Tests show that with `nil` (no mistake)
+/// formulas (the reference itself is `BackpropBasics`). Tests show that with `nil` (no mistake)
 /// every item equals the reference.
 ///
 /// ```
