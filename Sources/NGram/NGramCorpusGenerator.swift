@@ -37,7 +37,7 @@ public struct GeneratedNGramCorpus: Hashable, Sendable {
 /// train        sentences of the chain
 /// test         sentences of the chain in which each next word is, with probability `noise`,
 ///              a uniform draw over all V words instead (unseen bigrams and trigrams, and
-///              the held-out word)
+///              the held-out word, after which the chain goes on as after <s>)
 /// held-out     the last word, id V + 1: never in train; if no test sentence drew it, one word
 ///              of the first test sentence with a word is replaced by it (or it is inserted)
 /// ```
