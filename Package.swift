@@ -27,6 +27,7 @@ let package = Package(
   products: [
     .library(name: "Jacobians", targets: ["Jacobians"]),
     .library(name: "BPTTReference", targets: ["BPTTReference"]),
+    .library(name: "NGram", targets: ["NGram"]),
     .library(name: "Grader", targets: ["Grader"]),
     .library(name: "GradeCLI", targets: ["GradeCLI"]),
     .executable(name: "grade", targets: ["grade"]),
@@ -38,6 +39,8 @@ let package = Package(
     .target(name: "Jacobians", swiftSettings: jacobiansSwiftSettings),
     /// The RNN language model and backpropagation through time.
     .target(name: "BPTTReference", dependencies: ["Jacobians"]),
+    /// N-gram language models: counting, MLE, add-k smoothing, back-off, perplexity.
+    .target(name: "NGram", dependencies: ["Jacobians"]),
 
     // MARK: - Grading
 
@@ -62,6 +65,7 @@ let package = Package(
     .target(name: "TestSupport", dependencies: ["Jacobians"], path: "Tests/TestSupport"),
     .testTarget(name: "JacobiansTests", dependencies: ["Jacobians", "TestSupport"]),
     .testTarget(name: "BPTTReferenceTests", dependencies: ["BPTTReference", "TestSupport"]),
+    .testTarget(name: "NGramTests", dependencies: ["NGram", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "GraderTests", dependencies: ["Grader", "TestSupport"], resources: [.copy("Fixtures")]),
     /// End-to-end runs of the built `grade` binary.
     .testTarget(name: "GradeCLITests", dependencies: ["grade", "GradeCLI", "Grader"]),
