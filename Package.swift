@@ -27,6 +27,7 @@ let package = Package(
   products: [
     .library(name: "Jacobians", targets: ["Jacobians"]),
     .library(name: "BPTTReference", targets: ["BPTTReference"]),
+    .library(name: "Digest", targets: ["Digest"]),
     .library(name: "Grader", targets: ["Grader"]),
     .executable(name: "grade", targets: ["grade"]),
   ],
@@ -38,11 +39,16 @@ let package = Package(
     /// The RNN language model and backpropagation through time.
     .target(name: "BPTTReference", dependencies: ["Jacobians"]),
 
+    // MARK: - Digests
+
+    /// SHA-256 and HMAC-SHA256, for seeds and secrets derived from a course key.
+    .target(name: "Digest"),
+
     // MARK: - Grading
 
     /// zlib, for the deflated members of `.npz` archives.
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-    .target(name: "Grader", dependencies: ["Jacobians", "BPTTReference", "CZlib"]),
+    .target(name: "Grader", dependencies: ["Jacobians", "BPTTReference", "CZlib", "Digest"]),
     /// The command line, a thin shell over `Grader`.
     .executableTarget(name: "grade", dependencies: ["Grader"]),
 
@@ -58,6 +64,7 @@ let package = Package(
     .target(name: "TestSupport", dependencies: ["Jacobians"], path: "Tests/TestSupport"),
     .testTarget(name: "JacobiansTests", dependencies: ["Jacobians", "TestSupport"]),
     .testTarget(name: "BPTTReferenceTests", dependencies: ["BPTTReference", "TestSupport"]),
+    .testTarget(name: "DigestTests", dependencies: ["Digest"]),
     .testTarget(name: "GraderTests", dependencies: ["Grader", "TestSupport"], resources: [.copy("Fixtures")]),
     /// End-to-end runs of the built `grade` binary.
     .testTarget(name: "GradeCLITests", dependencies: ["grade", "Grader"]),
