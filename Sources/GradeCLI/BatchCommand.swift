@@ -6,7 +6,7 @@ enum BatchCommand {
   static var subcommand: GradeCommand.Subcommand {
     GradeCommand.Subcommand(
       name: "batch", abstract: "Grade a folder of submissions, one per student, in parallel.",
-      usage: "grade batch <assignment> <submissions-dir> --out <dir> [--jobs <n>] [--timeout <seconds>] [--rubric <file>] [--quiet]",
+      usage: "grade batch <assignment> <submissions-dir> --out <dir> [--jobs <n>] [--timeout <seconds>] [--rubric <file>] [--quiet] [--no-timing]",
       help: """
         Grades every submission in a folder: one file or sub-folder per student, named by the
         student id (alice.npz, bob/, …). Each student is graded in a child process
@@ -31,6 +31,8 @@ enum BatchCommand {
           --timeout <seconds>   stop a student's grading after this long (default: 300)
           --rubric <file>       a rubric other than the assignment's own
           --quiet               no progress (a bar on a terminal, else a line per student)
+          --no-timing           write 0 for every time taken (results/, the last line), so
+                                that two runs write the same bytes
 
         EXIT CODES: 0 every student graded (whatever their scores), 1 some grading crashed or
         timed out, 64 usage error, 65 unreadable assignment or submissions folder.
@@ -39,7 +41,7 @@ enum BatchCommand {
           grade batch rnn-bptt submissions/ --out graded/ --jobs 4
         """,
       options: GradeCommand.globalOptions + ["--out", "--jobs", "--timeout", "--rubric"],
-      flags: ["--quiet"], run: run)
+      flags: ["--quiet", "--no-timing"], run: run)
   }
 
   static func run(_ args: Arguments) throws -> Int32 {
@@ -66,6 +68,8 @@ enum BatchCommand {
     }
     var shared = ["--assignments", catalog.root.standardizedFileURL.path]
     if let rubricURL { shared += ["--rubric", rubricURL.path] }
+    let timing = !args.flag("--no-timing")
+    if !timing { shared.append("--no-timing") }
     let child = BatchChild(
       executable: workerExecutable(), assignmentArgument: assignment.directory.standardizedFileURL.path,
       sharedOptions: shared, timeout: TimeInterval(timeout))
@@ -73,7 +77,8 @@ enum BatchCommand {
     let outcome = try runner.run(submissions, progressStyle: args.flag("--quiet") ? .silent : .automatic)
 
     let s = outcome.summary
-    var lines = ["Graded \(outcome.reports.count) students of \(assignment.id) in \(String(format: "%.1f", outcome.seconds)) s (\(outcome.gradedNow) now, \(outcome.resumed) from an earlier run, \(jobs) at a time)."]
+    let took = timing ? " in \(String(format: "%.1f", outcome.seconds)) s" : ""
+    var lines = ["Graded \(outcome.reports.count) students of \(assignment.id)\(took) (\(outcome.gradedNow) now, \(outcome.resumed) from an earlier run, \(jobs) at a time)."]
     lines.append("Mean score \(BatchSummary.decimal(s.meanScore))/\(ItemResult.points(s.maxScore)), median \(BatchSummary.decimal(s.medianScore)); \(s.fullMarks) with full marks.")
     if !outcome.ungraded.isEmpty {
       lines.append("Not graded (crashed or timed out; see logs/): \(outcome.ungraded.joined(separator: ", ")).")
