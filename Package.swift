@@ -28,6 +28,7 @@ let package = Package(
     .library(name: "Jacobians", targets: ["Jacobians"]),
     .library(name: "BPTTReference", targets: ["BPTTReference"]),
     .library(name: "Grader", targets: ["Grader"]),
+    .library(name: "Formulas", targets: ["Formulas"]),
     .executable(name: "grade", targets: ["grade"]),
   ],
   targets: [
@@ -40,6 +41,9 @@ let package = Package(
 
     // MARK: - Grading
 
+    /// Students' matrix-calculus formulas: parsed (plain, LaTeX, Unicode), shape-checked in
+    /// dimension symbols, evaluated at bindings, printed as text, LaTeX and MathML.
+    .target(name: "Formulas", dependencies: ["Jacobians"]),
     /// zlib, for the deflated members of `.npz` archives.
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
     .target(name: "Grader", dependencies: ["Jacobians", "BPTTReference", "CZlib"]),
@@ -52,12 +56,16 @@ let package = Package(
     .executableTarget(
       name: "bptt-benchmark", dependencies: ["BPTTReference", "Jacobians"],
       path: "Benchmarks/BPTTBenchmark", exclude: ["numpy_rnn.py"]),
+    /// `swift run -c release formula-benchmark`: parse, shape-check and evaluate typical formulas.
+    .executableTarget(
+      name: "formula-benchmark", dependencies: ["Formulas", "Jacobians"], path: "Benchmarks/FormulaBenchmark"),
 
     // MARK: - Tests
 
     .target(name: "TestSupport", dependencies: ["Jacobians"], path: "Tests/TestSupport"),
     .testTarget(name: "JacobiansTests", dependencies: ["Jacobians", "TestSupport"]),
     .testTarget(name: "BPTTReferenceTests", dependencies: ["BPTTReference", "TestSupport"]),
+    .testTarget(name: "FormulasTests", dependencies: ["Formulas", "BPTTReference", "TestSupport"]),
     .testTarget(name: "GraderTests", dependencies: ["Grader", "TestSupport"], resources: [.copy("Fixtures")]),
     /// End-to-end runs of the built `grade` binary.
     .testTarget(name: "GradeCLITests", dependencies: ["grade", "Grader"]),
