@@ -29,4 +29,4 @@ func temporaryDirectory() -> URL {
   return url
 }
 
-let shippedAssignments = ["backprop-basics", "rnn-bptt", "rnn-canonical"]
+let shippedAssignments = ["backprop-basics", "rnn-bptt", "rnn-canonical", "ngram-lm"]
