@@ -6,7 +6,8 @@ import Jacobians
 /// rnn-lm            RNNLanguageModel      notes 000/002/003: the RNN language model, BPTT
 /// rnn-canonical     CanonicalRNNModel     note 001: min-char-rnn
 /// backprop-basics   BackpropBasics        note 003: Jacobians, δ, classifiers, graphs
-/// ngram-lm          NGramLanguageModel    note 004: n-gram counts, smoothing, back-off, perplexity
+/// window-lm         FixedWindowLanguageModel  note 002: the fixed-window neural language model
+/// ngram-lm          NGramLanguageModel        note 004: n-gram counts, smoothing, back-off, perplexity
 /// ```
 /// Adding a model is adding its folder under `Models/` and one line here (Guides/Models.md).
 public enum ModelRegistry {
@@ -15,6 +16,7 @@ public enum ModelRegistry {
     RNNLanguageModel.self,
     CanonicalRNNModel.self,
     BackpropBasics.self,
+    FixedWindowLanguageModel.self,
     NGramLanguageModel.self,
   ]
 
