@@ -59,7 +59,7 @@ let package = Package(
 
     /// zlib, for the deflated members of `.npz` archives.
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-    .target(name: "Grader", dependencies: ["Jacobians", "BPTTReference", "CZlib", "Digest"]),
+    .target(name: "Grader", dependencies: ["Jacobians", "BPTTReference", "NGram", "CZlib", "Digest"]),
     /// The `grade` commands over `Grader`: parsing, calling the library, printing (through
     /// injected streams), and the exchange with the batch's child processes.
     .target(name: "GradeCLI", dependencies: ["Grader"]),
@@ -88,7 +88,7 @@ let package = Package(
     .testTarget(name: "NGramTests", dependencies: ["NGram", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DigestTests", dependencies: ["Digest"]),
     .testTarget(name: "FormulasTests", dependencies: ["Formulas", "BPTTReference", "TestSupport"]),
-    .testTarget(name: "GraderTests", dependencies: ["Grader", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "GraderTests", dependencies: ["Grader", "NGram", "TestSupport"], resources: [.copy("Fixtures")]),
     /// End-to-end runs of the built `grade` binary.
     .testTarget(name: "GradeCLITests", dependencies: ["grade", "GradeCLI", "Grader"]),
   ],
