@@ -33,7 +33,7 @@ struct BatchChild: StudentGrading {
     var environment = ProcessInfo.processInfo.environment
     environment["NO_COLOR"] = "1"
     let temporary = FileManager.default.temporaryDirectory
-      .appendingPathComponent("grade-batch-\(getpid())-\(UUID().uuidString)", isDirectory: true)
+      .appendingPathComponent("\(Self.scratchPrefix)\(getpid())-\(UUID().uuidString)", isDirectory: true)
     let ending: WorkerProcess.Ending
     do {
       _ = FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -69,6 +69,10 @@ struct BatchChild: StudentGrading {
       return .ungraded("the grading process stopped with exit code \(status)", log: stderr)
     }
   }
+
+  /// The start of the name of each child's scratch folder in the temporary directory, before
+  /// the batch's pid.
+  static let scratchPrefix = "grade-batch-"
 
   /// The child's first `Error: …` line, without the prefix.
   static func firstError(_ stderr: String) -> String? {

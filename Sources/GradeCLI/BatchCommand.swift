@@ -73,6 +73,7 @@ enum BatchCommand {
     let child = BatchChild(
       executable: workerExecutable(), assignmentArgument: assignment.directory.standardizedFileURL.path,
       sharedOptions: shared, timeout: TimeInterval(timeout))
+    WorkerProcess.removeStaleScratch(in: FileManager.default.temporaryDirectory, prefix: BatchChild.scratchPrefix)
     let runner = BatchRunner(grader: grader, output: out, jobs: jobs, timeout: TimeInterval(timeout), grading: child)
     let outcome = try runner.run(submissions, progressStyle: args.flag("--quiet") ? .silent : .automatic)
 

@@ -124,6 +124,7 @@ public enum GradeCommand {
 
   /// Runs `grade <arguments>`, writing to `console`, and returns the exit code.
   public static func run(arguments: [String], console: Console = .standard) -> Int32 {
+    WorkerProcess.dieWithParent()
     guard let first = arguments.first else {
       console.print(overview)
       return ExitCode.success

@@ -32,6 +32,10 @@ public enum StudentGradingOutcome: Sendable {
 /// <out>/feedback/<id>.md, .html  each student's report
 /// <out>/logs/<id>.log          the grading process's error output, for students not graded
 /// ```
+/// One batch at a time writes a folder (`OutputLock`: a second is refused, naming the first's
+/// pid); its scratch space is `<out>/.work-<pid>/`, removed at the end, and a scratch folder an
+/// interrupted batch left is removed by the next.
+///
 /// Every file is written atomically (a temporary file, then a rename). A student whose result
 /// file is complete is not graded again, so a batch interrupted at any point and run again
 /// finishes the rest and writes the same gradebook, byte for byte: the sampled numeric checks use
@@ -89,9 +93,18 @@ public struct BatchRunner {
   /// Grades `submissions` (resuming from stored results) and writes every output.
   public func run(_ submissions: [BatchSubmission], progressStyle: BatchProgressStyle = .automatic) throws -> Outcome {
     let start = Date()
-    let scratch = output.appendingPathComponent(".work")
+    let fm = FileManager.default
+    try fm.createDirectory(at: output, withIntermediateDirectories: true)
+    let lock = try OutputLock(output)
+    defer { lock.release() }
+    // Holding the lock, every scratch folder here is an interrupted batch's.
+    for name in (try? fm.contentsOfDirectory(atPath: output.path)) ?? [] where name.hasPrefix(".work") {
+      Workspace.remove(output.appendingPathComponent(name))
+    }
+    let scratch = output.appendingPathComponent(".work-\(getpid())")
+    defer { Workspace.remove(scratch) }
     for folder in [resultsFolder, feedbackFolder, scratch] {
-      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+      try fm.createDirectory(at: folder, withIntermediateDirectories: true)
     }
     let style: BatchProgress.Style
     switch progressStyle {
@@ -102,7 +115,7 @@ public struct BatchRunner {
     let progress = BatchProgress(total: submissions.count, style: style)
     progress.started()
 
-    let lock = NSLock()
+    let mutex = NSLock()
     var reports: [String: GradeReport] = [:]
     var ungraded: Set<String> = []
     var gradedNow = 0, resumed = 0
@@ -111,23 +124,23 @@ public struct BatchRunner {
 
     let work = {
       while true {
-        lock.lock()
-        guard next < submissions.count, firstError == nil else { lock.unlock(); return }
+        mutex.lock()
+        guard next < submissions.count, firstError == nil else { mutex.unlock(); return }
         let submission = submissions[next]
         next += 1
-        lock.unlock()
+        mutex.unlock()
         do {
           let (report, wasResumed, notGraded) = try self.gradeOne(submission, scratch: scratch)
-          lock.lock()
+          mutex.lock()
           reports[submission.student] = report
           if wasResumed { resumed += 1 } else { gradedNow += 1 }
           if notGraded { ungraded.insert(submission.student) }
-          lock.unlock()
+          mutex.unlock()
           progress.finished(report, resumed: wasResumed, ungraded: notGraded)
         } catch {
-          lock.lock()
+          mutex.lock()
           if firstError == nil { firstError = error }
-          lock.unlock()
+          mutex.unlock()
         }
       }
     }
@@ -142,7 +155,6 @@ public struct BatchRunner {
     }
     group.wait()
     progress.ended()
-    try? FileManager.default.removeItem(at: scratch)
     if let firstError { throw firstError }
 
     let sorted = submissions.map { reports[$0.student]! }.sorted { $0.student < $1.student }
@@ -165,7 +177,9 @@ public struct BatchRunner {
     let seed = BatchNumericSeed.seed(assignment: grader.assignment.id, student: student)
     var report: GradeReport
     var notGraded = false
-    switch grading.grade(submission, seed: seed, record: recordURL(student), scratch: scratch) {
+    let outcome = Self.linkedEntry(submission.url).map { StudentGradingOutcome.unreadable($0) }
+      ?? grading.grade(submission, seed: seed, record: recordURL(student), scratch: scratch)
+    switch outcome {
     case .graded(let graded):
       report = graded
     case .unreadable(let reason):
@@ -181,6 +195,13 @@ public struct BatchRunner {
     }
     try writeFeedback(report, onlyIfMissing: false)
     return (report, false, notGraded)
+  }
+
+  /// Why a submission that is a symbolic link (to another student's file, or anywhere) is not
+  /// graded as that file: a batch grades each student's own file or folder.
+  static func linkedEntry(_ url: URL) -> String? {
+    guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: url.path) else { return nil }
+    return "\(url.lastPathComponent) is a symbolic link to \(target); a batch grades each student's own file or folder, not a link."
   }
 
   /// The report of a student whose grading crashed or ran out of time: every item an error

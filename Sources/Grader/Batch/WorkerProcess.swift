@@ -9,7 +9,8 @@ import Glibc
 ///
 /// ```
 /// descriptors   0 /dev/null · 1 /dev/null · 2 the log file · nothing else (closefrom(3))
-/// environment   as given, plus GRADE_SCRATCH_DIR=<scratch> (its temporary files go there)
+/// environment   as given, plus GRADE_SCRATCH_DIR=<scratch> (its temporary files go there) and
+///               GRADE_PARENT_PID (the child dies with the batch: `dieWithParent`)
 /// waiting       waitpid on the child only, every 10 ms: a process it left behind that holds a
 ///               pipe or socket of its own delays nothing (none of the batch's reaches it)
 /// timeout       SIGTERM to its group, SIGKILL 2 s later
@@ -58,6 +59,7 @@ public enum WorkerProcess {
 
     var env = environment
     env["GRADE_SCRATCH_DIR"] = scratch.path
+    env[parentVariable] = String(getpid())
     let argv: [UnsafeMutablePointer<CChar>?] = ([executable.path] + arguments).map { strdup($0) } + [nil]
     let envp: [UnsafeMutablePointer<CChar>?] = env.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer {
@@ -101,5 +103,31 @@ public enum WorkerProcess {
     }
     kill(-pid, SIGKILL)
     return ending ?? .timedOut
+  }
+
+  /// The variable naming the batch that started a child.
+  public static let parentVariable = "GRADE_PARENT_PID"
+
+  private typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
+
+  /// In a child a batch started: asks the kernel to kill this process when the batch dies
+  /// (PR_SET_PDEATHSIG; through a wrapper that does not exec, when the wrapper dies), and exits
+  /// at once if the batch is gone, so that a killed batch leaves no
+  /// grading running that could write into the folder of the next.
+  public static func dieWithParent() {
+    guard let text = ProcessInfo.processInfo.environment[parentVariable], let parent = pid_t(text) else { return }
+    if let handle = dlopen(nil, RTLD_NOW), let address = dlsym(handle, "prctl") {
+      let prctl = unsafeBitCast(address, to: Prctl.self)
+      _ = prctl(1 /* PR_SET_PDEATHSIG */, UInt(SIGKILL), 0, 0, 0)
+    }
+    if kill(parent, 0) != 0 && errno == ESRCH { exit(75) }
+  }
+
+  /// Removes the scratch folders (`<prefix><pid>-…`) under `folder` of batches no longer running.
+  public static func removeStaleScratch(in folder: URL, prefix: String) {
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where name.hasPrefix(prefix) {
+      guard let pid = pid_t(name.dropFirst(prefix.count).prefix { $0.isNumber }), pid != getpid() else { continue }
+      if kill(pid, 0) != 0 && errno == ESRCH { Workspace.remove(folder.appendingPathComponent(name)) }
+    }
   }
 }

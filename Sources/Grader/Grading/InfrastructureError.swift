@@ -43,6 +43,17 @@ public enum SystemErrorText {
     }
   }
 
+  /// The system's reason alone ("No space left on device"), without the file.
+  public static func reason(_ error: Error) -> String {
+    let ns = error as NSError
+    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+      return String(cString: strerror(Int32(underlying.code)))
+    }
+    if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+    if ns.domain == NSCocoaErrorDomain && ns.code == NSFileWriteOutOfSpaceError { return String(cString: strerror(ENOSPC)) }
+    return sentence(error)
+  }
+
   /// Whether `error` says the disk is full (or a quota is exhausted).
   public static func isDiskFull(_ error: Error) -> Bool {
     let ns = error as NSError
