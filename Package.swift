@@ -28,6 +28,7 @@ let package = Package(
     .library(name: "Jacobians", targets: ["Jacobians"]),
     .library(name: "BPTTReference", targets: ["BPTTReference"]),
     .library(name: "NGram", targets: ["NGram"]),
+    .library(name: "Digest", targets: ["Digest"]),
     .library(name: "Grader", targets: ["Grader"]),
     .library(name: "GradeCLI", targets: ["GradeCLI"]),
     .executable(name: "grade", targets: ["grade"]),
@@ -42,11 +43,16 @@ let package = Package(
     /// N-gram language models: counting, MLE, add-k smoothing, back-off, perplexity.
     .target(name: "NGram", dependencies: ["Jacobians"]),
 
+    // MARK: - Digests
+
+    /// SHA-256 and HMAC-SHA256, for seeds and secrets derived from a course key.
+    .target(name: "Digest"),
+
     // MARK: - Grading
 
     /// zlib, for the deflated members of `.npz` archives.
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-    .target(name: "Grader", dependencies: ["Jacobians", "BPTTReference", "CZlib"]),
+    .target(name: "Grader", dependencies: ["Jacobians", "BPTTReference", "CZlib", "Digest"]),
     /// The `grade` commands over `Grader`: parsing, calling the library, printing (through
     /// injected streams), and the exchange with the batch's child processes.
     .target(name: "GradeCLI", dependencies: ["Grader"]),
@@ -66,6 +72,7 @@ let package = Package(
     .testTarget(name: "JacobiansTests", dependencies: ["Jacobians", "TestSupport"]),
     .testTarget(name: "BPTTReferenceTests", dependencies: ["BPTTReference", "TestSupport"]),
     .testTarget(name: "NGramTests", dependencies: ["NGram", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "DigestTests", dependencies: ["Digest"]),
     .testTarget(name: "GraderTests", dependencies: ["Grader", "TestSupport"], resources: [.copy("Fixtures")]),
     /// End-to-end runs of the built `grade` binary.
     .testTarget(name: "GradeCLITests", dependencies: ["grade", "GradeCLI", "Grader"]),
