@@ -73,7 +73,7 @@ let package = Package(
     .testTarget(name: "BPTTReferenceTests", dependencies: ["BPTTReference", "TestSupport"]),
     .testTarget(name: "NGramTests", dependencies: ["NGram", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DigestTests", dependencies: ["Digest"]),
-    .testTarget(name: "GraderTests", dependencies: ["Grader", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "GraderTests", dependencies: ["Grader", "Digest", "TestSupport"], resources: [.copy("Fixtures")]),
     /// End-to-end runs of the built `grade` binary.
     .testTarget(name: "GradeCLITests", dependencies: ["grade", "GradeCLI", "Grader"]),
   ],

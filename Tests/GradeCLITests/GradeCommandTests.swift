@@ -47,7 +47,7 @@ struct GradeCommandTests {
   @Test("reference output graded as a submission passes, in every writable format", arguments: ["json", "npz", "safetensors"])
   func referenceFormats(ext: String) throws {
     let file = temporaryDirectory().appendingPathComponent("ref.\(ext)").path
-    #expect(try GradeBinary.run(["reference", "rnn-bptt", "--student", "zed", "--out", file]).status == 0)
+    #expect(try GradeBinary.run(["reference", "rnn-bptt", "--student", "zed", "--out", file, "--key-file", GradeBinary.keyFile.path]).status == 0)
     let r = try GradeBinary.run(["check", "rnn-bptt", file, "--student", "zed"])
     #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
   }
