@@ -65,6 +65,10 @@ let package = Package(
     .executableTarget(
       name: "bptt-benchmark", dependencies: ["BPTTReference", "Jacobians"],
       path: "Benchmarks/BPTTBenchmark", exclude: ["numpy_rnn.py"]),
+    /// `swift run -c release lstm-benchmark`: LSTM and GRU forward and gradient times against NumPy.
+    .executableTarget(
+      name: "lstm-benchmark", dependencies: ["BPTTReference", "Jacobians"],
+      path: "Benchmarks/GateBenchmark", exclude: ["numpy_gates.py"]),
 
     // MARK: - Tests
 

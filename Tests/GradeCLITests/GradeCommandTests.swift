@@ -4,7 +4,7 @@ import Grader
 
 @Suite("The grade command, end to end")
 struct GradeCommandTests {
-  static let assignments = ["backprop-basics", "rnn-bptt", "rnn-canonical"]
+  static let assignments = ["backprop-basics", "rnn-bptt", "rnn-canonical", "window-lm"]
 
   @Test("grade demo prints a full report and exits 0")
   func demo() throws {

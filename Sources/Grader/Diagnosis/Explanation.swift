@@ -97,8 +97,8 @@ public enum Explainer {
   public static let demoStudent = "demo"
 
   /// The explanation of `item` for `student` (default inputs of the id, as the grader makes them).
-  /// Without `values` the steps keep their formulas and shapes but no value — the item's own
-  /// value included — nor the notes about the values, so that it gives away no reference entry.
+  /// Without `values` the steps keep their formulas and shapes only — no value, the item's own
+  /// included, and no note (notes hold numbers) — so that it gives away no reference entry.
   public static func explain(assignment: Assignment, item: String, student: String, values: Bool) throws(ExplanationError) -> Explanation {
     var rng = StudentVariant.generator(assignment: assignment.id, student: student)
     let inputs = assignment.model.generateInputs(using: &rng)
@@ -116,11 +116,8 @@ public enum Explainer {
       value: values ? displayMatrix(assignment.model.reference(inputs: inputs)[item]!) : nil,
       note: spec.shape.count == 3 ? "row i − 1 holds slice i, flattened row-major" : nil))
     if !values {
-      // A step's note describes its value (its layout, its norm, the numbers around it): both go.
-      steps = steps.map { step in
-        guard step.value != nil else { return step }
-        return ExplanationStep(formula: step.formula, shape: step.shape)
-      }
+      // Notes describe values (their layout, a norm, a loss, the numbers around them): all go.
+      steps = steps.map { ExplanationStep(formula: $0.formula, shape: $0.shape) }
     }
     return Explanation(title: "The derivation of \(item): \(spec.statement)", assignment: assignment.id, item: item, student: student, steps: steps, valuesWithheld: !values)
   }

@@ -18,7 +18,7 @@ public enum SubmissionGrading {
     if let files = swiftFiles(at: url) {
       return gradeSwift(files, student: student, with: grader, options: swift)
     }
-    let submission = try ArraySubmissionReader.read(at: url)
+    let submission = try ArraySubmissionReader.read(at: url, limits: ArrayReadLimits(itemShapes: grader.assignment.items.map(\.shape)))
     var answers: [String: SubmittedAnswer] = [:]
     for (name, entry) in submission.entries {
       switch entry {

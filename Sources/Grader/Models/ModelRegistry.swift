@@ -6,6 +6,7 @@ import Jacobians
 /// rnn-lm            RNNLanguageModel      notes 000/002/003: the RNN language model, BPTT
 /// rnn-canonical     CanonicalRNNModel     note 001: min-char-rnn
 /// backprop-basics   BackpropBasics        note 003: Jacobians, δ, classifiers, graphs
+/// window-lm         FixedWindowLanguageModel  note 002: the fixed-window neural language model
 /// ```
 /// Adding a model is adding its folder under `Models/` and one line here (Guides/Models.md).
 public enum ModelRegistry {
@@ -14,6 +15,7 @@ public enum ModelRegistry {
     RNNLanguageModel.self,
     CanonicalRNNModel.self,
     BackpropBasics.self,
+    FixedWindowLanguageModel.self,
   ]
 
   /// The model named `name`, if there is one.
