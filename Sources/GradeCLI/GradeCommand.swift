@@ -184,16 +184,20 @@ public enum GradeCommand {
     } catch let error as DataFileError {
       console.error("Error: \(error)")
       return ExitCode.dataError
-    } catch let error as SubmissionReadError {
+    } catch let error as InfrastructureError {
       console.error("Error: \(error)")
-      return ExitCode.dataError
-    } catch let error as BatchError {
-      console.error("Error: \(error)")
-      return ExitCode.dataError
-    } catch {
-      // Not the input's fault: a file that could not be written, a full disk.
-      console.error("Error: \(SystemErrorText.sentence(error))")
       return ExitCode.infrastructure
+    } catch let error as AtomicFileError {
+      console.error("Error: \(error)")
+      return ExitCode.infrastructure
+    } catch {
+      // A file that could not be written, a full disk: the system's, not the input's fault.
+      if SystemErrorText.isSystemError(error) {
+        console.error("Error: \(SystemErrorText.sentence(error))")
+        return ExitCode.infrastructure
+      }
+      console.error("Error: \(error)")
+      return ExitCode.dataError
     }
   }
 

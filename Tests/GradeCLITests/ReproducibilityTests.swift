@@ -24,8 +24,8 @@ struct ReproducibilityTests {
         var outputs: [Data] = []
         for run in 0..<2 {
           let out = dir.appendingPathComponent("\(run).\(format)")
-          let r = try GradeBinary.run(["check", "rnn-bptt", path, "--student", "same-1", "--format", format, "--out", out.path, "--no-timing"])
-          #expect(r.status == 0, "\(name) \(format): \(r.stderr)")
+          let r = try GradeBinary.run(["check", "rnn-bptt", path, "--student", "demo", "--format", format, "--out", out.path, "--no-timing"])
+          #expect(r.status == 0 || r.status == 1, "\(name) \(format): \(r.stderr)")
           outputs.append(try Data(contentsOf: out))
         }
         #expect(outputs[0] == outputs[1], "\(name) in \(format) differs between two runs")
@@ -37,12 +37,12 @@ struct ReproducibilityTests {
   @Test("without --no-timing only the timing differs: the record's seconds")
   func timingIsTheOnlyDifference() throws {
     let path = GradeBinary.packageRoot.appendingPathComponent("Assignments/rnn-bptt/examples/demo.npz").path
-    let r = try GradeBinary.run(["check", "rnn-bptt", path, "--student", "same-2", "--format", "record"])
-    let timed = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-    let r0 = try GradeBinary.run(["check", "rnn-bptt", path, "--student", "same-2", "--format", "record", "--no-timing"])
-    var untimed = try #require(try JSONSerialization.jsonObject(with: Data(r0.stdout.utf8)) as? [String: Any])
-    #expect(untimed["seconds"] as? Double == 0)
-    untimed["seconds"] = timed["seconds"]
-    #expect(NSDictionary(dictionary: untimed).isEqual(to: timed))
+    let timed = try GradeBinary.run(["check", "rnn-bptt", path, "--student", "demo", "--format", "record"]).stdout
+    let untimed = try GradeBinary.run(["check", "rnn-bptt", path, "--student", "demo", "--format", "record", "--no-timing"]).stdout
+    let seconds = try #require(timed.range(of: #""seconds": [0-9.e+-]+"#, options: .regularExpression))
+    #expect(untimed.contains(#""seconds": 0,"#) || untimed.contains(#""seconds": 0}"#), "\(untimed.prefix(400))")
+    var aligned = timed
+    aligned.replaceSubrange(seconds, with: #""seconds": 0"#)
+    #expect(aligned == untimed)
   }
 }

@@ -13,9 +13,13 @@ public protocol StudentGrading: Sendable {
 /// ```
 /// graded       the student's report (their record is complete)
 /// unreadable   the submission could not be read: every item an error "could not be read"
-/// ungraded     the grading crashed, was killed, or outlived its time: every item an error
-///              "could not be graded", 0 points; `log` is its error output
+/// ungraded     the grader could not do its part — an I/O error, a full disk, a sandbox that
+///              could not start, a grading process that crashed, was killed or outlived its
+///              time: "not graded (infrastructure): <reason>"; `log` is its error output
 /// ```
+/// Only `graded` and `unreadable` are conclusions about the submission. An `ungraded` student is
+/// never given a score (the gradebook's status is `not-graded`, its score cells empty) and is
+/// graded again when the batch runs again.
 public enum StudentGradingOutcome: Sendable {
   case graded(GradeReport)
   case unreadable(String)
@@ -61,7 +65,7 @@ public struct BatchRunner {
   }
 
   /// The start of the message of an item whose student could not be graded.
-  public static func ungradedPrefix(_ item: String) -> String { "'\(item)': could not be graded" }
+  public static func ungradedPrefix(_ item: String) -> String { "'\(item)': \(InfrastructureError.prefix)" }
 
   /// What a batch did.
   public struct Outcome: Sendable {
@@ -82,13 +86,15 @@ public struct BatchRunner {
 
   func recordURL(_ student: String) -> URL { resultsFolder.appendingPathComponent("\(student).json") }
 
-  /// The stored, complete result of `student`, when there is one for this assignment.
+  /// The stored, complete result of `student`, when there is one for this assignment; a record
+  /// of a student not graded (infrastructure) is no result: that student is graded again.
   func storedReport(_ student: String) -> GradeReport? {
     guard let data = FileManager.default.contents(atPath: recordURL(student).path),
           let report = try? GradeRecord.decode(data),
           report.student == student, report.assignment == grader.assignment.id,
           report.items.map(\.id) == grader.assignment.items.map(\.id),
-          (report.mode == .selfCheck) == (grader.courseKey == nil)
+          (report.mode == .selfCheck) == (grader.courseKey == nil),
+          GradebookStatus(report) != .notGraded
     else { return nil }
     return report
   }
@@ -207,19 +213,20 @@ public struct BatchRunner {
     return "\(url.lastPathComponent) is a symbolic link to \(target); a batch grades each student's own file or folder, not a link."
   }
 
-  /// The report of a student whose grading crashed or ran out of time: every item an error
-  /// worth 0 points.
+  /// The report of a student the grader could not grade: every item an error "not graded
+  /// (infrastructure)", which the gradebook and the summary do not count as a score.
   static func ungradedReport(grader: Autograder, student: String, reason: String) -> GradeReport {
     let items = grader.assignment.items.map { item in
       let entry = grader.rubric.entry(item.id)
       return ItemResult(
         id: item.id, statement: item.statement, status: .error, points: 0, maxPoints: entry.points,
-        message: "\(Self.ungradedPrefix(item.id)): \(reason). The course staff has the log.",
+        message: "\(Self.ungradedPrefix(item.id)): \(reason). Nothing was concluded about the submission; it is graded again when the batch runs again.",
         hidden: entry.hidden, expectedShape: item.shape)
     }
     return GradeReport(
       assignment: grader.assignment.id, title: grader.assignment.title, student: student, items: items,
-      notes: ["This submission could not be graded: \(reason)."], seconds: 0, isolation: nil,
+      notes: ["This submission was \(InfrastructureError.prefix): \(reason). It is graded again when the batch runs again; the course staff has the log."],
+      seconds: 0, isolation: nil,
       mode: grader.courseKey == nil ? .selfCheck : .graded, revealsReference: grader.revealsReference)
   }
 

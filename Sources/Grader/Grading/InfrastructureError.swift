@@ -54,6 +54,13 @@ public enum SystemErrorText {
     return sentence(error)
   }
 
+  /// Whether `error` comes from Foundation's file system or the C library (a write that failed,
+  /// a full disk), rather than from reading the grader's input.
+  public static func isSystemError(_ error: Error) -> Bool {
+    let domain = (error as NSError).domain
+    return domain == NSCocoaErrorDomain || domain == NSPOSIXErrorDomain || error is SandboxedProcess.SpawnError
+  }
+
   /// Whether `error` says the disk is full (or a quota is exhausted).
   public static func isDiskFull(_ error: Error) -> Bool {
     let ns = error as NSError
