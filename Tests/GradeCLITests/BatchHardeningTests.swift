@@ -120,11 +120,15 @@ struct BatchHardeningTests {
         if let pid = pid_t(line) { kill(pid, SIGKILL) }
       }
     }
+    let temporary = root.appendingPathComponent("tmp")
+    try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
     let start = Date()
     let r = try Self.batch(submissions, out: root.appendingPathComponent("graded"), extra: ["--timeout", "60"],
-                           environment: ["GRADE_BATCH_WORKER": worker.path])
+                           environment: ["GRADE_BATCH_WORKER": worker.path, "TMPDIR": temporary.path])
     let elapsed = Date().timeIntervalSince(start)
     #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+    // Every child's scratch folder is gone.
+    #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path).isEmpty)
     #expect(elapsed < 50, "the batch took \(elapsed) s: it waited on the grandchild")
     let rows = try Self.rows(root.appendingPathComponent("graded"))
     #expect(rows["dee"]?[3] == "graded" && rows["eve"]?[3] == "graded")

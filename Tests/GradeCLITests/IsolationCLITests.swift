@@ -65,6 +65,46 @@ struct IsolationCLITests {
     }
   }
 
+  /// The live processes whose real uid is one of the item uids of the grading process `pid`
+  /// (`UnprivilegedIDs`: 1 900 000 000 + (pid mod 20 000)·4096 + a counter).
+  static func itemProcesses(ofGrader pid: pid_t) -> [pid_t] {
+    let base = 1_900_000_000 + UInt32(pid % 20_000) * 4096
+    return (base..<(base + 4096)).isEmpty ? [] : ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry in
+      guard let child = pid_t(entry), let status = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }),
+            let uid = line.split(separator: "\t").dropFirst().first.flatMap({ UInt32($0) }),
+            (base..<(base + 4096)).contains(uid), !status.contains("State:\tZ") else { return nil }
+      return child
+    }
+  }
+
+  @Test("a grader stopped by SIGTERM (a batch's timeout, a Ctrl-C) takes its items' processes with it", arguments: isolations)
+  func stoppedGraderLeavesNoItem(isolation: String) throws {
+    guard SwiftSubmissionTests.hasSwiftc, getuid() == 0 else { print("skipped: needs swiftc and root (item uids)"); return }
+    let body = """
+      if fork() == 0 { _ = setsid(); sleep(300); exit(0) }
+        sleep(300)
+        return nil
+      """
+    let code = try SwiftSubmissionTests.brokenSolution(replacing: "loss", with: body, in: temporaryDirectory().appendingPathComponent("sleeper"))
+    let process = Process()
+    process.executableURL = GradeBinary.url
+    process.arguments = ["check", "rnn-bptt", code.path, "--student", "st-1", "--isolation", isolation, "--timeout", "60"]
+    process.currentDirectoryURL = GradeBinary.packageRoot
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(120)
+    while Date() < deadline && Self.itemProcesses(ofGrader: process.processIdentifier).count < 2 { usleep(50_000) }
+    #expect(Self.itemProcesses(ofGrader: process.processIdentifier).count >= 2, "the item and its daemon were running")
+    kill(process.processIdentifier, SIGTERM)
+    process.waitUntilExit()
+    #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM)
+    let left = Self.itemProcesses(ofGrader: process.processIdentifier)
+    #expect(left.isEmpty, "processes of the stopped grader's items: \(left)")
+    for pid in left { kill(pid, SIGKILL) }
+  }
+
   /// A uid no account uses, for running `grade` as a user other than root.
   static let unprivileged: UInt32 = 4_242_424
 

@@ -45,4 +45,44 @@ struct ReproducibilityTests {
     aligned.replaceSubrange(seconds, with: #""seconds": 0"#)
     #expect(aligned == untimed)
   }
+
+  @Test("two batches with --no-timing write the same bytes in every file")
+  func batchIsReproducible() throws {
+    let root = temporaryDirectory()
+    let submissions = root.appendingPathComponent("submissions")
+    try FileManager.default.createDirectory(at: submissions, withIntermediateDirectories: true)
+    for student in ["hal", "ida"] {
+      let made = try GradeBinary.run(["reference", "rnn-bptt", "--student", student, "--out", submissions.appendingPathComponent("\(student).json").path,
+                                      "--key-file", GradeBinary.keyFile.path])
+      #expect(made.status == 0, "\(made.stderr)")
+    }
+    try Data("not JSON".utf8).write(to: submissions.appendingPathComponent("joe.json"))
+    if SwiftSubmissionTests.hasSwiftc {
+      try FileManager.default.copyItem(at: SwiftSubmissionTests.assignment("rnn-bptt").appendingPathComponent("examples/swift-solution"),
+                                       to: submissions.appendingPathComponent("kim"))
+    }
+    var outputs: [[String: Data]] = []
+    var lines: [String] = []
+    for run in 0..<2 {
+      let out = root.appendingPathComponent("out-\(run)")
+      let r = try GradeBinary.run(["batch", "rnn-bptt", submissions.path, "--out", out.path, "--jobs", "2", "--key-file", GradeBinary.keyFile.path,
+                                   "--quiet", "--no-timing"])
+      #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+      lines.append(r.stdout.replacingOccurrences(of: out.path, with: "<out>"))
+      var files: [String: Data] = [:]
+      for path in try FileManager.default.subpathsOfDirectory(atPath: out.path) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out.appendingPathComponent(path).path, isDirectory: &isDirectory), !isDirectory.boolValue {
+          files[path] = try Data(contentsOf: out.appendingPathComponent(path))
+        }
+      }
+      outputs.append(files)
+    }
+    #expect(Set(outputs[0].keys) == Set(outputs[1].keys))
+    #expect(outputs[0].keys.contains("gradebook.csv") && outputs[0].keys.contains("results/hal.json"))
+    for (path, data) in outputs[0] {
+      #expect(outputs[1][path] == data, "\(path) differs between two runs")
+    }
+    #expect(lines[0] == lines[1], "\(lines)")
+  }
 }

@@ -8,6 +8,7 @@ import Glibc
 ///
 /// ```
 /// <out>/.grade-batch.lock   flock(LOCK_EX | LOCK_NB), held for the whole run; holds the pid
+///                           while held, emptied when released (so two runs leave the same bytes)
 /// ```
 /// The kernel releases it when the holder exits, however it exits, so a batch killed midway
 /// never leaves the folder locked.
@@ -35,6 +36,7 @@ public final class OutputLock {
   /// Gives the lock up (also when the value is released).
   public func release() {
     if fd >= 0 {
+      _ = ftruncate(fd, 0)
       close(fd)
       fd = -1
     }

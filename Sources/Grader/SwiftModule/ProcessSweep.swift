@@ -44,3 +44,54 @@ enum ProcessSweep {
     }
   }
 }
+
+/// The children `SandboxedProcess` is running (their process groups, and uids when they have
+/// their own), so that a grader stopped by SIGTERM, SIGINT or SIGHUP — a batch's timeout, a
+/// Ctrl-C — kills them before it goes: a process in a chroot under an item uid is not in the
+/// grader's process group and would otherwise outlive it.
+///
+/// The signals are taken with dispatch sources (the handler runs on a queue, not in the signal's
+/// context), installed with the first child; the handler kills every group and sweeps every uid,
+/// then restores the default action and sends the signal to the grader again.
+enum RunningChildren {
+  private static let lock = NSLock()
+  nonisolated(unsafe) private static var children: [pid_t: UInt32?] = [:]
+  nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+
+  static func started(_ pid: pid_t, uid: UInt32?) {
+    lock.withLock {
+      if sources.isEmpty { installHandlers() }
+      children[pid] = uid
+    }
+  }
+
+  static func ended(_ pid: pid_t) {
+    _ = lock.withLock { children.removeValue(forKey: pid) }
+  }
+
+  private static func installHandlers() {
+    for signal in [SIGTERM, SIGINT, SIGHUP] {
+      Glibc.signal(signal, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
+      source.setEventHandler { stopEverything(then: signal) }
+      source.resume()
+      sources.append(source)
+    }
+  }
+
+  private static func stopEverything(then signal: Int32) {
+    let running = lock.withLock { children }
+    for (pid, _) in running { kill(-pid, SIGKILL) }
+    for case let uid? in running.values { ProcessSweep.killAll(uid: uid) }
+    // Dies of the signal, as it would have: its default action, unblocked on this thread (the
+    // grader's parent may have started it with the signal blocked, and dispatch's threads block
+    // signals), raised here; should it be survived, the shell's 128 + signal.
+    Glibc.signal(signal, SIG_DFL)
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, signal)
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    raise(signal)
+    _exit(128 + signal)
+  }
+}

@@ -44,7 +44,10 @@ struct ProcessReport: Sendable {
 /// deadline reached  → kill(-pgid, SIGKILL), report timedOut
 /// quota passed      → kill(-pgid, SIGKILL), report quotaExceeded (checked every 50 ms)
 /// streams closed    → check for the exit after 1, 2, 4, … ms (at most 20), not a fixed 20 ms
-/// child exited      → kill(-pgid, SIGKILL), then `afterExit` (the uid sweep), drain ≤ 0.3 s
+/// child exited      → kill(-pgid, SIGKILL), then every process of `sweepUID` (`ProcessSweep`),
+///                     drain ≤ 0.3 s
+/// grader stopped    → SIGTERM, SIGINT or SIGHUP to the grader kills every running child's group
+///                     and uid first (`RunningChildren`), then the grader as the signal would
 /// output            → first maxOutputBytes per stream kept, the rest read and discarded
 /// ETXTBSY on exec   → spawned again, up to 1 s (another thread's child still held the file)
 /// ```
@@ -63,7 +66,7 @@ enum SandboxedProcess {
   static func run(
     executable: String, arguments: [String], environment: [String: String],
     wallClockSeconds: Double, maxOutputBytes: Int, resultBytes: Int? = nil, quota: WriteQuota? = nil,
-    afterExit: (() -> Void)? = nil
+    sweepUID: UInt32? = nil
   ) throws -> ProcessReport {
     var pipes: [[Int32]] = []
     defer { for pair in pipes { for fd in pair where fd >= 0 { close(fd) } } }
@@ -114,6 +117,8 @@ enum SandboxedProcess {
     }
     for k in pipes.indices { pipes[k][1] = -1 }
     guard spawned == 0 else { throw SpawnError(executable: executable, code: spawned) }
+    RunningChildren.started(pid, uid: sweepUID)
+    defer { RunningChildren.ended(pid) }
 
     var streams = pipes.enumerated().map { k, pair in
       OutputStream(fd: pair[0], limit: k == 2 ? (resultBytes ?? 0) : maxOutputBytes)
@@ -154,7 +159,7 @@ enum SandboxedProcess {
     }
     let ended = Date()
     killGroup(pid)
-    afterExit?()
+    if let sweepUID { ProcessSweep.killAll(uid: sweepUID) }
     while streams.contains(where: { $0.isOpen }) && Date().timeIntervalSince(ended) < 0.3 {
       poll(&streams, milliseconds: 20)
     }

@@ -108,7 +108,7 @@ public enum SwiftModuleRunner {
         return try SandboxedProcess.run(
           executable: launch.executable, arguments: launch.arguments, environment: launch.environment,
           wallClockSeconds: limits.compileWallClockSeconds, maxOutputBytes: 1 << 20, quota: launch.quota,
-          afterExit: plan.usesItemUIDs ? { ProcessSweep.killAll(uid: uid) } : nil)
+          sweepUID: plan.usesItemUIDs ? uid : nil)
       }
       var compiled = try build(toolchain.moduleCache)
       if compiled.termination != .exited(0), compiled.stderrText.contains(toolchain.moduleCache.path) {
@@ -247,7 +247,7 @@ public enum SwiftModuleRunner {
         executable: launch.executable, arguments: launch.arguments, environment: launch.environment,
         wallClockSeconds: whole.wallClockSeconds, maxOutputBytes: limits.maxOutputBytes,
         resultBytes: HarnessProtocol.resultBytes(expectedShape: expectedShape, sets: sets), quota: launch.quota,
-        afterExit: plan.usesItemUIDs ? { ProcessSweep.killAll(uid: uid) } : nil)
+        sweepUID: plan.usesItemUIDs ? uid : nil)
     } catch {
       return notRun("\(error)")
     }
