@@ -118,7 +118,8 @@ public enum WorkerProcess {
     guard let text = ProcessInfo.processInfo.environment[parentVariable], let parent = pid_t(text) else { return }
     if let handle = dlopen(nil, RTLD_NOW), let address = dlsym(handle, "prctl") {
       let prctl = unsafeBitCast(address, to: Prctl.self)
-      _ = prctl(1 /* PR_SET_PDEATHSIG */, UInt(SIGKILL), 0, 0, 0)
+      // SIGTERM, not SIGKILL: the child then stops its own items first (`RunningChildren`).
+      _ = prctl(1 /* PR_SET_PDEATHSIG */, UInt(SIGTERM), 0, 0, 0)
     }
     if kill(parent, 0) != 0 && errno == ESRCH { exit(75) }
   }
