@@ -66,14 +66,16 @@ struct IsolationCLITests {
   }
 
   /// The live processes whose real uid is one of the item uids of the grading process `pid`
-  /// (`UnprivilegedIDs`: 1 900 000 000 + (pid mod 20 000)·4096 + a counter).
-  static func itemProcesses(ofGrader pid: pid_t) -> [pid_t] {
+  /// (`UnprivilegedIDs`: 1 900 000 000 + (pid mod 20 000)·4096 + a counter), the compiler's
+  /// included; with `named`, only those whose command is that.
+  static func itemProcesses(ofGrader pid: pid_t, named: String? = nil) -> [pid_t] {
     let base = 1_900_000_000 + UInt32(pid % 20_000) * 4096
     return (base..<(base + 4096)).isEmpty ? [] : ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry in
       guard let child = pid_t(entry), let status = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8),
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }),
             let uid = line.split(separator: "\t").dropFirst().first.flatMap({ UInt32($0) }),
             (base..<(base + 4096)).contains(uid), !status.contains("State:\tZ") else { return nil }
+      if let named, status.split(separator: "\n").first != "Name:\t\(named)" { return nil }
       return child
     }
   }
@@ -87,22 +89,34 @@ struct IsolationCLITests {
         return nil
       """
     let code = try SwiftSubmissionTests.brokenSolution(replacing: "loss", with: body, in: temporaryDirectory().appendingPathComponent("sleeper"))
+    let temporary = temporaryDirectory()
+    _ = chmod(temporary.path, 0o755)
     let process = Process()
     process.executableURL = GradeBinary.url
     process.arguments = ["check", "rnn-bptt", code.path, "--student", "st-1", "--isolation", isolation, "--timeout", "60"]
     process.currentDirectoryURL = GradeBinary.packageRoot
+    var environment = ProcessInfo.processInfo.environment
+    environment["GRADE_SCRATCH_DIR"] = temporary.path
+    process.environment = environment
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
     let deadline = Date().addingTimeInterval(120)
-    while Date() < deadline && Self.itemProcesses(ofGrader: process.processIdentifier).count < 2 { usleep(50_000) }
-    #expect(Self.itemProcesses(ofGrader: process.processIdentifier).count >= 2, "the item and its daemon were running")
+    // The item (its binary is `student`) and its daemon are running.
+    while Date() < deadline && Self.itemProcesses(ofGrader: process.processIdentifier, named: "student").count < 2 { usleep(50_000) }
+    #expect(Self.itemProcesses(ofGrader: process.processIdentifier, named: "student").count >= 2, "the item and its daemon were running")
     kill(process.processIdentifier, SIGTERM)
     process.waitUntilExit()
-    #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM)
+    // It dies of the signal, or, when its grading thread noticed first that no child may start
+    // any more, exits 75: not graded, never a report.
+    #expect((process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM)
+            || (process.terminationReason == .exit && process.terminationStatus == 75), "\(process.terminationReason) \(process.terminationStatus)")
     let left = Self.itemProcesses(ofGrader: process.processIdentifier)
     #expect(left.isEmpty, "processes of the stopped grader's items: \(left)")
     for pid in left { kill(pid, SIGKILL) }
+    // Nor does it leave its temporary directory.
+    let workspaces = ((try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []).filter { $0.hasPrefix("swift-submission-") }
+    #expect(workspaces.isEmpty, "\(workspaces)")
   }
 
   /// A uid no account uses, for running `grade` as a user other than root.

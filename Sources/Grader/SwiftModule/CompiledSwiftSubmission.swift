@@ -39,7 +39,10 @@ public final class CompiledSwiftSubmission: @unchecked Sendable {
   }
 
   deinit {
-    if let workspace { Workspace.remove(workspace.root) }
+    if let workspace {
+      Workspace.remove(workspace.root)
+      RunningChildren.release(workspace.root)
+    }
   }
 
   /// True when the binary was built and items can run.

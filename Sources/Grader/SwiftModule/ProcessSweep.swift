@@ -51,12 +51,28 @@ enum ProcessSweep {
 /// grader's process group and would otherwise outlive it.
 ///
 /// The signals are taken with dispatch sources (the handler runs on a queue, not in the signal's
-/// context), installed with the first child; the handler kills every group and sweeps every uid,
-/// then restores the default action and sends the signal to the grader again.
+/// context), installed with the first child; the handler forbids new children (a refused start is
+/// an infrastructure error, so no report comes of it), kills every group and sweeps every uid,
+/// removes the submissions' temporary directories (`workspaces`), then restores the default
+/// action and sends the signal to the grader again.
 enum RunningChildren {
   private static let lock = NSLock()
   nonisolated(unsafe) private static var children: [pid_t: UInt32?] = [:]
   nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+  nonisolated(unsafe) private static var workspaces: Set<URL> = []
+  nonisolated(unsafe) private static var stopping = false
+
+  /// False once the grader is being stopped: no child may start then.
+  static var mayStart: Bool { lock.withLock { !stopping } }
+
+  /// A submission's temporary directory, removed if the grader is stopped while it exists.
+  static func keep(_ workspace: URL) {
+    _ = lock.withLock { workspaces.insert(workspace) }
+  }
+
+  static func release(_ workspace: URL) {
+    _ = lock.withLock { workspaces.remove(workspace) }
+  }
 
   static func started(_ pid: pid_t, uid: UInt32?) {
     lock.withLock {
@@ -80,9 +96,17 @@ enum RunningChildren {
   }
 
   private static func stopEverything(then signal: Int32) {
-    let running = lock.withLock { children }
+    let (running, directories) = lock.withLock {
+      stopping = true
+      return (children, workspaces)
+    }
     for (pid, _) in running { kill(-pid, SIGKILL) }
     for case let uid? in running.values { ProcessSweep.killAll(uid: uid) }
+    // Twice: the grader's threads, whose children just died, may still be making an item's folder.
+    for _ in 0..<2 {
+      for directory in directories { Workspace.remove(directory) }
+      usleep(50_000)
+    }
     // Dies of the signal, as it would have: its default action, unblocked on this thread (the
     // grader's parent may have started it with the signal blocked, and dispatch's threads block
     // signals), raised here; should it be survived, the shell's 128 + signal.

@@ -329,6 +329,7 @@ struct Workspace {
 
   init(root: URL) throws {
     self.root = root
+    RunningChildren.keep(root)
     let fm = FileManager.default
     for dir in [sources, binary.deletingLastPathComponent(), runs, compilerTemporary] {
       try fm.createDirectory(at: dir, withIntermediateDirectories: true)
