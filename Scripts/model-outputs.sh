@@ -13,7 +13,7 @@ grade=$1 out=$2
 mkdir -p "$out"
 cd "$(dirname "$0")/.."
 students="alice bob carol dave erin"
-for a in backprop-basics rnn-bptt rnn-canonical window-lm lstm-lm gru-lm; do
+for a in backprop-basics rnn-bptt rnn-canonical window-lm ngram-lm lstm-lm gru-lm; do
   demo=$(ls Assignments/$a/examples/demo.* | head -1)
   for s in $students; do
     "$grade" reference "$a" --student "$s" --out "$out/$a-$s-reference.json" >/dev/null

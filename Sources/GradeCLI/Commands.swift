@@ -42,15 +42,22 @@ enum Commands {
     }
     for id in ids {
       let (assignment, rubric) = try catalog.load(id)
-      args.console.print("\(assignment.id) — \(assignment.title) (\(ItemResult.points(rubric.maxScore)) points)")
+      args.console.print("\(assignment.id) — \(assignment.title) (\(ItemResult.points(rubric.maxScore)) points; model \(assignment.model.name))")
+      let idWidth = max(17, assignment.items.map(\.id.count).max() ?? 0)
+      let shapeWidth = max(9, assignment.items.map { Tensor.describe($0.shape).count }.max() ?? 0)
       for item in assignment.items {
         let entry = rubric.entry(item.id)
         let shape = Tensor.describe(item.shape)
-        args.console.print("  \(item.id.padding(toLength: 17, withPad: " ", startingAt: 0)) \(shape.padding(toLength: 9, withPad: " ", startingAt: 0)) \(ItemResult.points(entry.points)) pt\(entry.hidden ? " (hidden)" : "")  \(item.statement)")
+        args.console.print("  \(pad(item.id, idWidth)) \(pad(shape, shapeWidth)) \(ItemResult.points(entry.points)) pt\(entry.hidden ? " (hidden)" : "")  \(item.statement)")
       }
       args.console.print("")
     }
     return GradeCommand.ExitCode.success
+  }
+
+  /// `text` padded with spaces to `width` (never cut).
+  static func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
   }
 
   // MARK: inputs, reference

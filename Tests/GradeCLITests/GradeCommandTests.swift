@@ -4,7 +4,7 @@ import Grader
 
 @Suite("The grade command, end to end")
 struct GradeCommandTests {
-  static let assignments = ["backprop-basics", "rnn-bptt", "rnn-canonical", "window-lm", "lstm-lm", "gru-lm"]
+  static let assignments = ["backprop-basics", "rnn-bptt", "rnn-canonical", "window-lm", "ngram-lm", "lstm-lm", "gru-lm"]
 
   @Test("grade demo prints a full report and exits 0")
   func demo() throws {
@@ -41,6 +41,26 @@ struct GradeCommandTests {
       // Another student's inputs give other numbers: the same answers fail.
       let copied = try GradeBinary.run(["check", assignment, answers, "--student", student + "-other"])
       #expect(copied.status == 1)
+    }
+  }
+
+  @Test("ngram-lm: the worked NumPy solution passes every item for 20 students")
+  func ngramNumpyTwentyStudents() throws {
+    guard GradeBinary.hasNumPy else {
+      print("skipped: python3 with numpy is not available")
+      return
+    }
+    let dir = temporaryDirectory()
+    let script = GradeBinary.packageRoot.appendingPathComponent("Assignments/ngram-lm/examples/solution.py").path
+    for k in 1...20 {
+      let student = "ngram-np-\(k)"
+      let inputs = dir.appendingPathComponent("\(student)-in.npz").path
+      let answers = dir.appendingPathComponent("\(student)-out.npz").path
+      #expect(try GradeBinary.run(["inputs", "ngram-lm", "--student", student, "--out", inputs]).status == 0)
+      #expect(try GradeBinary.python([script, inputs, answers]) == 0)
+      let r = try GradeBinary.run(["check", "ngram-lm", answers, "--student", student])
+      #expect(r.status == 0, "\(r.stdout)")
+      #expect(r.stdout.contains("9 of 9 items pass"), "\(r.stdout)")
     }
   }
 

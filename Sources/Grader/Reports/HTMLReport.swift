@@ -12,23 +12,37 @@ public struct HTMLReportContext: Sendable {
   public var explanations: [String: Explanation]
   /// What the slices of per-step items are (`ModelReference.steps(of:)`).
   public var steps: [String: StepSlices]
+  /// The items the model draws as tables, yours beside the reference's
+  /// (`ModelReference.valueHeatMaps(of:inputs:)`).
+  public var valueMaps: [String: ValueHeatMaps]
+  /// Whether pictures may show the reference's own values: the reference's heat map beside the
+  /// student's (`valueMaps`). When false, only the student's map is drawn, on a scale of the
+  /// student's values alone. The one switch for a rule that withholds reference values.
+  public var revealReference: Bool
 
-  public init(figures: [ReportFigure] = [], tolerances: [String: Tolerance] = [:], explanations: [String: Explanation] = [:], steps: [String: StepSlices] = [:]) {
+  public init(
+    figures: [ReportFigure] = [], tolerances: [String: Tolerance] = [:], explanations: [String: Explanation] = [:],
+    steps: [String: StepSlices] = [:], valueMaps: [String: ValueHeatMaps] = [:], revealReference: Bool = true
+  ) {
     self.figures = figures
     self.tolerances = tolerances
     self.explanations = explanations
     self.steps = steps
+    self.valueMaps = valueMaps
+    self.revealReference = revealReference
   }
 
   /// The context of `student`'s report: the tolerances of the rubric, the derivations, and the
   /// model's figures at the student's inputs.
   public static func make(for grader: Autograder, student: String) -> HTMLReportContext {
     var context = HTMLReportContext(tolerances: Dictionary(uniqueKeysWithValues: grader.assignment.items.map { ($0.id, grader.rubric.entry($0.id).tolerance) }))
+    let inputs = grader.inputs(for: student)
     for item in grader.assignment.items {
       context.explanations[item.id] = try? Explainer.explain(assignment: grader.assignment, item: item.id, student: student)
       context.steps[item.id] = grader.model.steps(of: item.id)
+      context.valueMaps[item.id] = grader.model.valueHeatMaps(of: item.id, inputs: inputs)
     }
-    context.figures = grader.model.figures(inputs: grader.inputs(for: student))
+    context.figures = grader.model.figures(inputs: inputs)
     return context
   }
 }
@@ -41,6 +55,9 @@ extension GradeReport {
   /// failing matrix or vector item   heatmap of |yours − reference| per entry (entries outside
   ///                                 the tolerance outlined); a stack (T×H×H) is one per slice
   /// stack of per-step terms         ‖slice i‖_F per i, yours against the reference
+  /// an item the model draws as a     heatmaps of your values and the reference's side by side,
+  /// table (`valueMaps`)              labelled with the model's names (the reference's only when
+  ///                                  `revealReference`)
   /// the model's figures             e.g. ‖∂J^(t)/∂h^(i)‖₂ against the distance t − i (rnn-lm)
   /// ```
   /// Inline CSS and SVG only: nothing is loaded from the network. Hidden items show only their
@@ -114,6 +131,9 @@ extension GradeReport {
       if item.expectedShape.count == 3 {
         out += sliceNormFigure(item, submitted: submitted, expected: expected, diverging: item.diagnosis?.divergingSteps, steps: context?.steps[item.id])
       }
+      if let context, let maps = context.valueMaps[item.id], (1...2).contains(item.expectedShape.count) {
+        out += valueMapsFigure(item, submitted: submitted, expected: expected, maps: maps, revealReference: context.revealReference)
+      }
     }
     if item.status != .pass, let explanation = context?.explanations[item.id] {
       out += "<details class=\"derivation\"><summary>How \(h(item.id)) is derived, with your numbers</summary><pre>\(h(explanation.rendered()))</pre></details>"
@@ -158,6 +178,46 @@ extension GradeReport {
     var caption = "Where your <code>\(h(item.id))</code> differs from the reference: darker is further off"
     if let failing { caption += "; the \(failing) outlined \(failing == 1 ? "entry is" : "entries are") outside the tolerance" }
     caption += ". Rows are the first index\(shape.count == 1 ? " (a vector is drawn as one row)" : ""), columns the \(shape.count == 3 ? "last" : "second"). Hover an entry for its numbers."
+    return out + "<figcaption>\(caption)</figcaption></figure>"
+  }
+
+  /// Your values as a heatmap beside the reference's, on one colour scale, with the model's labels
+  /// (a vector is one row). Without `revealReference`, your map alone, scaled by your values.
+  private func valueMapsFigure(_ item: ItemResult, submitted: [Double], expected: [Double], maps: ValueHeatMaps, revealReference: Bool) -> String {
+    let shape = item.expectedShape
+    let (rows, cols) = shape.count == 1 ? (1, shape[0]) : (shape[0], shape[1])
+    guard rows > 0, cols > 0 else { return "" }
+    let shown = revealReference ? submitted + expected : submitted
+    let scale = shown.filter(\.isFinite).map { Swift.abs($0) }.max() ?? 0
+    let negative = shown.contains { $0 < 0 }
+    let nonFinite = shown.contains { !$0.isFinite }
+    func label(_ labels: [String], _ k: Int, _ count: Int) -> String { labels.count == count ? labels[k] : String(k) }
+    func map(_ values: [Double], caption: String, whose: String) -> String {
+      SVGChart.labelledHeatmap(
+        values: values, rows: rows, cols: cols, scale: scale, rowLabels: maps.rowLabels, columnLabels: maps.columnLabels, caption: caption
+      ) { k in
+        let (i, j) = (k / cols, k % cols)
+        let place = shape.count == 1 ? "[\(j)] \(label(maps.columnLabels, j, cols))" : "[\(i), \(j)] \(label(maps.rowLabels, i, rows)) → \(label(maps.columnLabels, j, cols))"
+        var tip = "\(place): \(whose) \(Autograder.number(values[k]))"
+        if revealReference && whose == "yours" { tip += ", reference \(Autograder.number(expected[k]))" }
+        return tip
+      }
+    }
+    var out = "<figure class=\"values\"><div class=\"maps\">"
+    out += map(submitted, caption: "yours", whose: "yours")
+    if revealReference { out += map(expected, caption: "reference", whose: "reference") }
+    out += "</div>"
+    out += SVGChart.valueLegend(scale: scale, label: maps.valueLabel, negative: negative, nonFinite: nonFinite, id: item.id)
+    var caption = revealReference
+      ? "Your <code>\(h(item.id))</code> (left) beside the reference (right), on one colour scale: darker is larger"
+      : "Your <code>\(h(item.id))</code>: darker is larger (the reference's values are not shown in this report)"
+    if shape.count == 2 {
+      caption += ". Rows: \(Self.notation(maps.rowAxis)); columns: \(Self.notation(maps.columnAxis))"
+    } else {
+      caption += ". Entries: \(Self.notation(maps.columnAxis))"
+    }
+    if let explanation = maps.explanation { caption += "; " + Self.notation(explanation) }
+    caption += ". Hover an entry for its numbers."
     return out + "<figcaption>\(caption)</figcaption></figure>"
   }
 

@@ -25,10 +25,15 @@ struct HiddenInputsTests {
     #expect(honest.allPassed, "\(honest.items.filter { $0.status != .pass }.map(\.message))")
     #expect(honest.notes.contains { $0.contains("2 hidden input sets") })
 
+    // An item whose value is the same at every input set (ngram-lm's perplexity_uniform = V + 1)
+    // is right when repeated; every other item loses its points.
+    let visible = g.reference(for: student)
+    let constant = Set(g.assignment.items.map(\.id).filter { id in hidden.allSatisfy { g.model.reference(inputs: $0)[id] == visible[id] } })
     var parrot = g.grade(student: student, answers: visibleAnswers)
     g.applyHiddenChecks(to: &parrot, runs: hidden.map { ($0, visibleAnswers) })
-    #expect(parrot.score == 0)
-    #expect(parrot.items.allSatisfy { $0.message.contains("not at hidden input set 1 of 2") })
+    #expect(parrot.score == constant.reduce(0) { $0 + g.rubric.entry($1).points })
+    #expect(parrot.items.filter { !constant.contains($0.id) }.allSatisfy { $0.message.contains("not at hidden input set 1 of 2") })
+    #expect(constant.count < g.assignment.items.count)
   }
 
   @Test("the shipped rubrics ask for one hidden input set")
