@@ -14,7 +14,7 @@ import Jacobians
 /// ```
 /// Numeric probes: `GRU.surrogateLoss` (J for full BPTT) in each parameter, with the cut states
 /// computed once at the student's parameters; for dh, the same objective as a function of
-/// h^(t), run forward from there by `GRU.forward` (`stateObjective`).
+/// h^(t), run forward from there by `GRU.loss` (`stateObjective`).
 struct GRULanguageModel: ModelReference {
   static let name = "gru-lm"
   static let summary = "the GRU language model (column form): reset r, update z, candidate n; gate gradients through time"

@@ -55,7 +55,7 @@ extension GRULanguageModel {
     let full = options.truncation.isFull(forSteps: T) && T > 2
     let behind = Self.behindCell
     var mutants: [Mutant] = [
-      .transposed(.gateBlocksTransposed("r, z, n"), items: ["dW_h"]),
+      .transposed(.gateBlocksTransposed("r, z, n", adjoint: "ah"), items: ["dW_h"]),
       .rowColumnSwapped(items),
       Mutant(.signFlipped, items: all.subtracting(["loss"])) { self.variants($0, .signFlipped) },
       Mutant(.meanMissing, items: mean ? all : []) { self.variants($0, .meanMissing) },

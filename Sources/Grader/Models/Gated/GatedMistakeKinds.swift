@@ -20,17 +20,18 @@ extension MistakeKind {
     hint: "The gates are sigmoids: σ′(a) = σ(a)(1 − σ(a)) = y(1 − y), not 1 − y².",
     describe: { c, _ in "Your \(c.item.id) differentiates the σ gates with tanh′ (1 − y²) instead of σ′ = y(1 − y)." })
 
-  /// `transposed`, for a stack of square gate blocks (W_h is the gates' H × H blocks stacked).
-  static func gateBlocksTransposed(_ gates: String) -> MistakeKind {
+  /// `transposed`, for a stack of square gate blocks (W_h is the gates' H × H blocks stacked);
+  /// `adjoint` names what W_h h^(t−1) feeds (`a` for the LSTM, `ah` for the GRU).
+  static func gateBlocksTransposed(_ gates: String, adjoint: String) -> MistakeKind {
     MistakeKind.transposed.describing { c, _ in
-      "Each H × H gate block (\(gates)) of your \(c.item.id) is transposed: a block of ∂\(c.loss)/∂W_h is Σ_t ∂\(c.loss)/∂a^(t) ⊗ h^(t−1) = δ h^(t−1)ᵀ, not h^(t−1) δᵀ."
+      "Each H × H gate block (\(gates)) of your \(c.item.id) is transposed: a block of ∂\(c.loss)/∂W_h is Σ_t ∂\(c.loss)/∂\(adjoint)^(t) ⊗ h^(t−1) = δ h^(t−1)ᵀ, not h^(t−1) δᵀ."
     }
   }
 
   /// `only-current-step` for a gated cell: `carries` names what was not carried back.
   static func gatedOnlyCurrentStep(carries: String, hint: String) -> MistakeKind {
     var kind = MistakeKind.onlyCurrentStep.describing { c, _ in
-      "Your \(c.item.id) keeps only the step t of each loss term \(c.loss)^(t): \(carries) \(carries.contains(" and ") ? "were" : "was") never carried back to step t − 1."
+      "Your \(c.item.id) keeps only the step t of each loss term \(c.loss)^(t): \(carries) \(carries.contains(" and ") ? "were" : "was") never propagated to step t − 1."
     }
     kind.hint = hint
     return kind

@@ -17,7 +17,7 @@ import Jacobians
 /// function of each parameter, with the cut states computed once at the student's parameters;
 /// for the carries, the same objective as a function of the state at step t, h^(t) (c^(t)
 /// fixed), c^(t) (through h^(t) = o ⊙ tanh(c^(t))) or a^(t), run forward from there by
-/// `LSTM.forward` (`stateObjective`).
+/// `LSTM.loss` (`stateObjective`).
 struct LSTMLanguageModel: ModelReference {
   static let name = "lstm-lm"
   static let summary = "the LSTM language model (column form): c^(t) = f ⊙ c^(t−1) + i ⊙ g, h^(t) = o ⊙ tanh(c^(t)); gate gradients through time"

@@ -44,7 +44,6 @@ import Jacobians
 /// finds the first diverging step going back from T.
 extension LSTMLanguageModel {
   static let parameterGradients: Set<String> = ["dU", "db_2", "dW_x", "dW_h", "db", "dE", "dh0", "dc0"]
-  static let carries: Set<String> = ["dh", "dc", "da"]
   static let blockItems: Set<String> = ["dW_x", "dW_h", "db", "da"]
   /// The items that flow through ∂J/∂a^(t).
   static let behindCell: Set<String> = ["dW_x", "dW_h", "db", "dE", "dh0", "dc0", "dh", "dc", "da"]
@@ -78,7 +77,7 @@ extension LSTMLanguageModel {
     let full = options.truncation.isFull(forSteps: T) && T > 2
     let order = options.gateOrder, other = MutantLSTM.otherOrder(order)
     var mutants: [Mutant] = [
-      .transposed(.gateBlocksTransposed(order.gates.map { String($0.letter) }.joined(separator: ", ")), items: ["dW_h"]),
+      .transposed(.gateBlocksTransposed(order.gates.map { String($0.letter) }.joined(separator: ", "), adjoint: "a"), items: ["dW_h"]),
       .rowColumnSwapped(items),
       Mutant(.signFlipped, items: all.subtracting(["loss"])) { self.variants($0, .signFlipped) },
       Mutant(.meanMissing, items: mean ? reduced : []) { self.variants($0, .meanMissing) },
