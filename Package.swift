@@ -88,7 +88,7 @@ let package = Package(
     .testTarget(name: "NGramTests", dependencies: ["NGram", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DigestTests", dependencies: ["Digest"]),
     .testTarget(name: "FormulasTests", dependencies: ["Formulas", "BPTTReference", "TestSupport"]),
-    .testTarget(name: "GraderTests", dependencies: ["Grader", "NGram", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "GraderTests", dependencies: ["Grader", "NGram", "Digest", "TestSupport"], resources: [.copy("Fixtures")]),
     /// End-to-end runs of the built `grade` binary.
     .testTarget(name: "GradeCLITests", dependencies: ["grade", "GradeCLI", "Grader"]),
   ],

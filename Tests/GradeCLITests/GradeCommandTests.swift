@@ -67,7 +67,7 @@ struct GradeCommandTests {
   @Test("reference output graded as a submission passes, in every writable format", arguments: ["json", "npz", "safetensors"])
   func referenceFormats(ext: String) throws {
     let file = temporaryDirectory().appendingPathComponent("ref.\(ext)").path
-    #expect(try GradeBinary.run(["reference", "rnn-bptt", "--student", "zed", "--out", file]).status == 0)
+    #expect(try GradeBinary.run(["reference", "rnn-bptt", "--student", "zed", "--out", file, "--key-file", GradeBinary.keyFile.path]).status == 0)
     let r = try GradeBinary.run(["check", "rnn-bptt", file, "--student", "zed"])
     #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
   }
@@ -143,7 +143,7 @@ struct GradeCommandTests {
     #expect(r3.stderr.contains("did you mean 'rnn-bptt'"))
   }
 
-  @Test("--help on every command exits 0 with an example", arguments: ["list", "inputs", "reference", "check", "demo", "explain", "batch", "gradescope-bundle"])
+  @Test("--help on every command exits 0 with an example", arguments: ["list", "inputs", "reference", "check", "demo", "explain", "batch", "gradescope-bundle", "key"])
   func help(command: String) throws {
     let r = try GradeBinary.run([command, "--help"])
     #expect(r.status == 0)

@@ -2,11 +2,12 @@ import Foundation
 
 /// One student's complete grading result as a batch stores it (`results/<student>.json`):
 /// every field of the `GradeReport`, hidden items included, with the submitted and expected
-/// values, so that reports and pictures can be drawn again without grading again.
+/// values, so that reports and pictures can be drawn again without grading again. It is the
+/// course staff's copy: the reports students see are rendered from it with the rubric's policy.
 ///
 /// ```
-/// {"format": "grade-record-1", "assignment", "title", "student", "score", "max_score",
-///  "seconds", "isolation", "notes": […],
+/// {"format": "grade-record-2", "assignment", "title", "student", "score", "max_score",
+///  "seconds", "isolation", "mode", "reveals_reference", "notes": […],
 ///  "items": [{"id", "statement", "status", "points", "max_points", "message", "hidden",
 ///             "expected_shape", "submitted_shape", "dtype", "internal_error",
 ///             "reference": {comparison}, "numeric": {comparison, "method", "forward_passes"},
@@ -15,12 +16,23 @@ import Foundation
 /// ```
 /// Numbers are written in their shortest round-trip spelling, so decoding gives back the same
 /// doubles; NaN and ±Inf are the strings "NaN", "Infinity", "-Infinity".
+///
+/// The reference values (`expected`, and the expected value at the worst entry of each check)
+/// are kept when the record is of a run with the course key — only the course staff has one —
+/// or when the report may show them anyway; a self-check's record, which anyone can make,
+/// leaves them out unless the rubric's feedback is `full`.
 public enum GradeRecord {
-  public static let format = "grade-record-1"
+  public static let format = "grade-record-2"
+
+  /// Whether the record of `report` keeps the reference values.
+  public static func keepsReference(_ report: GradeReport) -> Bool {
+    report.mode != .selfCheck || report.revealsReference
+  }
 
   /// The record of `report`.
   public static func encode(_ report: GradeReport) -> JSONValue {
-    .object([
+    let reference = keepsReference(report)
+    return .object([
       ("format", .string(format)),
       ("assignment", .string(report.assignment)),
       ("title", .string(report.title)),
@@ -29,12 +41,14 @@ public enum GradeRecord {
       ("max_score", .number(report.maxScore)),
       ("seconds", .number(report.seconds)),
       ("isolation", report.isolation.map(JSONValue.string) ?? .null),
+      ("mode", .string(report.mode.rawValue)),
+      ("reveals_reference", .bool(report.revealsReference)),
       ("notes", .array(report.notes.map(JSONValue.string))),
-      ("items", .array(report.items.map(encode))),
+      ("items", .array(report.items.map { encode($0, reference: reference) })),
     ])
   }
 
-  static func encode(_ item: ItemResult) -> JSONValue {
+  static func encode(_ item: ItemResult, reference keep: Bool) -> JSONValue {
     var fields: [(String, JSONValue)] = [
       ("id", .string(item.id)),
       ("statement", .string(item.statement)),
@@ -48,8 +62,8 @@ public enum GradeRecord {
     ]
     if let s = item.submittedShape { fields.append(("submitted_shape", .array(s.map { .number($0) }))) }
     if let d = item.submittedDType { fields.append(("dtype", .string(d.rawValue))) }
-    if let r = item.reference { fields.append(("reference", encode(r))) }
-    if let n = item.numeric { fields.append(("numeric", encode(n))) }
+    if let r = item.reference { fields.append(("reference", encode(r, reference: keep))) }
+    if let n = item.numeric { fields.append(("numeric", encode(n, reference: keep))) }
     if let d = item.diagnosis {
       var diagnosis: [(String, JSONValue)] = [("id", .string(d.id)), ("message", .string(d.message)), ("hint", .string(d.hint))]
       if let step = d.divergesFromStep { diagnosis.append(("diverges_from_step", .number(step))) }
@@ -57,18 +71,20 @@ public enum GradeRecord {
       fields.append(("diagnosis", .object(diagnosis)))
     }
     if let s = item.submitted { fields.append(("submitted", .array(s.map(JSONValue.number)))) }
-    if let e = item.expected { fields.append(("expected", .array(e.map(JSONValue.number)))) }
+    if keep, let e = item.expected { fields.append(("expected", .array(e.map(JSONValue.number)))) }
     return .object(fields)
   }
 
-  static func encode(_ check: ItemResult.Check) -> JSONValue {
+  static func encode(_ check: ItemResult.Check, reference keep: Bool) -> JSONValue {
     let c = check.comparison
     var fields: [(String, JSONValue)] = [
       ("max_abs_error", .number(c.maxAbsError)),
       ("max_rel_error", .number(c.maxRelError)),
       ("worst_index", .array(c.worstIndex.map { .number($0) })),
       ("worst_submitted", .number(c.worstSubmitted)),
-      ("worst_expected", .number(c.worstExpected)),
+    ]
+    if keep { fields.append(("worst_expected", .number(c.worstExpected))) }
+    fields += [
       ("passed", .bool(c.passed)),
       ("failing_entries", .number(c.failingEntries)),
     ]
@@ -94,10 +110,14 @@ public enum GradeRecord {
       guard case .string(let s) = note else { throw .invalid(path: "notes[\(k)]", expected: "a string") }
       notes.append(s)
     }
+    guard let mode = GradingMode(rawValue: try root.string("mode")) else {
+      throw .invalid(path: "mode", expected: GradingMode.allCases.map(\.rawValue).joined(separator: ", "))
+    }
     return GradeReport(
       assignment: try root.string("assignment"), title: try root.string("title"),
       student: try root.string("student"), items: items, notes: notes,
-      seconds: try root.number("seconds"), isolation: try root.optionalString("isolation"))
+      seconds: try root.number("seconds"), isolation: try root.optionalString("isolation"),
+      mode: mode, revealsReference: try root.bool("reveals_reference"))
   }
 
   static func decodeItem(_ f: Fields) throws(GradeRecordError) -> ItemResult {
@@ -109,7 +129,6 @@ public enum GradeRecord {
       points: try f.number("points"), maxPoints: try f.number("max_points"),
       message: try f.string("message"), hidden: try f.bool("hidden"),
       expectedShape: try f.integers("expected_shape"))
-    item.internalError = try f.bool("internal_error")
     if f.has("submitted_shape") { item.submittedShape = try f.integers("submitted_shape") }
     if let d = try f.optionalString("dtype") {
       guard let dtype = DType(rawValue: d) else { throw .invalid(path: f.at("dtype"), expected: "a dtype") }
@@ -133,7 +152,7 @@ public enum GradeRecord {
     let comparison = EntryComparison(
       maxAbsError: try f.number("max_abs_error"), maxRelError: try f.number("max_rel_error"),
       worstIndex: try f.integers("worst_index"), worstSubmitted: try f.number("worst_submitted"),
-      worstExpected: try f.number("worst_expected"), passed: try f.bool("passed"),
+      worstExpected: f.has("worst_expected") ? try f.number("worst_expected") : .nan, passed: try f.bool("passed"),
       failingEntries: Int(try f.number("failing_entries")))
     return ItemResult.Check(
       comparison: comparison, method: try f.optionalString("method"),

@@ -49,7 +49,7 @@ public struct Diagnoser {
       diagnosis = Diagnosis(
         id: Self.unknownID,
         message: "No known mistake matches your \(item.id).",
-        hint: "Compare your steps with `grade explain \(assignment.id) \(item.id) --student <your id>`, which prints the derivation at your inputs.")
+        hint: "Compare your steps with `grade explain \(assignment.id) \(item.id)`, which prints the derivation step by step with every number at the demo inputs; run your code there and compare.")
     }
     if let slices = model.steps(of: item.id),
        let steps = Self.divergingSteps(item: item, submitted: submitted, expected: expected, tolerance: tolerance), let first = steps.first {

@@ -6,13 +6,15 @@ extension GradeReport {
   ///  "tests": [{"name": "dU — ∂J/∂U = …", "number": "2", "score": 2, "max_score": 2,
   ///             "status": "passed" | "failed", "output": "…", "visibility": "visible"}]}
   /// ```
-  /// `execution_time` is in seconds. An item passes when it matches (an internal error of the
-  /// grader, not charged, also passes). A hidden item's test has visibility `after_published`:
-  /// Gradescope shows it to the student only once grades are published, so its output is the
-  /// full finding.
+  /// `execution_time` is in seconds. An item passes when it matches; an item the grader could not
+  /// verify (needs review) fails with 0 points until the course staff looks. A hidden item's test
+  /// has visibility `after_published`: Gradescope shows it to the student only once grades are
+  /// published, so its output is the full finding (which holds no reference value unless the
+  /// rubric's feedback is `full`). The output's first line says whether this is a grade.
   public func gradescopeValue() -> JSONValue {
     var output = "\(assignment) — \(title)\nstudent: \(student)    score: \(ItemResult.points(score))/\(ItemResult.points(maxScore))\n"
-    let passed = items.filter { $0.status == .pass || $0.internalError }.count
+    if mode != .graded { output += mode.banner + "\n" }
+    let passed = items.filter { $0.status == .pass }.count
     output += "\(passed) of \(items.count) items pass."
     for note in notes { output += "\nnote: \(note)" }
     if let isolation { output += "\nstudent code ran under: \(isolation)" }
@@ -24,7 +26,7 @@ extension GradeReport {
         ("number", .string(String(k + 1))),
         ("score", .number(item.points)),
         ("max_score", .number(item.maxPoints)),
-        ("status", .string(item.status == .pass || item.internalError ? "passed" : "failed")),
+        ("status", .string(item.status == .pass ? "passed" : "failed")),
         ("output", .string(text)),
         ("visibility", .string(item.hidden ? "after_published" : "visible")),
       ])

@@ -10,9 +10,9 @@ extension GradeReport {
   /// `score` is the fraction of the points, in [0, 1]. `format_errors` lists the items that could
   /// not be read (or whose code failed); when no item at all could be read or run the
   /// submission is not gradable, so PrairieLearn does not count it as an attempt. Hidden items
-  /// say only "hidden item" unless `showHidden`.
+  /// say only "hidden item" unless `showHidden`. The message says when the report is not a grade.
   public func prairieLearnValue(showHidden: Bool = false) -> JSONValue {
-    let unreadable = items.filter { $0.status == .error && !$0.internalError }
+    let unreadable = items.filter { $0.status == .error }
     let gradable = items.isEmpty || unreadable.count < items.count
     let fraction = maxScore > 0 ? Swift.min(Swift.max(score / maxScore, 0), 1) : 0
     let tests: [JSONValue] = items.map { item in
@@ -29,6 +29,7 @@ extension GradeReport {
       ])
     }
     var message = "\(ItemResult.points(score)) of \(ItemResult.points(maxScore)) points for \(assignment) (student \(student))."
+    if mode != .graded { message += " " + mode.banner }
     if !gradable { message += " No item could be read: check the file format and the array names." }
     return .object([
       ("gradable", .bool(gradable)),

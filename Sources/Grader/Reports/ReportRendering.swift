@@ -4,7 +4,7 @@ import Foundation
 ///
 /// ```
 /// text          for a terminal (colour when it is one)
-/// json          the report's fields, hidden items concealed
+/// json          the report's fields, hidden items concealed, its mode ("self-check", …)
 /// markdown      a table and what to look at
 /// html          one self-contained page with pictures (see `htmlReport`)
 /// junit         JUnit XML, one test case per item, for CI
@@ -12,6 +12,11 @@ import Foundation
 /// prairielearn  PrairieLearn's external grader results
 /// record        everything, values included, as `grade batch` stores it (see `GradeRecord`)
 /// ```
+/// Every format says what the report is (`GradingMode`: a self-check is not a grade), and none
+/// shows a reference value — an expected entry, a numeric estimate, a heat-map value, a
+/// derivation's numbers — unless the report `revealsReference` (the rubric's
+/// `"feedback": "full"`, or an instructor's view). The record of a graded run keeps everything
+/// for the course staff.
 public enum ReportFormat: String, CaseIterable, Sendable {
   case text, json, markdown, html, junit, gradescope, prairielearn, record
 }
@@ -43,7 +48,8 @@ extension GradeReport {
       ("score", .number(score)),
       ("max_score", .number(maxScore)),
       ("passed", .bool(allPassed)),
-      ("items", .array(items.map { $0.jsonValue(showHidden: showHidden) })),
+      ("mode", .string(mode.rawValue)),
+      ("items", .array(items.map { $0.jsonValue(showHidden: showHidden, revealsReference: revealsReference) })),
       ("notes", .array(notes.map(JSONValue.string))),
       ("isolation", isolation.map(JSONValue.string) ?? .null),
       ("seconds", .number(seconds)),
@@ -55,7 +61,9 @@ extension GradeReport {
   func textReport(color: Bool, showHidden: Bool) -> String {
     let style = TerminalStyle(enabled: color)
     var out = style.bold("\(assignment) — \(title)") + "\n"
-    out += "student: \(student)    score: \(ItemResult.points(score))/\(ItemResult.points(maxScore))\n\n"
+    out += "student: \(student)    score: \(ItemResult.points(score))/\(ItemResult.points(maxScore))\(mode == .graded ? "    (graded)" : "")\n"
+    if mode != .graded { out += style.yellow(mode.banner) + "\n" }
+    out += "\n"
     let width = items.map(\.id.count).max() ?? 4
     for item in items {
       let concealed = item.hidden && !showHidden
@@ -63,8 +71,9 @@ extension GradeReport {
       switch item.status {
       case .pass: mark = style.green("✓ pass   ")
       case .fail: mark = style.red("✗ fail   ")
-      case .error: mark = item.internalError ? style.yellow("! error  ") : style.red("! error  ")
+      case .error: mark = style.red("! error  ")
       case .missing: mark = style.yellow("- missing")
+      case .review: mark = style.yellow("? review ")
       }
       let pts = "\(ItemResult.points(item.points))/\(ItemResult.points(item.maxPoints))"
       out += "  \(mark)  \(item.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(pts.padding(toLength: 7, withPad: " ", startingAt: 0))"
@@ -85,7 +94,8 @@ extension GradeReport {
 
   func markdownReport(showHidden: Bool) -> String {
     var out = "# \(assignment): \(title)\n\n"
-    out += "**Student:** \(student) · **Score:** \(ItemResult.points(score)) / \(ItemResult.points(maxScore))\n\n"
+    out += "**Student:** \(student) · **Score:** \(ItemResult.points(score)) / \(ItemResult.points(maxScore)) · **\(mode == .selfCheck ? "Self-check" : mode == .practice ? "Practice" : "Graded")**\n\n"
+    if mode != .graded { out += "> **\(mode.banner)**\n\n" }
     out += "| item | status | points | finding |\n|---|---|---|---|\n"
     for item in items {
       let concealed = item.hidden && !showHidden
@@ -106,7 +116,7 @@ extension GradeReport {
 }
 
 extension ItemResult {
-  func jsonValue(showHidden: Bool) -> JSONValue {
+  func jsonValue(showHidden: Bool, revealsReference: Bool) -> JSONValue {
     let concealed = hidden && !showHidden
     var fields: [(String, JSONValue)] = [
       ("id", .string(id)),
@@ -121,9 +131,8 @@ extension ItemResult {
     fields.append(("shape", .array(expectedShape.map { .number($0) })))
     if let s = submittedShape { fields.append(("submitted_shape", .array(s.map { .number($0) }))) }
     if let d = submittedDType { fields.append(("dtype", .string(d.rawValue))) }
-    if let r = reference { fields.append(("reference", r.jsonValue)) }
-    if let n = numeric { fields.append(("numeric", n.jsonValue)) }
-    if internalError { fields.append(("internal_error", .bool(true))) }
+    if let r = reference { fields.append(("reference", r.jsonValue(revealsReference: revealsReference))) }
+    if let n = numeric { fields.append(("numeric", n.jsonValue(revealsReference: revealsReference))) }
     if let d = diagnosis {
       var diagnosisFields: [(String, JSONValue)] = [("id", .string(d.id)), ("message", .string(d.message)), ("hint", .string(d.hint))]
       if let step = d.divergesFromStep { diagnosisFields.append(("diverges_from_step", .number(step))) }
@@ -139,15 +148,19 @@ extension ItemResult {
 }
 
 extension ItemResult.Check {
-  var jsonValue: JSONValue {
+  /// The comparison's fields; the expected value at the worst entry (the reference's, or the
+  /// numeric estimate's) and the submitted one beside it only when the reference may be shown.
+  func jsonValue(revealsReference: Bool) -> JSONValue {
     var fields: [(String, JSONValue)] = [
       ("max_abs_error", .number(comparison.maxAbsError)),
       ("max_rel_error", .number(comparison.maxRelError)),
       ("worst_index", .array(comparison.worstIndex.map { .number($0) })),
-      ("worst_submitted", .number(comparison.worstSubmitted)),
-      ("worst_expected", .number(comparison.worstExpected)),
-      ("failing_entries", .number(comparison.failingEntries)),
     ]
+    if revealsReference {
+      fields.append(("worst_submitted", .number(comparison.worstSubmitted)))
+      fields.append(("worst_expected", .number(comparison.worstExpected)))
+    }
+    fields.append(("failing_entries", .number(comparison.failingEntries)))
     if let method { fields.append(("method", .string(method))) }
     if let forwardPasses { fields.append(("forward_passes", .number(forwardPasses))) }
     return .object(fields)

@@ -6,7 +6,8 @@ import Testing
 struct GradeRecordTests {
   @Test("encode → decode → encode gives the same text, NaN and diagnoses included")
   func roundTrip() throws {
-    let report = try mixedReport()
+    var report = try mixedReport()
+    report.mode = .graded
     let text = GradeRecord.encode(report).rendered()
     let decoded = try GradeRecord.decode(Data(text.utf8))
     #expect(GradeRecord.encode(decoded).rendered() == text)
@@ -17,6 +18,21 @@ struct GradeRecordTests {
     #expect(decoded.item("dW_h")?.expected == report.item("dW_h")?.expected)
     #expect(decoded.item("dW_h")?.diagnosis == report.item("dW_h")?.diagnosis)
     #expect(decoded.notes == report.notes)
+  }
+
+  @Test("a graded run's record keeps the reference values for the course staff; a self-check's leaves them out")
+  func referenceValues() throws {
+    let selfCheck = try mixedReport()
+    #expect(selfCheck.mode == .selfCheck && !GradeRecord.keepsReference(selfCheck))
+    let stripped = try GradeRecord.decode(Data(GradeRecord.encode(selfCheck).rendered().utf8))
+    #expect(stripped.items.allSatisfy { $0.expected == nil })
+    #expect(!GradeRecord.encode(selfCheck).rendered().contains("worst_expected"))
+    var graded = selfCheck
+    graded.mode = .graded
+    let kept = try GradeRecord.decode(Data(GradeRecord.encode(graded).rendered().utf8))
+    #expect(kept.mode == .graded)
+    #expect(kept.item("dW_h")?.expected == graded.item("dW_h")?.expected && kept.item("dW_h")?.expected != nil)
+    #expect(kept.item("dW_h")?.reference?.comparison.worstExpected == graded.item("dW_h")?.reference?.comparison.worstExpected)
   }
 
   @Test("a record cut short, or of another format, is refused")

@@ -7,9 +7,11 @@ import Testing
 /// reference's map.
 @Suite("The HTML report's value heat maps")
 struct HTMLReportValueMapTests {
-  /// An ngram-lm report with p_laplace wrong (|V| = V + 2) and every other item right.
+  /// An ngram-lm report with p_laplace wrong (|V| = V + 2) and every other item right, under a
+  /// rubric that shows the reference (`"feedback": "full"`).
   static func report() throws -> (Autograder, GradeReport) {
-    let g = try grader("ngram-lm")
+    var g = try grader("ngram-lm")
+    g.rubric.feedback = .full
     var answers = correctAnswers(g, student: "maps")
     let wrong = try #require(DiagnosisFixtures.cases(g, students: ["maps"]).first { $0.item == "p_laplace" && $0.mutant == "start-in-vocabulary" })
     answers["p_laplace"] = .value(wrong.value)
@@ -60,7 +62,16 @@ struct HTMLReportValueMapTests {
     #expect(maps.contains("the reference's values are not shown"))
     let yours = report.item("p_laplace")!.submitted!.map(abs).max()!
     #expect(maps.contains(">\(XMLText.escape(Autograder.number(yours)))</text>"), "the colour bar ends at your largest entry")
-    #expect(HTMLReportContext().revealReference, "shown by default")
+    #expect(!HTMLReportContext().revealReference, "withheld unless told")
+  }
+
+  @Test("the rubric's default feedback withholds the reference's map in the context make builds")
+  func policy() throws {
+    let g = try grader("ngram-lm")
+    #expect(!HTMLReportContext.make(for: g, student: "maps").revealReference)
+    var full = g
+    full.rubric.feedback = .full
+    #expect(HTMLReportContext.make(for: full, student: "maps").revealReference)
   }
 
   @Test("a model that flags nothing gets no value maps")

@@ -9,7 +9,7 @@ struct NGramLanguageModelExplanationTests {
   @Test("p_laplace: the formula, and the worked row of a context of the student's test set equals that row of the reference", arguments: ["alice", "bob", "cy"])
   func laplace(student: String) throws {
     let g = try grader("ngram-lm")
-    let e = try Explainer.explain(assignment: g.assignment, item: "p_laplace", student: student)
+    let e = try Explainer.explain(assignment: g.assignment, item: "p_laplace", student: student, values: true)
     let text = e.rendered()
     #expect(text.contains("P(w_n | w_{n−1}) = (C(w_{n−1} w_n) + k) / (C(w_{n−1}) + k(V+1)),  k = 1, V + 1 = 11"))
     let model = g.model as! NGramLanguageModel
@@ -27,7 +27,7 @@ struct NGramLanguageModelExplanationTests {
   @Test("perplexity_test: exp(−(1/N) Σ ln P) with N and Σ, and the per-token logs summing to Σ")
   func perplexity() throws {
     let g = try grader("ngram-lm")
-    let e = try Explainer.explain(assignment: g.assignment, item: "perplexity_test", student: "dee")
+    let e = try Explainer.explain(assignment: g.assignment, item: "perplexity_test", student: "dee", values: true)
     let logprob = g.reference(for: "dee")["logprob_test"]!.scalar
     let text = e.rendered()
     #expect(text.contains("exp(−(1/30)·(\(Autograder.number(logprob))))"), "\(text)")
@@ -40,7 +40,7 @@ struct NGramLanguageModelExplanationTests {
   @Test("p_backoff_test: the level of each position, and a worked estimate at every level that occurs")
   func backoff() throws {
     let g = try grader("ngram-lm")
-    let e = try Explainer.explain(assignment: g.assignment, item: "p_backoff_test", student: "eli")
+    let e = try Explainer.explain(assignment: g.assignment, item: "p_backoff_test", student: "eli", values: true)
     let levels = try #require(e.steps.first { $0.formula.hasPrefix("the level at each") }?.value)
     for level in Set(levels.scalars.map { Int($0) }) {
       let name = BackoffLevel(rawValue: level)!.description
@@ -52,7 +52,7 @@ struct NGramLanguageModelExplanationTests {
   @Test("the trigram model is named under order 3, with trigram counts in the factors")
   func trigram() throws {
     let g = try NGramConfigurations.grader(k: 1, order: 3)
-    let e = try Explainer.explain(assignment: g.assignment, item: "sentence_probability", student: "flo")
+    let e = try Explainer.explain(assignment: g.assignment, item: "sentence_probability", student: "flo", values: true)
     let text = e.rendered()
     #expect(text.contains("the add-k trigram model"))
     let factors = try #require(e.steps.first { $0.formula.hasPrefix("the factors") }?.value)
