@@ -103,7 +103,7 @@ struct GRULanguageModelTests {
   @Test("grade explain db_h names b_hn inside the reset gate")
   func explainRecurrentBias() throws {
     let g = try grader("gru-lm")
-    let e = try Explainer.explain(assignment: g.assignment, item: "db_h", student: "demo")
+    let e = try Explainer.explain(assignment: g.assignment, item: "db_h", student: "demo", values: true)
     let text = e.rendered()
     #expect(text.contains("n = tanh(x_n + r ⊙ (W_hn h^(t−1) + b_hn))"))
     #expect(text.contains("b_hn sits inside r ⊙ (W_hn h^(t−1) + b_hn): its block is Σ_t ∂J/∂n̂ ⊙ r"))

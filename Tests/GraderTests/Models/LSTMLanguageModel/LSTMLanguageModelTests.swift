@@ -186,7 +186,7 @@ struct LSTMLanguageModelTests {
   @Test("grade explain dc prints the cell's two paths, ending in the reference")
   func explainCell() throws {
     let g = try grader("lstm-lm")
-    let e = try Explainer.explain(assignment: g.assignment, item: "dc", student: "demo")
+    let e = try Explainer.explain(assignment: g.assignment, item: "dc", student: "demo", values: true)
     let text = e.rendered()
     #expect(text.contains("∂J/∂c^(t) = ∂J/∂h^(t) ⊙ o ⊙ (1 − tanh²(c^(t))) + ∂J/∂c^(t+1) ⊙ f^(t+1)"))
     #expect(text.contains("∂J/∂h^(t) = (1/T) Uᵀ δ1^(t) + W_hᵀ ∂J/∂a^(t+1)"))
