@@ -116,8 +116,9 @@ public final class CompiledSwiftSubmission: @unchecked Sendable {
     let itemsDirectory = runDirectory.appendingPathComponent("items", isDirectory: true)
     do {
       let fm = FileManager.default
+      try fm.createDirectory(at: runDirectory, withIntermediateDirectories: false)
       for directory in [inputsDirectory, itemsDirectory] {
-        try fm.createDirectory(at: directory, withIntermediateDirectories: true)
+        try fm.createDirectory(at: directory, withIntermediateDirectories: false)
         try fm.setAttributes([.posixPermissions: 0o711], ofItemAtPath: directory.path)
       }
       try fm.setAttributes([.posixPermissions: 0o711], ofItemAtPath: runDirectory.path)

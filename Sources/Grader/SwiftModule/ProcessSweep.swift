@@ -51,10 +51,10 @@ enum ProcessSweep {
 /// grader's process group and would otherwise outlive it.
 ///
 /// The signals are taken with dispatch sources (the handler runs on a queue, not in the signal's
-/// context), installed with the first child; the handler forbids new children (a refused start is
-/// an infrastructure error, so no report comes of it), kills every group and sweeps every uid,
-/// removes the submissions' temporary directories (`workspaces`), then restores the default
-/// action and sends the signal to the grader again.
+/// context), installed with the first child; the handler forbids new children (a thread about to
+/// start one waits for the end), kills every group and sweeps every uid, removes the submissions'
+/// temporary directories (`workspaces`), then restores the default action and sends the signal to
+/// the grader again.
 enum RunningChildren {
   private static let lock = NSLock()
   nonisolated(unsafe) private static var children: [pid_t: UInt32?] = [:]
@@ -62,12 +62,22 @@ enum RunningChildren {
   nonisolated(unsafe) private static var workspaces: Set<URL> = []
   nonisolated(unsafe) private static var stopping = false
 
-  /// False once the grader is being stopped: no child may start then.
-  static var mayStart: Bool { lock.withLock { !stopping } }
+  /// Once the grader is being stopped no child may start: the calling thread waits there for the
+  /// signal's handler to end the process (which it does after removing the workspaces), so that no
+  /// refused start becomes an error, a report or an early exit.
+  static func parkIfStopping() {
+    guard lock.withLock({ stopping }) else { return }
+    while true { sleep(3600) }
+  }
 
-  /// A submission's temporary directory, removed if the grader is stopped while it exists.
-  static func keep(_ workspace: URL) {
-    _ = lock.withLock { workspaces.insert(workspace) }
+  /// A submission's temporary directory, removed if the grader is stopped while it exists; false
+  /// (and nothing kept) when the grader is being stopped already.
+  static func keep(_ workspace: URL) -> Bool {
+    lock.withLock {
+      guard !stopping else { return false }
+      workspaces.insert(workspace)
+      return true
+    }
   }
 
   static func release(_ workspace: URL) {
@@ -102,10 +112,14 @@ enum RunningChildren {
     }
     for (pid, _) in running { kill(-pid, SIGKILL) }
     for case let uid? in running.values { ProcessSweep.killAll(uid: uid) }
-    // Twice: the grader's threads, whose children just died, may still be making an item's folder.
-    for _ in 0..<2 {
-      for directory in directories { Workspace.remove(directory) }
-      usleep(50_000)
+    // Nothing in a workspace is made with its parents (`Workspace`), so once its root is gone no
+    // thread of the grader can make it again; until then a thread still at work may add a folder
+    // while it is being removed, so the removal is repeated until the root is gone (≤ 1 s).
+    for directory in directories {
+      for _ in 0..<100 where FileManager.default.fileExists(atPath: directory.path) {
+        Workspace.remove(directory)
+        usleep(10_000)
+      }
     }
     // Dies of the signal, as it would have: its default action, unblocked on this thread (the
     // grader's parent may have started it with the signal blocked, and dispatch's threads block

@@ -106,7 +106,7 @@ enum SandboxedProcess {
     var pid: pid_t = 0
     var spawned: Int32 = 0
     while true {
-      guard RunningChildren.mayStart else { throw SpawnError(executable: executable, code: ECANCELED) }
+      RunningChildren.parkIfStopping()
       spawned = keepsClosedFrom
         ? posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         : ChildDescriptors.withEveryDescriptorClosedOnExec { posix_spawn(&pid, executable, &actions, &attributes, argv, envp) }

@@ -327,12 +327,17 @@ struct Workspace {
   /// The files of `runtime`, when it was made.
   var runtimeFiles: HarnessRuntime?
 
+  /// Every folder inside `root` is made without its parents, so that a workspace removed while
+  /// the grader is being stopped (`RunningChildren`) is never made again by a thread still at work.
   init(root: URL) throws {
     self.root = root
-    RunningChildren.keep(root)
+    guard RunningChildren.keep(root) else {
+      Workspace.remove(root)
+      throw HarnessSetupError.workspace("the grader is being stopped")
+    }
     let fm = FileManager.default
     for dir in [sources, binary.deletingLastPathComponent(), runs, compilerTemporary] {
-      try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+      try fm.createDirectory(at: dir, withIntermediateDirectories: false)
     }
     // Items and compiles running under their own uid must reach the binary, sources and inputs
     // (bwrap binds them by path from outside, so only the chroot copies need to be readable).
@@ -424,7 +429,7 @@ struct Workspace {
 
   /// Makes `module-cache/`, the compile's own.
   func preparePrivateModuleCache(plan: SandboxPlan, uid: UInt32) throws {
-    try FileManager.default.createDirectory(at: moduleCache, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(at: moduleCache, withIntermediateDirectories: false)
     try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: moduleCache.path)
     if plan.usesItemUIDs && chown(moduleCache.path, uid, uid) != 0 {
       throw HarnessSetupError.workspace("chown of module-cache failed: \(String(cString: strerror(errno)))")
