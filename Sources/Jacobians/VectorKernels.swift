@@ -20,8 +20,9 @@ import Darwin
 /// ```
 /// W is row-major with rows of length n. In the AVX2 build (`JACOBIANS_AVX2_FMA`) these run on
 /// 4-vectors with fused multiply-add and their exponential is `VectorKernels.exp`, within 2 ulp
-/// of e^x; the portable build calls the C library's `exp` one entry at a time. Results are
-/// deterministic in each build and may differ in the last bits between the two.
+/// of the C library's `exp` (VectorKernelsTests); the portable build calls the C library's `exp`
+/// one entry at a time. Results are deterministic in each build and may differ in the last bits
+/// between the two.
 public enum VectorKernels {
   // MARK: Softmax
 
