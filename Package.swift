@@ -27,7 +27,11 @@ let package = Package(
   products: [
     .library(name: "Jacobians", targets: ["Jacobians"]),
     .library(name: "BPTTReference", targets: ["BPTTReference"]),
+    .library(name: "NGram", targets: ["NGram"]),
+    .library(name: "Formulas", targets: ["Formulas"]),
+    .library(name: "Digest", targets: ["Digest"]),
     .library(name: "Grader", targets: ["Grader"]),
+    .library(name: "GradeCLI", targets: ["GradeCLI"]),
     .executable(name: "grade", targets: ["grade"]),
   ],
   targets: [
@@ -37,14 +41,30 @@ let package = Package(
     .target(name: "Jacobians", swiftSettings: jacobiansSwiftSettings),
     /// The RNN language model and backpropagation through time.
     .target(name: "BPTTReference", dependencies: ["Jacobians"]),
+    /// N-gram language models: counting, MLE, add-k smoothing, back-off, perplexity.
+    .target(name: "NGram", dependencies: ["Jacobians"]),
+
+    // MARK: - Students' formulas
+
+    /// Students' matrix-calculus formulas: parsed (plain, LaTeX, Unicode), shape-checked in
+    /// dimension symbols, evaluated at bindings, printed as text, LaTeX and MathML.
+    .target(name: "Formulas", dependencies: ["Jacobians"]),
+
+    // MARK: - Digests
+
+    /// SHA-256 and HMAC-SHA256, for seeds and secrets derived from a course key.
+    .target(name: "Digest"),
 
     // MARK: - Grading
 
     /// zlib, for the deflated members of `.npz` archives.
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-    .target(name: "Grader", dependencies: ["Jacobians", "BPTTReference", "CZlib"]),
-    /// The command line, a thin shell over `Grader`.
-    .executableTarget(name: "grade", dependencies: ["Grader"]),
+    .target(name: "Grader", dependencies: ["Jacobians", "BPTTReference", "NGram", "CZlib", "Digest"]),
+    /// The `grade` commands over `Grader`: parsing, calling the library, printing (through
+    /// injected streams), and the exchange with the batch's child processes.
+    .target(name: "GradeCLI", dependencies: ["Grader"]),
+    /// The executable: a few lines around `GradeCLI`.
+    .executableTarget(name: "grade", dependencies: ["GradeCLI"]),
 
     // MARK: - Benchmarks
 
@@ -52,15 +72,25 @@ let package = Package(
     .executableTarget(
       name: "bptt-benchmark", dependencies: ["BPTTReference", "Jacobians"],
       path: "Benchmarks/BPTTBenchmark", exclude: ["numpy_rnn.py"]),
+    /// `swift run -c release lstm-benchmark`: LSTM and GRU forward and gradient times against NumPy.
+    .executableTarget(
+      name: "lstm-benchmark", dependencies: ["BPTTReference", "Jacobians"],
+      path: "Benchmarks/GateBenchmark", exclude: ["numpy_gates.py"]),
+    /// `swift run -c release formula-benchmark`: parse, shape-check and evaluate typical formulas.
+    .executableTarget(
+      name: "formula-benchmark", dependencies: ["Formulas", "Jacobians"], path: "Benchmarks/FormulaBenchmark"),
 
     // MARK: - Tests
 
     .target(name: "TestSupport", dependencies: ["Jacobians"], path: "Tests/TestSupport"),
     .testTarget(name: "JacobiansTests", dependencies: ["Jacobians", "TestSupport"]),
     .testTarget(name: "BPTTReferenceTests", dependencies: ["BPTTReference", "TestSupport"]),
-    .testTarget(name: "GraderTests", dependencies: ["Grader", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "NGramTests", dependencies: ["NGram", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "DigestTests", dependencies: ["Digest"]),
+    .testTarget(name: "FormulasTests", dependencies: ["Formulas", "BPTTReference", "TestSupport"]),
+    .testTarget(name: "GraderTests", dependencies: ["Grader", "NGram", "Digest", "TestSupport"], resources: [.copy("Fixtures")]),
     /// End-to-end runs of the built `grade` binary.
-    .testTarget(name: "GradeCLITests", dependencies: ["grade", "Grader"]),
+    .testTarget(name: "GradeCLITests", dependencies: ["grade", "GradeCLI", "Grader"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -1,5 +1,5 @@
 /// The element type an array was stored with.
-public enum DType: String, Sendable, Equatable, CaseIterable, CustomStringConvertible {
+public enum DType: String, Sendable, Equatable, CaseIterable, Codable, CustomStringConvertible {
   case float32, float64, int32, int64
 
   /// True for the floating-point types a gradient can be submitted in.
@@ -48,4 +48,18 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
   }
 
   public var description: String { "Tensor(\(shapeDescription), \(dtype))" }
+}
+
+extension Tensor {
+  /// The number of entries of `shape`, nil when a dimension is negative or the product overflows.
+  public static func entryCount(_ shape: [Int]) -> Int? {
+    var n = 1
+    for d in shape {
+      guard d >= 0 else { return nil }
+      let (p, overflow) = n.multipliedReportingOverflow(by: d)
+      if overflow { return nil }
+      n = p
+    }
+    return n
+  }
 }

@@ -1,7 +1,4 @@
-import Grader
-
-#if canImport(Glibc)
-import Glibc
-#endif
+import Foundation
+import GradeCLI
 
 exit(GradeCommand.run(arguments: Array(CommandLine.arguments.dropFirst())))

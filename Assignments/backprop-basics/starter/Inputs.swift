@@ -1,19 +1,24 @@
-// The inputs of one backprop-basics problem, as plain Swift arrays (vectors are 1-D arrays,
-// indices are 0-based). This file is provided by the grader: your copy is always replaced by this one.
+// The inputs of one backprop-basics problem, as plain Swift arrays (0-based indices).
+// Generated from the assignment: the grader always compiles your code with this file.
 //
-//   Scoring network   z = W x + b, h = σ(z), s = uᵀh
-//     x      m          W      n × m        b, u   n
-//   Softmax           ŷ = softmax(θ), CE = −log ŷ[label]
-//     theta  K          label  0..<K
-//   Window classifier x = [x_1; …; x_5] (the rows of `window` stacked), z = W_win x + b_win,
-//                     h = σ(z), s = u_winᵀh, J = σ(s)
-//     window 5 × d      W_win  n × (5·d)    b_win, u_win  n
-//   Softmax classifier S = X W_cls, L = (1/N) Σ_i −log softmax(S_i)[y_i] + reg·Σ W_cls²
-//     X      N × D      y      N classes in 0..<C      W_cls  D × C      reg  λ
-//   Graph             f(x, y, z) = (x + y)·max(y, z) at xyz = [x, y, z]
-//   Chain rule        z = x²y − y², x = t², y = 2t, at t
+//   x       m             input of the scoring network
+//   W       n × m         weights of the scoring network
+//   b       n             bias of the scoring network
+//   u       n             score vector of the scoring network
+//   theta   K             softmax input θ
+//   label   scalar        the correct class of θ, in 0..<K
+//   window  window × d    the window's word vectors, one per row
+//   W_win   n × window*d  weights of the window classifier
+//   b_win   n             bias of the window classifier
+//   u_win   n             score vector of the window classifier
+//   X       N × D         examples of the softmax classifier, one per row
+//   y       N             their classes, in 0..<C
+//   W_cls   D × C         weights of the softmax classifier
+//   reg     scalar        L2 strength λ
+//   xyz     3             the point (x, y, z) of the graph f = (x + y)·max(y, z)
+//   t       scalar        the point t of the chain-rule example
 //
-// A matrix is an array of rows: W[i][j] is row i, column j.
+// A matrix is an array of rows: m[i][j] is row i, column j.
 
 struct Inputs {
   let x: [Double]
@@ -33,13 +38,18 @@ struct Inputs {
   let xyz: [Double]
   let t: Double
 
-  /// Input size m and hidden size n of the scoring network.
+  /// m: the input size of the scoring network (from the shape of `x`).
   var m: Int { x.count }
+  /// n: its hidden size (and the window classifier's) (from the shape of `b`).
   var n: Int { b.count }
-  /// Number of classes of the softmax, K.
+  /// K: the number of classes of the softmax (from the shape of `theta`).
   var K: Int { theta.count }
-  /// Examples N, features D and classes C of the softmax classifier.
-  var N: Int { X.count }
-  var D: Int { W_cls.count }
+  /// d: the size of a word vector of the window (from the shape of `window`).
+  var d: Int { window.first?.count ?? 0 }
+  /// N: the number of examples of the softmax classifier (from the shape of `y`).
+  var N: Int { y.count }
+  /// D: their number of features (from the shape of `X`).
+  var D: Int { X.first?.count ?? 0 }
+  /// C: their number of classes (from the shape of `W_cls`).
   var C: Int { W_cls.first?.count ?? 0 }
 }

@@ -1,16 +1,16 @@
-// The inputs of one rnn-bptt problem, as plain Swift arrays (column convention, 0-based tokens).
-// This file is provided by the grader: your copy is always replaced by this one.
+// The inputs of one rnn-bptt problem, as plain Swift arrays (0-based indices).
+// Generated from the assignment: the grader always compiles your code with this file.
 //
-//   tokens  T+1     x^(1) … x^(T+1); token t+1 is the target of step t
-//   E       d × V   embeddings; e^(t) = E x^(t) is column tokens[t] of E
-//   W_h     H × H   recurrent weights
-//   W_e     H × d   input weights
-//   b_1     H       hidden bias
-//   U       V × H   output weights
-//   b_2     V       output bias
-//   h0      H       initial hidden state h^(0)
+//   tokens  T+1    x^(1) … x^(T+1), token indices in 0..<|V|; x^(t+1) is the target of step t
+//   E       d × V  embedding matrix; e^(t) = E x^(t) is column x^(t) of E
+//   W_h     H × H  recurrent weights
+//   W_e     H × d  input weights
+//   b_1     H      hidden bias
+//   U       V × H  output weights
+//   b_2     V      output bias
+//   h0      H      initial hidden state h^(0)
 //
-// A matrix is an array of rows: W_h[i][j] is row i, column j.
+// A matrix is an array of rows: m[i][j] is row i, column j.
 
 struct Inputs {
   let tokens: [Int]
@@ -22,12 +22,12 @@ struct Inputs {
   let b_2: [Double]
   let h0: [Double]
 
-  /// Number of time steps.
+  /// T: the number of time steps (from the shape of `tokens`).
   var T: Int { tokens.count - 1 }
-  /// Vocabulary size.
+  /// V: the vocabulary size (from the shape of `b_2`).
   var V: Int { b_2.count }
-  /// Embedding size.
+  /// d: the embedding size (from the shape of `E`).
   var d: Int { E.count }
-  /// Hidden size.
-  var H: Int { h0.count }
+  /// H: the hidden size (from the shape of `b_1`).
+  var H: Int { b_1.count }
 }

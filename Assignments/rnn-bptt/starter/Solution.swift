@@ -1,9 +1,9 @@
-// rnn-bptt: backpropagation through time in the RNN language model (column convention).
+// rnn-bptt: Backpropagation through time in an RNN language model
 //
-//   e^(t) = E x^(t)
-//   z^(t) = W_h h^(t−1) + W_e e^(t) + b_1,   h^(t) = σ(z^(t))
-//   ŷ^(t) = softmax(U h^(t) + b_2),          J^(t) = −log ŷ^(t)[tokens[t+1]]
-//   J = (1/T) Σ_t J^(t)
+// The RNN language model of the notes in column form: e^(t) = E x^(t), z^(t) = W_h h^(t−1) + W_e
+// e^(t) + b_1, h^(t) = σ(z^(t)), ŷ^(t) = softmax(U h^(t) + b_2), J^(t) = −log ŷ^(t)_{x(t+1)}, J =
+// (1/T) Σ_t J^(t). Tokens are 0-based indices into the vocabulary; token t+1 is the target of step
+// t.
 //
 // Fill in each function. Return the array with the shape given in its comment (a matrix is an
 // array of rows). Leave `return nil` for an item you do not answer: it is reported as missing.
@@ -11,7 +11,7 @@
 
 import Foundation
 
-/// J = (1/T) Σ_t J^(t). A scalar.
+/// J = (1/T) Σ_t J^(t), J^(t) = −log ŷ^(t)_{x(t+1)}. A scalar.
 func loss(_ p: Inputs) -> Double? {
   // TODO: your code here
   return nil
@@ -47,8 +47,8 @@ func db_1(_ p: Inputs) -> [Double]? {
   return nil
 }
 
-/// ∂J/∂E: column tokens[t] receives W_eᵀ ∂J/∂z^(t) for every t (repeated tokens accumulate).
-/// Shape d × V.
+/// ∂J/∂E: column x^(t) receives W_eᵀ ∂J/∂z^(t) for every t where it occurs (repeated tokens
+/// accumulate). Shape d × V.
 func dE(_ p: Inputs) -> [[Double]]? {
   // TODO: your code here
   return nil
@@ -60,21 +60,22 @@ func dh0(_ p: Inputs) -> [Double]? {
   return nil
 }
 
-/// δ1^(t) = ŷ^(t) − y^(t), row t for t = 1…T (not divided by T). Shape T × V.
+/// δ1^(t) = ∂J^(t)/∂(U h^(t) + b_2) = ŷ^(t) − y^(t), row t for t = 1…T (not divided by T). Shape T
+/// × V.
 func delta1(_ p: Inputs) -> [[Double]]? {
   // TODO: your code here
   return nil
 }
 
-/// δ2^(t) = (Uᵀ δ1^(t)) ⊙ σ′(z^(t)), row t for t = 1…T (the step's own loss term only, not
-/// divided by T). Shape T × H.
+/// δ2^(t) = ∂J^(t)/∂z^(t) = (Uᵀ δ1^(t)) ⊙ σ′(z^(t)), row t for t = 1…T (the step's own loss term
+/// only, not divided by T). Shape T × H.
 func delta2(_ p: Inputs) -> [[Double]]? {
   // TODO: your code here
   return nil
 }
 
 /// ∂J^(T)/∂W_h|_(i) for i = 1…T: the contribution of the copy of W_h used at step i to the last
-/// step's loss term J^(T) (not divided by T). Shape T × H × H.
+/// step's loss term J^(T) (not divided by T); they sum to ∂J^(T)/∂W_h. Shape T × H × H.
 func dW_h_terms(_ p: Inputs) -> [[[Double]]]? {
   // TODO: your code here
   return nil

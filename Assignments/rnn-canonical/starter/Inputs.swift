@@ -1,15 +1,15 @@
-// The inputs of one rnn-canonical problem, as plain Swift arrays (column convention, 0-based
-// character indices). This file is provided by the grader: your copy is always replaced by this one.
+// The inputs of one rnn-canonical problem, as plain Swift arrays (0-based indices).
+// Generated from the assignment: the grader always compiles your code with this file.
 //
-//   tokens  T+1     x_1 … x_{T+1}; x_t is one-hot, so W_xh x_t is column tokens[t] of W_xh
-//   W_xh    H × V   input-to-hidden weights
-//   W_hh    H × H   hidden-to-hidden weights
-//   W_yh    V × H   hidden-to-output weights
-//   b_h     H       hidden bias
-//   b_y     V       output bias
-//   h0      H       initial hidden state h_0
+//   tokens  T+1    x_1 … x_{T+1}, character indices in 0..<|V|
+//   W_xh    H × V  input-to-hidden weights
+//   W_hh    H × H  hidden-to-hidden weights
+//   W_yh    V × H  hidden-to-output weights
+//   b_h     H      hidden bias
+//   b_y     V      output bias
+//   h0      H      initial hidden state h_0
 //
-// A matrix is an array of rows: W_hh[i][j] is row i, column j.
+// A matrix is an array of rows: m[i][j] is row i, column j.
 
 struct Inputs {
   let tokens: [Int]
@@ -20,10 +20,10 @@ struct Inputs {
   let b_y: [Double]
   let h0: [Double]
 
-  /// Number of time steps.
+  /// T: the number of time steps (from the shape of `tokens`).
   var T: Int { tokens.count - 1 }
-  /// Vocabulary size.
+  /// V: the vocabulary size (from the shape of `b_y`).
   var V: Int { b_y.count }
-  /// Hidden size.
-  var H: Int { h0.count }
+  /// H: the hidden size (from the shape of `b_h`).
+  var H: Int { b_h.count }
 }

@@ -1,11 +1,12 @@
-// rnn-canonical: the character-level RNN of the recitation (min-char-rnn).
+// rnn-canonical: The canonical character-level RNN (min-char-rnn)
 //
-//   h_t = tanh(W_xh x_t + W_hh h_{t−1} + b_h),   y_t = softmax(W_yh h_t + b_y)
-//   E = Σ_t E_t,   E_t = −log y_t[tokens[t+1]]      (summed over t, not averaged)
+// The canonical RNN of the recitation: h_t = tanh(W_xh x_t + W_hh h_{t−1} + b_h), y_t =
+// softmax(W_yh h_t + b_y), x_t one-hot, E = Σ_t E_t with E_t = −log y_t[x_{t+1}] (summed over t,
+// not averaged). Tokens are 0-based indices into the vocabulary; token t+1 is the target of step t.
 //
 // Fill in each function. Return the array with the shape given in its comment (a matrix is an
 // array of rows). Leave `return nil` for an item you do not answer: it is reported as missing.
-// You may `import Foundation` (for exp, log, tanh, …) and add helpers to this file.
+// You may `import Foundation` (for exp, log, …) and add helper functions and types to this file.
 
 import Foundation
 

@@ -7,6 +7,10 @@ import Foundation
 /// graded as a wrong value instead of making the file unreadable. Objects keep their keys in
 /// the order written, duplicates included; numbers remember whether they were written as
 /// integers. Errors give the line and column (both 1-based, columns counted in characters).
+///
+/// The parser recurses once per list or object, so nesting is capped (`Bounds.maximumDepth`),
+/// and it counts what it builds, so a document of more numbers or values than the caller can
+/// use is refused while it is read, not after.
 enum ArrayJSON {
   indirect enum Value: Sendable, Equatable {
     case number(Double, isInteger: Bool)
@@ -34,19 +38,33 @@ enum ArrayJSON {
     var value: Value
   }
 
-  /// Where and why a document is not JSON.
+  /// Where and why a document is not JSON, or is JSON beyond the bounds it was read with.
   struct SyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
     var reason: String
     var line: Int
     var column: Int
-    var description: String { "\(reason) at line \(line), column \(column)" }
+    /// The document passes a bound of `Bounds` there (it may be valid JSON).
+    var isLimit = false
+    var description: String { isLimit ? "at line \(line), column \(column), \(reason)" : "\(reason) at line \(line), column \(column)" }
   }
 
-  /// The deepest nesting accepted; deeper documents are rejected rather than risk the stack.
+  /// The deepest nesting accepted by default; deeper documents are rejected rather than risk the stack.
   static let maximumDepth = 256
 
-  static func parse(_ data: Data) throws(SyntaxError) -> Value {
-    var parser = Parser(bytes: [UInt8](data))
+  /// How much one document may hold.
+  struct Bounds: Sendable {
+    /// Lists and objects open at once.
+    var maximumDepth = ArrayJSON.maximumDepth
+    /// Numbers in the whole document.
+    var maximumNumbers = Int.max
+    /// Values of every kind (numbers, strings, lists, objects, …) in the whole document.
+    var maximumValues = Int.max
+    /// Ends the message when a count bound is passed.
+    var rationale = "the most this reader accepts"
+  }
+
+  static func parse(_ data: Data, bounds: Bounds = Bounds()) throws(SyntaxError) -> Value {
+    var parser = Parser(bytes: [UInt8](data), bounds: bounds)
     if parser.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.index = 3 }
     parser.skipSpace()
     let value = try parser.value(depth: 0)
@@ -85,7 +103,16 @@ enum ArrayJSON {
 
   private struct Parser {
     var bytes: [UInt8]
+    let bounds: Bounds
     var index = 0
+    var numbers = 0
+    var values = 0
+
+    func limitError(_ reason: String) -> SyntaxError {
+      var e = error(reason)
+      e.isLimit = true
+      return e
+    }
 
     func error(_ reason: String) -> SyntaxError {
       var line = 1
@@ -110,9 +137,18 @@ enum ArrayJSON {
       while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
     }
 
+    /// The value at `index`, inside `depth` open lists and objects.
     mutating func value(depth: Int) throws(SyntaxError) -> Value {
-      guard depth < ArrayJSON.maximumDepth else { throw error("lists or objects nested more than \(ArrayJSON.maximumDepth) deep") }
       guard index < bytes.count else { throw error("unexpected end of file where a value was expected") }
+      values += 1
+      guard values <= bounds.maximumValues else {
+        throw limitError("the document holds more than \(bounds.maximumValues) values, \(bounds.rationale)")
+      }
+      if bytes[index] == UInt8(ascii: "{") || bytes[index] == UInt8(ascii: "[") {
+        guard depth < bounds.maximumDepth else {
+          throw limitError("lists or objects are nested \(depth + 1) deep, more than the \(bounds.maximumDepth) levels accepted")
+        }
+      }
       switch bytes[index] {
       case UInt8(ascii: "{"): return try object(depth: depth)
       case UInt8(ascii: "["): return try array(depth: depth)
@@ -122,6 +158,7 @@ enum ArrayJSON {
         for (word, value) in [("true", Value.bool(true)), ("false", .bool(false)), ("null", .null),
                               ("NaN", .number(.nan, isInteger: false)), ("Infinity", .number(.infinity, isInteger: false))]
         where bytes[index...].starts(with: word.utf8) {
+          if case .number = value { try countNumber() }
           index += word.utf8.count
           return value
         }
@@ -187,7 +224,15 @@ enum ArrayJSON {
       }
     }
 
+    mutating func countNumber() throws(SyntaxError) {
+      numbers += 1
+      guard numbers <= bounds.maximumNumbers else {
+        throw limitError("the document holds more than \(bounds.maximumNumbers) numbers, \(bounds.rationale)")
+      }
+    }
+
     mutating func number() throws(SyntaxError) -> Value {
+      try countNumber()
       let start = index
       if bytes[index] == UInt8(ascii: "-") {
         index += 1

@@ -39,25 +39,36 @@ public struct ArraySubmission: Sendable, Equatable {
 /// named by its stem; a `.json` object of arrays holds one item per key. Hidden files,
 /// subfolders and files of other types in a folder are skipped (see `ignored`). An item found
 /// in two files of a folder is unreadable, with both places named.
+///
+/// Reading is bounded by `ArrayReadLimits` (see there): a file's size is checked before it is
+/// read (and only regular files are read, at most `maximumFileBytes` of them), a folder's array
+/// files are counted and their sizes summed before any is read, and every reader holds each
+/// array and the submission's total to the entry bounds before it allocates. `read(at:)` uses
+/// `ArrayReadLimits.default`; the grader passes the limits of its assignment.
 public enum ArraySubmissionReader {
   public static func read(at url: URL) throws(SubmissionReadError) -> ArraySubmission {
+    try read(at: url, limits: .default)
+  }
+
+  public static func read(at url: URL, limits: ArrayReadLimits) throws(SubmissionReadError) -> ArraySubmission {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
       throw .notFound(path: url.path)
     }
-    if isDirectory.boolValue { return try readFolder(url) }
+    var budget = ArrayReadBudget(limits)
+    if isDirectory.boolValue { return try readFolder(url, budget: &budget) }
     let file = url.lastPathComponent
     guard let kind = FileKind(url) else { throw .unknownExtension(file: file) }
-    let data = try load(url)
+    let data = try load(url, limit: limits.maximumFileBytes, limits: limits)
     var builder = Builder()
-    switch read(data, kind: kind, file: file, stem: url.deletingPathExtension().lastPathComponent) {
+    switch read(data, kind: kind, file: file, stem: url.deletingPathExtension().lastPathComponent, budget: &budget) {
     case .success(let collection): builder.add(collection, file: file)
     case .failure(let error): throw error
     }
     return builder.submission(source: url.path)
   }
 
-  private enum FileKind {
+  enum FileKind {
     case npy, npz, safetensors, json
 
     init?(_ url: URL) {
@@ -71,48 +82,75 @@ public enum ArraySubmissionReader {
     }
   }
 
-  private static func load(_ url: URL) throws(SubmissionReadError) -> Data {
+  /// The size of the regular file at `url` (symbolic links followed), without reading it.
+  private static func size(of url: URL) throws(SubmissionReadError) -> Int {
+    var info = stat()
+    guard stat(url.path, &info) == 0 else {
+      throw .cannotOpen(file: url.lastPathComponent, reason: String(cString: strerror(errno)))
+    }
+    guard info.st_mode & S_IFMT == S_IFREG else {
+      throw .cannotOpen(file: url.lastPathComponent, reason: "it is not a regular file (a device, a pipe or a socket)")
+    }
+    return Int(info.st_size)
+  }
+
+  /// The bytes of `url`, refused unread when its size passes `limit`; at most `limit` bytes are
+  /// read even if the file grows meanwhile.
+  private static func load(_ url: URL, limit: Int, limits: ArrayReadLimits) throws(SubmissionReadError) -> Data {
+    let bytes = try size(of: url)
+    guard bytes <= limit else {
+      throw .tooLarge(file: url.lastPathComponent, bytes: bytes, limit: limits.maximumFileBytes, rationale: limits.rationale)
+    }
     do {
-      return try Data(contentsOf: url)
+      let handle = try FileHandle(forReadingFrom: url)
+      defer { try? handle.close() }
+      let data = try handle.read(upToCount: limit + 1) ?? Data()
+      guard data.count <= limit else {
+        throw SubmissionReadError.tooLarge(file: url.lastPathComponent, bytes: data.count, limit: limits.maximumFileBytes, rationale: limits.rationale)
+      }
+      return data
+    } catch let error as SubmissionReadError {
+      throw error
     } catch {
       throw .cannotOpen(file: url.lastPathComponent, reason: (error as NSError).localizedDescription)
     }
   }
 
   /// The arrays of one file, or the whole-file error it would raise as a submission on its own.
-  private static func read(_ data: Data, kind: FileKind, file: String, stem: String) -> Result<ArrayCollection, SubmissionReadError> {
+  static func read(_ data: Data, kind: FileKind, file: String, stem: String, budget: inout ArrayReadBudget) -> Result<ArrayCollection, SubmissionReadError> {
     switch kind {
     case .npy:
       let entry: ArrayEntry
       do {
-        entry = .tensor(try NpyFormat.read(data))
+        entry = .tensor(try NpyFormat.read(data, budget: &budget))
       } catch {
         entry = .unreadable(error.description)
       }
       return .success(ArrayCollection(items: [ArrayItem(name: stem, location: "", entry: entry)]))
     case .npz:
       do {
-        return .success(try NpzFormat.read(data))
+        return .success(try NpzFormat.read(data, budget: &budget))
       } catch {
         return .failure(.invalidArchive(file: file, problem: error))
       }
     case .safetensors:
       do {
-        return .success(try SafetensorsFormat.read(data))
+        return .success(try SafetensorsFormat.read(data, budget: &budget))
       } catch {
         return .failure(.invalidSafetensors(file: file, problem: error))
       }
     case .json:
       do {
-        return .success(try JSONArrayFormat.read(data, singleItemName: stem))
+        return .success(try JSONArrayFormat.read(data, singleItemName: stem, budget: &budget))
       } catch {
         return .failure(.invalidJSON(file: file, problem: error))
       }
     }
   }
 
-  private static func readFolder(_ url: URL) throws(SubmissionReadError) -> ArraySubmission {
+  private static func readFolder(_ url: URL, budget: inout ArrayReadBudget) throws(SubmissionReadError) -> ArraySubmission {
     let folder = url.lastPathComponent + "/"
+    let limits = budget.limits
     let names: [String]
     do {
       names = try FileManager.default.contentsOfDirectory(atPath: url.path).sorted()
@@ -121,7 +159,7 @@ public enum ArraySubmissionReader {
     }
     var builder = Builder()
     var problems: [String] = []
-    var arrayFiles = 0
+    var arrayFiles: [(url: URL, name: String, kind: FileKind)] = []
     for name in names where !name.hasPrefix(".") {
       let child = url.appendingPathComponent(name)
       var isDirectory: ObjCBool = false
@@ -130,18 +168,40 @@ public enum ArraySubmissionReader {
         builder.ignored.append(isDirectory.boolValue ? name + "/" : name)
         continue
       }
-      arrayFiles += 1
+      arrayFiles.append((child, name, kind))
+    }
+    guard !arrayFiles.isEmpty else { throw .noArrayFiles(folder: folder, otherFiles: builder.ignored) }
+    guard arrayFiles.count <= limits.maximumArrays else {
+      throw .tooManyFiles(folder: folder, count: arrayFiles.count, limit: limits.maximumArrays, rationale: limits.rationale)
+    }
+    // Every size first: the folder is refused before anything is read if together they pass the bound.
+    var sizes: [Int?] = []
+    var total = 0
+    for file in arrayFiles {
       do {
-        let data = try load(child)
-        switch read(data, kind: kind, file: name, stem: child.deletingPathExtension().lastPathComponent) {
-        case .success(let collection): builder.add(collection, file: name)
+        let bytes = try size(of: file.url)
+        sizes.append(bytes)
+        total = ArrayReadLimits.sum(total, bytes)
+      } catch {
+        sizes.append(nil)
+      }
+    }
+    guard total <= limits.maximumFileBytes else {
+      throw .folderTooLarge(folder: folder, bytes: total, limit: limits.maximumFileBytes, rationale: limits.rationale)
+    }
+    var remaining = limits.maximumFileBytes
+    for (file, bytes) in zip(arrayFiles, sizes) {
+      do {
+        let data = try load(file.url, limit: min(remaining, bytes ?? remaining), limits: limits)
+        remaining -= data.count
+        switch read(data, kind: file.kind, file: file.name, stem: file.url.deletingPathExtension().lastPathComponent, budget: &budget) {
+        case .success(let collection): builder.add(collection, file: file.name)
         case .failure(let error): problems.append(error.description)
         }
       } catch {
         problems.append(error.description)
       }
     }
-    guard arrayFiles > 0 else { throw .noArrayFiles(folder: folder, otherFiles: builder.ignored) }
     if builder.entries.isEmpty && !problems.isEmpty { throw .nothingReadable(folder: folder, problems: problems) }
     var submission = builder.submission(source: url.path)
     submission.fileProblems = problems

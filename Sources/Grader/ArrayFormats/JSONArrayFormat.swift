@@ -23,17 +23,39 @@ import Foundation
 ///
 /// Writing uses the `{"shape", "dtype", "data"}` form, one item per line, keys sorted, with
 /// `NaN`, `Infinity` and `-Infinity` for non-finite entries (Python's `json.load` reads them).
+///
+/// Reading is bounded by `ArrayReadLimits`: nesting depth and the count of numbers while the
+/// document is parsed, the number of items after, and each item's shape (a declared shape, or
+/// the shape nested lists spell) before its entries are gathered.
 public enum JSONArrayFormat {
   /// Reads a JSON array document; an item that is not an array becomes `.unreadable`.
-  public static func read(_ data: Data, singleItemName: String) throws(JSONArrayFormatError) -> ArrayCollection {
+  public static func read(_ data: Data, singleItemName: String, limits: ArrayReadLimits = .default) throws(JSONArrayFormatError) -> ArrayCollection {
+    var budget = ArrayReadBudget(limits)
+    return try read(data, singleItemName: singleItemName, budget: &budget)
+  }
+
+  /// The parse bounds that follow from `limits`: every entry plus each array's shape list, and
+  /// four values per number (a column written `[[1], [2]]` has two per entry).
+  static func bounds(_ limits: ArrayReadLimits) -> ArrayJSON.Bounds {
+    let numbers = ArrayReadLimits.sum(limits.maximumTotalEntries, ArrayReadLimits.product(limits.maximumArrays, limits.maximumNestingDepth))
+    return ArrayJSON.Bounds(
+      maximumDepth: limits.maximumNestingDepth, maximumNumbers: numbers,
+      maximumValues: ArrayReadLimits.sum(ArrayReadLimits.product(4, numbers), ArrayReadLimits.product(8, limits.maximumArrays)),
+      rationale: limits.rationale)
+  }
+
+  static func read(_ data: Data, singleItemName: String, budget: inout ArrayReadBudget) throws(JSONArrayFormatError) -> ArrayCollection {
     let document: ArrayJSON.Value
     do {
-      document = try ArrayJSON.parse(data)
+      document = try ArrayJSON.parse(data, bounds: bounds(budget.limits))
     } catch {
-      throw .invalidJSON(error.description)
+      throw error.isLimit ? .beyondLimits(error.description) : .invalidJSON(error.description)
     }
     switch document {
     case .object(let members) where !isSingleArray(members):
+      guard members.count <= budget.limits.maximumArrays else {
+        throw .tooManyArrays(count: members.count, limit: budget.limits.maximumArrays, rationale: budget.limits.rationale)
+      }
       var collection = ArrayCollection()
       var seen: [String: Int] = [:]
       for member in members {
@@ -47,11 +69,11 @@ public enum JSONArrayFormat {
           }
           continue
         }
-        collection.items.append(ArrayItem(name: member.key, location: location, entry: entry(member.value, item: member.key)))
+        collection.items.append(ArrayItem(name: member.key, location: location, entry: entry(member.value, item: member.key, budget: &budget)))
       }
       return collection
     case .object, .array, .number:
-      return ArrayCollection(items: [ArrayItem(name: singleItemName, location: "", entry: entry(document, item: singleItemName))])
+      return ArrayCollection(items: [ArrayItem(name: singleItemName, location: "", entry: entry(document, item: singleItemName, budget: &budget))])
     case .string, .bool, .null:
       throw .notAnObject(found: document.kindDescription)
     }
@@ -63,22 +85,30 @@ public enum JSONArrayFormat {
     return keys.contains("shape") && keys.contains("data") && keys.isSubset(of: ["shape", "data", "dtype"])
   }
 
-  private static func entry(_ value: ArrayJSON.Value, item: String) -> ArrayEntry {
+  private static func entry(_ value: ArrayJSON.Value, item: String, budget: inout ArrayReadBudget) -> ArrayEntry {
+    let tensor: Tensor
     do {
-      return .tensor(try tensor(from: value, item: item))
+      tensor = try self.tensor(from: value, item: item, budget: budget)
     } catch {
       return .unreadable(error.description)
     }
+    do {
+      _ = try budget.admit(shape: tensor.shape)
+    } catch {
+      return .unreadable(JSONArrayFormatError.Item.limit(item: item, error).description)
+    }
+    return .tensor(tensor)
   }
 
-  /// The tensor a JSON value spells: a number, rectangular nested lists, or `{"shape", "data"}`.
-  static func tensor(from value: ArrayJSON.Value, item: String) throws(JSONArrayFormatError.Item) -> Tensor {
+  /// The tensor a JSON value spells: a number, rectangular nested lists, or `{"shape", "data"}`;
+  /// its shape is held to the bounds left in `budget` before its entries are gathered.
+  static func tensor(from value: ArrayJSON.Value, item: String, budget: ArrayReadBudget = ArrayReadBudget(.default)) throws(JSONArrayFormatError.Item) -> Tensor {
     switch value {
     case .number, .array:
-      let nested = try flatten(value, item: item)
+      let nested = try flatten(value, item: item, budget: budget)
       return Tensor(shape: nested.shape, scalars: nested.scalars, dtype: .float64)
     case .object(let members):
-      return try shapedTensor(members, item: item)
+      return try shapedTensor(members, item: item, budget: budget)
     default:
       throw .notAnArray(item: item, found: value.kindDescription)
     }
@@ -90,8 +120,9 @@ public enum JSONArrayFormat {
   }
 
   /// Row-major entries of rectangular nested lists. The first entry at each depth sets the
-  /// expected length and kind; every other list at that depth is compared with it.
-  private static func flatten(_ value: ArrayJSON.Value, item: String) throws(JSONArrayFormatError.Item) -> Flattened {
+  /// expected length and kind; every other list at that depth is compared with it. The shape
+  /// so found is held to the limits before any room is reserved for the entries.
+  private static func flatten(_ value: ArrayJSON.Value, item: String, budget: ArrayReadBudget) throws(JSONArrayFormatError.Item) -> Flattened {
     var shape: [Int] = []
     var probe = value
     while case .array(let items) = probe {
@@ -99,8 +130,14 @@ public enum JSONArrayFormat {
       guard let first = items.first else { break }
       probe = first
     }
+    let count: Int
+    do {
+      count = try budget.check(shape: shape)
+    } catch {
+      throw .limit(item: item, error)
+    }
     var result = Flattened(shape: shape, scalars: [])
-    result.scalars.reserveCapacity(shape.reduce(1, *))
+    result.scalars.reserveCapacity(count)
     var path: [Int] = []
     try walk(value, depth: 0, path: &path, into: &result, item: item)
     return result
@@ -133,7 +170,7 @@ public enum JSONArrayFormat {
     }
   }
 
-  private static func shapedTensor(_ members: [ArrayJSON.Member], item: String) throws(JSONArrayFormatError.Item) -> Tensor {
+  private static func shapedTensor(_ members: [ArrayJSON.Member], item: String, budget: ArrayReadBudget) throws(JSONArrayFormatError.Item) -> Tensor {
     var fields: [String: ArrayJSON.Value] = [:]
     for member in members {
       guard ["shape", "data", "dtype"].contains(member.key) else { throw .unexpectedKey(item: item, key: member.key) }
@@ -147,8 +184,13 @@ public enum JSONArrayFormat {
       guard case .number(let n, true) = dim, n >= 0, n < 1e15 else { throw .badShape(item: item, found: "a list containing \(describe(dim))") }
       shape.append(Int(n))
     }
-    let count = shape.reduce(1, *)
-    let data = try flatten(dataValue, item: item + ".data")
+    let count: Int
+    do {
+      count = try budget.check(shape: shape)
+    } catch {
+      throw .limit(item: item, error)
+    }
+    let data = try flatten(dataValue, item: item + ".data", budget: budget)
     guard data.scalars.count == count else {
       throw .shapeDataMismatch(item: item, shape: shape, entries: count, dataCount: data.scalars.count)
     }
@@ -207,6 +249,11 @@ public enum JSONArrayFormatError: Error, Sendable, Equatable, CustomStringConver
   case invalidJSON(String)
   /// The document is a string, boolean or null.
   case notAnObject(found: String)
+  /// The document nests deeper, or holds more numbers, than `ArrayReadLimits` allow; the
+  /// reason gives the line and column.
+  case beyondLimits(String)
+  /// The document's object holds more items than `ArrayReadLimits.maximumArrays`.
+  case tooManyArrays(count: Int, limit: Int, rationale: String)
 
   public var description: String { sentence(about: "it") }
 
@@ -217,6 +264,10 @@ public enum JSONArrayFormatError: Error, Sendable, Equatable, CustomStringConver
       return "\(subject) is not valid JSON: \(reason); expected an object mapping item ids to arrays"
     case .notAnObject(let found):
       return "\(subject) holds \(found); expected an object mapping item ids to arrays"
+    case .beyondLimits(let reason):
+      return "\(subject) is refused: \(reason)"
+    case let .tooManyArrays(count, limit, rationale):
+      return "\(subject) holds \(count) items; expected at most \(limit), \(rationale)"
     }
   }
 
@@ -233,6 +284,8 @@ public enum JSONArrayFormatError: Error, Sendable, Equatable, CustomStringConver
     case shapeDataMismatch(item: String, shape: [Int], entries: Int, dataCount: Int)
     case dataShapeMismatch(item: String, shape: [Int], dataShape: [Int])
     case duplicateKey(item: String, count: Int)
+    /// The shape (declared, or spelt by nested lists) passes a bound of `ArrayReadLimits`.
+    case limit(item: String, ArrayLimitError)
 
     public var description: String {
       switch self {
@@ -258,6 +311,8 @@ public enum JSONArrayFormatError: Error, Sendable, Equatable, CustomStringConver
         return "\(item) declares shape \(shape) but its data is nested with shape \(dataShape); expected flat data or the declared shape"
       case let .duplicateKey(item, count):
         return "\(item) appears \(count) times in the object; expected each item once"
+      case let .limit(item, problem):
+        return "\(item) is refused: its \(problem)"
       }
     }
   }

@@ -17,18 +17,38 @@ import Foundation
 /// and, widened, `f2 i1 i2 u1 u2 u4 u8 b1`; Fortran-ordered data is reordered to row-major.
 /// Writing produces version 1.0 in C order, `<f8` for floating-point tensors and `<i8` for
 /// integer ones, with the header NumPy 2 writes.
+///
+/// Reading is bounded by `ArrayReadLimits`: the header length is checked before the header is
+/// read, the header literal's nesting while it is parsed, and the shape's entry count (formed
+/// without overflow) before any entry is decoded.
 public enum NpyFormat {
   static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
 
   /// Reads a `.npy` file held in memory.
-  public static func read(_ data: Data) throws(NpyFormatError) -> Tensor {
+  public static func read(_ data: Data, limits: ArrayReadLimits = .default) throws(NpyFormatError) -> Tensor {
+    var budget = ArrayReadBudget(limits)
+    return try read(data, budget: &budget)
+  }
+
+  /// Reads a `.npy` file, charging its entries to `budget` before decoding them.
+  static func read(_ data: Data, budget: inout ArrayReadBudget) throws(NpyFormatError) -> Tensor {
     let data = data.startIndex == 0 ? data : Data(data)
-    let header = try readHeader(data)
-    let count = header.shape.reduce(1, *)
+    let header = try readHeader(data, limits: budget.limits)
+    let count: Int
+    do {
+      count = try budget.check(shape: header.shape)
+    } catch {
+      throw .limit(error)
+    }
     let dataBytes = data.count - header.dataOffset
     let expected = count * header.element.size
     guard dataBytes == expected else {
       throw .dataSizeMismatch(shape: header.shape, entries: count, expectedBytes: expected, actualBytes: dataBytes)
+    }
+    do {
+      _ = try budget.admit(shape: header.shape)
+    } catch {
+      throw .limit(error)
     }
     var scalars = header.element.decode(data, offset: header.dataOffset, count: count)
     if header.fortranOrder {
@@ -37,8 +57,8 @@ public enum NpyFormat {
     return Tensor(shape: header.shape, scalars: scalars, dtype: header.element.dtype)
   }
 
-  /// Reads and checks the header only.
-  public static func readHeader(_ data: Data) throws(NpyFormatError) -> NpyHeader {
+  /// Reads and checks the header only, its shape included against `limits.maximumEntriesPerArray`.
+  public static func readHeader(_ data: Data, limits: ArrayReadLimits = .default) throws(NpyFormatError) -> NpyHeader {
     let data = data.startIndex == 0 ? data : Data(data)
     let bytes = [UInt8](data.prefix(12))
     guard bytes.count >= 6, Array(bytes[0..<6]) == magic else {
@@ -51,6 +71,7 @@ public enum NpyFormat {
     guard bytes.count >= 8 + lengthBytes else { throw .truncatedHeader(fileBytes: data.count, headerEnd: 8 + lengthBytes) }
     var length = 0
     for k in stride(from: lengthBytes - 1, through: 0, by: -1) { length = length << 8 | Int(bytes[8 + k]) }
+    guard length <= limits.maximumHeaderBytes else { throw .headerTooLong(bytes: length, limit: limits.maximumHeaderBytes) }
     let dataOffset = 8 + lengthBytes + length
     guard data.count >= dataOffset else { throw .truncatedHeader(fileBytes: data.count, headerEnd: dataOffset) }
     let headerBytes = data.subdata(in: (8 + lengthBytes)..<dataOffset)
@@ -61,13 +82,13 @@ public enum NpyFormat {
     } else {
       text = String(headerBytes.map { Character(Unicode.Scalar($0)) })
     }
-    return try parseHeader(text, version: NpyHeader.Version(major: Int(major), minor: Int(minor)), dataOffset: dataOffset)
+    return try parseHeader(text, version: NpyHeader.Version(major: Int(major), minor: Int(minor)), dataOffset: dataOffset, limits: limits)
   }
 
-  static func parseHeader(_ text: String, version: NpyHeader.Version, dataOffset: Int) throws(NpyFormatError) -> NpyHeader {
+  static func parseHeader(_ text: String, version: NpyHeader.Version, dataOffset: Int, limits: ArrayReadLimits = .default) throws(NpyFormatError) -> NpyHeader {
     let literal: PythonLiteral
     do {
-      literal = try PythonLiteral.parse(text)
+      literal = try PythonLiteral.parse(text, maximumDepth: limits.maximumNestingDepth)
     } catch {
       throw .malformedHeader(reason: error.description, header: text)
     }
@@ -97,17 +118,21 @@ public enum NpyFormat {
       throw .badValue(key: "shape", found: fields["shape"]!.description, expected: "a tuple of non-negative integers")
     }
     var shape: [Int] = []
-    var count = 1
     for dim in dims {
       guard case .integer(let n) = dim, n >= 0 else {
         throw .badValue(key: "shape", found: fields["shape"]!.description, expected: "a tuple of non-negative integers")
       }
       shape.append(n)
-      let (product, overflow) = count.multipliedReportingOverflow(by: n)
-      guard !overflow, product.multipliedReportingOverflow(by: element.size).overflow == false else {
-        throw .badValue(key: "shape", found: fields["shape"]!.description, expected: "a shape whose byte count fits in memory")
-      }
-      count = product
+    }
+    // The entry count, formed without overflow and held to the limits, before anything else.
+    let count: Int
+    do {
+      count = try ArrayReadBudget(limits).count(of: shape)
+    } catch {
+      throw .limit(error)
+    }
+    guard !count.multipliedReportingOverflow(by: element.size).overflow else {
+      throw .badValue(key: "shape", found: fields["shape"]!.description, expected: "a shape whose byte count fits in memory")
     }
     return NpyHeader(version: version, descr: { if case .string(let s) = fields["descr"]! { return s } else { return "" } }(),
                      fortranOrder: fortranOrder, shape: shape, dataOffset: dataOffset, element: element)
@@ -224,6 +249,10 @@ public enum NpyFormatError: Error, Sendable, Equatable, CustomStringConvertible 
   case badValue(key: String, found: String, expected: String)
   case unsupportedDType(descr: String, kind: String)
   case dataSizeMismatch(shape: [Int], entries: Int, expectedBytes: Int, actualBytes: Int)
+  /// The header length field exceeds `ArrayReadLimits.maximumHeaderBytes`.
+  case headerTooLong(bytes: Int, limit: Int)
+  /// The shape exceeds an entry bound of `ArrayReadLimits`.
+  case limit(ArrayLimitError)
 
   public var description: String {
     switch self {
@@ -237,7 +266,8 @@ public enum NpyFormatError: Error, Sendable, Equatable, CustomStringConvertible 
     case .headerNotText:
       return "the header of a version 3.0 file is not UTF-8 text"
     case let .malformedHeader(reason, header):
-      return "the header is not a Python dict literal: \(reason) (header: \(header.trimmingCharacters(in: .whitespacesAndNewlines)))"
+      let shown = header.trimmingCharacters(in: .whitespacesAndNewlines)
+      return "the header is not a Python dict literal: \(reason) (header: \(shown.count > 200 ? shown.prefix(200) + "…" : shown))"
     case .missingKey(let key):
       return "the header has no '\(key)' key; expected 'descr', 'fortran_order' and 'shape'"
     case .unexpectedKey(let key):
@@ -248,6 +278,10 @@ public enum NpyFormatError: Error, Sendable, Equatable, CustomStringConvertible 
       return "unsupported dtype '\(descr)' (\(kind)); expected f4, f8, i4 or i8"
     case let .dataSizeMismatch(shape, entries, expectedBytes, actualBytes):
       return "header declares shape \(NpyFormat.pythonShape(shape)) (\(entries) \(entries == 1 ? "entry" : "entries"), \(expectedBytes) bytes) but the file holds \(actualBytes) bytes of data"
+    case let .headerTooLong(bytes, limit):
+      return "the header length field says \(bytes) bytes; expected at most \(limit) (NumPy refuses longer headers too)"
+    case .limit(let problem):
+      return "the header's \(problem)"
     }
   }
 }

@@ -12,6 +12,11 @@ import Foundation
 /// `grads/W_h`, as `np.load` names it). Members that are not `.npy` files are skipped and
 /// listed in `ignored`. A member that cannot be read — bad CRC-32, corrupt deflate stream,
 /// malformed `.npy` — is unreadable on its own; only a damaged archive directory fails the file.
+///
+/// Reading is bounded by `ArrayReadLimits`: the member count, each member's inflated size as the
+/// directory gives it and the inflated total of the submission are checked before inflating,
+/// inflating stops as soon as the output passes the size declared, and each `.npy` inside is
+/// read with the same limits. A member whose name leaves the archive (`../W_h.npy`) is unreadable.
 public enum NpzFormat {
   public enum Compression: Sendable {
     /// Members stored as they are, like `np.savez`.
@@ -21,12 +26,23 @@ public enum NpzFormat {
   }
 
   /// Reads an `.npz` file held in memory.
-  public static func read(_ data: Data) throws(NpzFormatError) -> ArrayCollection {
+  public static func read(_ data: Data, limits: ArrayReadLimits = .default) throws(NpzFormatError) -> ArrayCollection {
+    var budget = ArrayReadBudget(limits)
+    return try read(data, budget: &budget)
+  }
+
+  /// Reads an `.npz` file, charging each member's inflated size and entries to `budget` before
+  /// inflating or decoding it.
+  static func read(_ data: Data, budget: inout ArrayReadBudget) throws(NpzFormatError) -> ArrayCollection {
     let archive: ZipArchive
     do {
       archive = try ZipArchive(data)
     } catch {
       throw NpzFormatError(reason: error.description)
+    }
+    let limits = budget.limits
+    guard archive.members.count <= limits.maximumArrays else {
+      throw NpzFormatError(reason: "it holds \(archive.members.count) members; expected at most \(limits.maximumArrays), \(limits.rationale)", isLimit: true)
     }
     var collection = ArrayCollection()
     var counts: [String: Int] = [:]
@@ -44,18 +60,40 @@ public enum NpzFormat {
         }
         continue
       }
-      let entry: ArrayEntry
-      do {
-        let contents = try archive.contents(of: member)
-        entry = .tensor(try NpyFormat.read(contents))
-      } catch let failure as ZipArchive.Failure {
-        if case .badMember(_, let reason) = failure { entry = .unreadable(reason) } else { entry = .unreadable(failure.description) }
-      } catch {
-        entry = .unreadable(String(describing: error))
-      }
-      collection.items.append(ArrayItem(name: name, location: location, entry: entry))
+      collection.items.append(ArrayItem(name: name, location: location, entry: entry(of: member, in: archive, budget: &budget)))
     }
     return collection
+  }
+
+  /// One member read as a `.npy` file, or why it cannot be.
+  private static func entry(of member: ZipArchive.Member, in archive: ZipArchive, budget: inout ArrayReadBudget) -> ArrayEntry {
+    if let problem = unsafeName(member.name) { return .unreadable(problem) }
+    do {
+      _ = try archive.dataRange(of: member)
+      if let refusal = budget.admitMember(bytes: member.uncompressedSize) { return .unreadable(refusal) }
+      let contents = try archive.contents(of: member)
+      do {
+        return .tensor(try NpyFormat.read(contents, budget: &budget))
+      } catch {
+        return .unreadable(error.description)
+      }
+    } catch {
+      if case .badMember(_, let reason) = error { return .unreadable(reason) }
+      return .unreadable(error.description)
+    }
+  }
+
+  /// Why a member name cannot name an item: a path that leaves the archive's folder (a `..`
+  /// component or a leading `/`), a backslash or a NUL; nil for a plain name.
+  static func unsafeName(_ name: String) -> String? {
+    let components = name.split(separator: "/", omittingEmptySubsequences: false)
+    if name.hasPrefix("/") || components.contains("..") {
+      return "its name \(name) leaves the archive's folder (an absolute path or a '..' component); expected a name such as W_h.npy"
+    }
+    if name.contains("\\") || name.contains("\0") {
+      return "its name \(ArrayJSON.quote(name)) holds a backslash or a NUL; expected a name such as W_h.npy"
+    }
+    return nil
   }
 
   /// The `.npz` bytes of `arrays`, members `name.npy` in name order, each `.npy` as
@@ -74,11 +112,20 @@ public struct NpzFormatError: Error, Sendable, Equatable, CustomStringConvertibl
   /// What is wrong with the archive, e.g. "its end-of-central-directory record is missing, so it
   /// is not a ZIP archive or it was cut short".
   public var reason: String
+  /// The archive may be sound but passes a bound of `ArrayReadLimits` (e.g. too many members).
+  public var isLimit = false
+
+  public init(reason: String, isLimit: Bool = false) {
+    self.reason = reason
+    self.isLimit = isLimit
+  }
 
   public var description: String { sentence(about: "it") }
 
   /// The sentence with `subject` (a file name, or "it") as its subject.
   func sentence(about subject: String) -> String {
-    "\(subject) is not a readable ZIP archive: \(reason); expected an archive written by np.savez or np.savez_compressed"
+    isLimit
+      ? "\(subject) is refused: \(reason)"
+      : "\(subject) is not a readable ZIP archive: \(reason); expected an archive written by np.savez or np.savez_compressed"
   }
 }

@@ -7,7 +7,9 @@
 ///
 /// NumPy reads the header with `ast.literal_eval`; this parser accepts the same spelling for
 /// these types (trailing commas, either quote, the `L` suffix of old Python 2 integers) and
-/// rejects everything else with the position of the first character it cannot use.
+/// rejects everything else with the position of the first character it cannot use. Tuples,
+/// lists and dicts nest at most `maximumDepth` deep (the parser recurses once per level), so a
+/// header of 65 000 `(` is an error, not a stack overflow.
 enum PythonLiteral: Sendable, Equatable, CustomStringConvertible {
   case string(String)
   case integer(Int)
@@ -51,9 +53,10 @@ enum PythonLiteral: Sendable, Equatable, CustomStringConvertible {
     var description: String { "\(reason) at character \(position)" }
   }
 
-  /// Parses one literal that fills `text` (surrounding whitespace allowed).
-  static func parse(_ text: String) throws(SyntaxError) -> PythonLiteral {
-    var parser = Parser(characters: Array(text.unicodeScalars))
+  /// Parses one literal that fills `text` (surrounding whitespace allowed), with tuples, lists
+  /// and dicts nested at most `maximumDepth` deep.
+  static func parse(_ text: String, maximumDepth: Int = ArrayReadLimits.nestingDepth) throws(SyntaxError) -> PythonLiteral {
+    var parser = Parser(characters: Array(text.unicodeScalars), maximumDepth: maximumDepth)
     let value = try parser.value()
     parser.skipSpace()
     if parser.index < parser.characters.count {
@@ -64,7 +67,10 @@ enum PythonLiteral: Sendable, Equatable, CustomStringConvertible {
 
   private struct Parser {
     var characters: [Unicode.Scalar]
+    let maximumDepth: Int
     var index = 0
+    /// Tuples, lists and dicts open around the current position.
+    var depth = 0
 
     func error(_ reason: String) -> SyntaxError { SyntaxError(reason: reason, position: index + 1) }
 
@@ -78,6 +84,13 @@ enum PythonLiteral: Sendable, Equatable, CustomStringConvertible {
       skipSpace()
       guard index < characters.count else { throw error("the text ends where a value was expected") }
       let c = characters[index]
+      if c == "(" || c == "[" || c == "{" {
+        guard depth < maximumDepth else {
+          throw error("tuples, lists or dicts nested \(depth + 1) deep, more than the \(maximumDepth) a header may have")
+        }
+        depth += 1
+      }
+      defer { if c == "(" || c == "[" || c == "{" { depth -= 1 } }
       switch c {
       case "'", "\"": return .string(try string(quote: c))
       case "(":

@@ -15,41 +15,51 @@ enum RawDeflate {
   }
 
   /// Inflates `compressed`, which must decode to exactly `expectedSize` bytes.
-  static func inflate(_ compressed: Data, expectedSize: Int) throws(InflateError) -> Data {
+  ///
+  /// The output grows as zlib produces it, in steps of at most `chunk` bytes, and inflating
+  /// stops as soon as the running total passes `expectedSize`: a stream that decodes to more
+  /// than it declares costs at most `expectedSize + chunk` bytes, never what it would inflate to.
+  static func inflate(_ compressed: Data, expectedSize: Int, chunk: Int = 1 << 16) throws(InflateError) -> Data {
+    guard expectedSize >= 0, expectedSize < Int.max, chunk > 0 else {
+      throw InflateError(description: "the directory gives an inflated size of \(expectedSize) bytes, which no member can have")
+    }
     var stream = z_stream()
     guard inflateInit2_(&stream, -15, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
       throw InflateError(description: "zlib could not start inflating")
     }
     defer { inflateEnd(&stream) }
     var input = [UInt8](compressed)
-    // One spare byte shows whether the stream holds more than it should.
-    var output = [UInt8](repeating: 0, count: expectedSize + 1)
+    var output = [UInt8]()
+    var piece = [UInt8](repeating: 0, count: min(chunk, expectedSize + 1))
     var status: Int32 = Z_OK
-    var produced = 0
     input.withUnsafeMutableBufferPointer { inputBuffer in
-      output.withUnsafeMutableBufferPointer { outputBuffer in
-        stream.next_in = inputBuffer.baseAddress
-        stream.next_out = outputBuffer.baseAddress
-        var remainingIn = inputBuffer.count
-        var remainingOut = outputBuffer.count
-        repeat {
-          let chunkIn = min(remainingIn, Int(UInt32.max))
-          let chunkOut = min(remainingOut, Int(UInt32.max))
-          stream.avail_in = uInt(chunkIn)
-          stream.avail_out = uInt(chunkOut)
+      stream.next_in = inputBuffer.baseAddress
+      var remainingIn = inputBuffer.count
+      repeat {
+        let chunkIn = min(remainingIn, Int(UInt32.max))
+        stream.avail_in = uInt(chunkIn)
+        // One byte past `expectedSize` shows a stream that holds more than it should.
+        let room = min(piece.count, expectedSize + 1 - output.count)
+        let produced: Int = piece.withUnsafeMutableBufferPointer { pieceBuffer in
+          stream.next_out = pieceBuffer.baseAddress
+          stream.avail_out = uInt(room)
           status = CZlib.inflate(&stream, Z_NO_FLUSH)
-          remainingIn -= chunkIn - Int(stream.avail_in)
-          remainingOut -= chunkOut - Int(stream.avail_out)
-        } while status == Z_OK && remainingOut > 0 && (remainingIn > 0 || stream.avail_out == 0)
-        produced = outputBuffer.count - remainingOut
-      }
+          return room - Int(stream.avail_out)
+        }
+        remainingIn -= chunkIn - Int(stream.avail_in)
+        output += piece[0..<produced]
+        // Stop on the end of the stream, an error, the running total past the declared size,
+        // or no progress with all input consumed.
+        if status != Z_OK || output.count > expectedSize || (produced == 0 && remainingIn == 0) { break }
+      } while true
     }
+    let produced = output.count
     switch status {
     case Z_STREAM_END:
       guard produced == expectedSize else {
         throw InflateError(description: "the deflated data decodes to \(produced) bytes, but the directory says \(expectedSize)")
       }
-      return Data(output[0..<produced])
+      return Data(output)
     case Z_DATA_ERROR:
       let reason = stream.msg.map { String(cString: $0) } ?? "invalid data"
       throw InflateError(description: "the deflated data is corrupt (zlib: \(reason))")

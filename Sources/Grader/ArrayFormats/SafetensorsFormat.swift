@@ -17,6 +17,11 @@ import Foundation
 /// the other tensors' ranges (no two may overlap); a tensor that fails a check is unreadable
 /// and the others are still read. Writing uses `F64` for floating-point tensors and `I64` for
 /// integer ones, names sorted, data packed in that order, the header padded to 8 bytes.
+///
+/// Reading is bounded by `ArrayReadLimits`: the header size is checked against the file before
+/// the header is read, its JSON is parsed with the nesting and count bounds, the number of
+/// tensors is capped, and each shape's entry count (formed without overflow) is checked before
+/// its entries are decoded.
 public enum SafetensorsFormat {
   /// The largest header read, as in the reference implementation (100 MB).
   static let maximumHeaderSize = 100_000_000
@@ -38,7 +43,20 @@ public enum SafetensorsFormat {
   ]
 
   /// Reads a safetensors file held in memory.
-  public static func read(_ data: Data) throws(SafetensorsFormatError) -> ArrayCollection {
+  public static func read(_ data: Data, limits: ArrayReadLimits = .default) throws(SafetensorsFormatError) -> ArrayCollection {
+    var budget = ArrayReadBudget(limits)
+    return try read(data, budget: &budget)
+  }
+
+  /// The header's parse bounds: a shape and two offsets per tensor, a few values more each.
+  static func bounds(_ limits: ArrayReadLimits) -> ArrayJSON.Bounds {
+    let numbers = ArrayReadLimits.product(ArrayReadLimits.sum(limits.maximumArrays, 1), ArrayReadLimits.sum(limits.maximumNestingDepth, 2))
+    return ArrayJSON.Bounds(
+      maximumDepth: limits.maximumNestingDepth, maximumNumbers: numbers,
+      maximumValues: ArrayReadLimits.sum(ArrayReadLimits.product(4, numbers), 4_096), rationale: limits.rationale)
+  }
+
+  static func read(_ data: Data, budget: inout ArrayReadBudget) throws(SafetensorsFormatError) -> ArrayCollection {
     let data = data.startIndex == 0 ? data : Data(data)
     guard data.count >= 8 else { throw .tooShort(fileBytes: data.count) }
     var headerSize: UInt64 = 0
@@ -48,17 +66,21 @@ public enum SafetensorsFormat {
     let dataStart = 8 + Int(headerSize)
     let header: ArrayJSON.Value
     do {
-      header = try ArrayJSON.parse(data.subdata(in: 8..<dataStart))
+      header = try ArrayJSON.parse(data.subdata(in: 8..<dataStart), bounds: bounds(budget.limits))
     } catch {
-      throw .headerNotJSON(error.description)
+      throw error.isLimit ? .headerBeyondLimits(error.description) : .headerNotJSON(error.description)
     }
     guard case .object(let members) = header else { throw .headerNotObject(found: header.kindDescription) }
+    guard members.count <= budget.limits.maximumArrays + 1 else {
+      throw .tooManyTensors(count: members.count, limit: budget.limits.maximumArrays, rationale: budget.limits.rationale)
+    }
     let bufferSize = data.count - dataStart
 
     struct Pending {
       var name: String
       var element: StoredElement
       var shape: [Int]
+      var count: Int
       var range: Range<Int>
     }
     var collection = ArrayCollection()
@@ -77,8 +99,8 @@ public enum SafetensorsFormat {
         continue
       }
       do {
-        let (element, shape, range) = try describe(member.value, bufferSize: bufferSize)
-        pending.append(Pending(name: member.key, element: element, shape: shape, range: range))
+        let (element, shape, count, range) = try describe(member.value, bufferSize: bufferSize, limits: budget.limits)
+        pending.append(Pending(name: member.key, element: element, shape: shape, count: count, range: range))
       } catch {
         problems[member.key] = error.description
       }
@@ -102,7 +124,13 @@ public enum SafetensorsFormat {
       if let problem = problems[name] {
         collection.items[index].entry = .unreadable(problem)
       } else if let tensor = tensors[name] {
-        let scalars = tensor.element.decode(data, offset: dataStart + tensor.range.lowerBound, count: tensor.shape.reduce(1, *))
+        do {
+          _ = try budget.admit(shape: tensor.shape)
+        } catch {
+          collection.items[index].entry = .unreadable(SafetensorsFormatError.TensorProblem.limit(error).description)
+          continue
+        }
+        let scalars = tensor.element.decode(data, offset: dataStart + tensor.range.lowerBound, count: tensor.count)
         collection.items[index].entry = .tensor(Tensor(shape: tensor.shape, scalars: scalars, dtype: tensor.element.dtype))
       }
     }
@@ -112,8 +140,9 @@ public enum SafetensorsFormat {
     return collection
   }
 
-  /// Checks one header entry: dtype, shape and a byte range that fits the data and the shape.
-  private static func describe(_ value: ArrayJSON.Value, bufferSize: Int) throws(SafetensorsFormatError.TensorProblem) -> (StoredElement, [Int], Range<Int>) {
+  /// Checks one header entry: dtype, shape (its entry count within `limits`) and a byte range
+  /// that fits the data and the shape.
+  private static func describe(_ value: ArrayJSON.Value, bufferSize: Int, limits: ArrayReadLimits) throws(SafetensorsFormatError.TensorProblem) -> (StoredElement, [Int], Int, Range<Int>) {
     guard case .object(let fields) = value else { throw .notAnObject(found: value.kindDescription) }
     func field(_ key: String) throws(SafetensorsFormatError.TensorProblem) -> ArrayJSON.Value {
       guard let found = fields.first(where: { $0.key == key }) else { throw .missingKey(key) }
@@ -135,12 +164,17 @@ public enum SafetensorsFormat {
     let range = (Int(begin), Int(end))
     guard range.0 <= range.1 else { throw .reversedRange(begin: range.0, end: range.1) }
     guard range.1 <= bufferSize else { throw .rangePastEnd(begin: range.0, end: range.1, bufferSize: bufferSize) }
-    let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+    let count: Int
+    do {
+      count = try ArrayReadBudget(limits).count(of: shape)
+    } catch {
+      throw .limit(error)
+    }
     let (bytes, overflow) = count.multipliedReportingOverflow(by: element.size)
     guard !overflow, bytes == range.1 - range.0 else {
       throw .sizeMismatch(dtype: code, shape: shape, entries: count, expectedBytes: overflow ? Int.max : bytes, actualBytes: range.1 - range.0)
     }
-    return (element, shape, range.0..<range.1)
+    return (element, shape, count, range.0..<range.1)
   }
 
   /// The safetensors bytes of `arrays`, with an optional `__metadata__` object of strings.
@@ -176,6 +210,18 @@ public enum SafetensorsFormatError: Error, Sendable, Equatable, CustomStringConv
   case headerTooLarge(headerSize: Int)
   case headerNotJSON(String)
   case headerNotObject(found: String)
+  /// The header nests deeper, or holds more numbers, than `ArrayReadLimits` allow.
+  case headerBeyondLimits(String)
+  /// The header lists more tensors than `ArrayReadLimits.maximumArrays`.
+  case tooManyTensors(count: Int, limit: Int, rationale: String)
+
+  /// True when the file passes a bound of `ArrayReadLimits` rather than being malformed.
+  public var isLimit: Bool {
+    switch self {
+    case .headerBeyondLimits, .tooManyTensors: return true
+    default: return false
+    }
+  }
 
   public var description: String {
     switch self {
@@ -189,6 +235,10 @@ public enum SafetensorsFormatError: Error, Sendable, Equatable, CustomStringConv
       return "its header is not valid JSON: \(reason)"
     case .headerNotObject(let found):
       return "its header is \(found); expected a JSON object mapping tensor names to {dtype, shape, data_offsets}"
+    case .headerBeyondLimits(let reason):
+      return "in its header, \(reason)"
+    case let .tooManyTensors(count, limit, rationale):
+      return "its header lists \(count) tensors; expected at most \(limit), \(rationale)"
     }
   }
 
@@ -201,6 +251,8 @@ public enum SafetensorsFormatError: Error, Sendable, Equatable, CustomStringConv
     case reversedRange(begin: Int, end: Int)
     case rangePastEnd(begin: Int, end: Int, bufferSize: Int)
     case sizeMismatch(dtype: String, shape: [Int], entries: Int, expectedBytes: Int, actualBytes: Int)
+    /// The shape passes a bound of `ArrayReadLimits`.
+    case limit(ArrayLimitError)
 
     public var description: String {
       switch self {
@@ -218,6 +270,8 @@ public enum SafetensorsFormatError: Error, Sendable, Equatable, CustomStringConv
         return "its data_offsets [\(begin), \(end)] run past the end of the \(bufferSize) bytes of data"
       case let .sizeMismatch(dtype, shape, entries, expectedBytes, actualBytes):
         return "its shape \(shape) of \(dtype) needs \(entries) \(entries == 1 ? "entry" : "entries"), \(expectedBytes) bytes, but its data_offsets span \(actualBytes) bytes"
+      case .limit(let problem):
+        return "its \(problem)"
       }
     }
   }

@@ -21,6 +21,12 @@ public enum SubmissionReadError: Error, Sendable, Equatable, CustomStringConvert
   case noArrayFiles(folder: String, otherFiles: [String])
   /// A folder whose array files are all wholly unreadable.
   case nothingReadable(folder: String, problems: [String])
+  /// A file larger than `ArrayReadLimits.maximumFileBytes`, refused unread.
+  case tooLarge(file: String, bytes: Int, limit: Int, rationale: String)
+  /// A folder whose array files together pass `ArrayReadLimits.maximumFileBytes`, refused unread.
+  case folderTooLarge(folder: String, bytes: Int, limit: Int, rationale: String)
+  /// A folder of more array files than `ArrayReadLimits.maximumArrays`, refused unread.
+  case tooManyFiles(folder: String, count: Int, limit: Int, rationale: String)
 
   static let expectedFormats = "expected a .json, .npz, .safetensors or .npy file, or a folder of <item>.npy and <item>.json files"
 
@@ -37,6 +43,8 @@ public enum SubmissionReadError: Error, Sendable, Equatable, CustomStringConvert
       return problem.sentence(about: file)
     case let .invalidArchive(file, problem):
       return problem.sentence(about: file)
+    case let .invalidSafetensors(file, problem) where problem.isLimit:
+      return "\(file) is refused: \(problem)"
     case let .invalidSafetensors(file, problem):
       return "\(file) is not a readable safetensors file: \(problem); expected an 8-byte header size, a JSON header and the tensor data"
     case let .noArrayFiles(folder, otherFiles):
@@ -44,6 +52,12 @@ public enum SubmissionReadError: Error, Sendable, Equatable, CustomStringConvert
       return "\(folder) holds no array files (\(found)); \(Self.expectedFormats)"
     case let .nothingReadable(folder, problems):
       return "no file in \(folder) can be read: " + problems.joined(separator: "; ")
+    case let .tooLarge(file, bytes, limit, rationale):
+      return "\(file) is \(bytes) bytes (\(ArrayReadLimits.describe(bytes: bytes))), more than \(limit) (\(ArrayReadLimits.describe(bytes: limit))), \(rationale); it was not read"
+    case let .folderTooLarge(folder, bytes, limit, rationale):
+      return "the array files of \(folder) hold \(ArrayReadLimits.describe(bytes: bytes)) together, more than \(ArrayReadLimits.describe(bytes: limit)), \(rationale); none was read"
+    case let .tooManyFiles(folder, count, limit, rationale):
+      return "\(folder) holds \(count) array files; expected at most \(limit), \(rationale); none was read"
     }
   }
 }

@@ -11,10 +11,13 @@ import Foundation
 ///
 /// Sizes and offsets come from the central directory; a field set to 0xFFFF or 0xFFFFFFFF is
 /// read from the ZIP64 extra field (header id 0x0001) or the ZIP64 end record instead, which is
-/// how Python's `zipfile` (and so `np.savez`) marks them. Local headers are only used to find
-/// where a member's data starts: their size fields may be 0xFFFFFFFF placeholders.
+/// how Python's `zipfile` (and so `np.savez`) marks them. Local headers give where a member's
+/// data starts and must agree with the directory (name, method, CRC-32, compressed size unless a
+/// 0xFFFFFFFF placeholder or a data descriptor stands in for them).
 ///
 /// Members stored (method 0) and deflated (method 8) are read; each is checked against its CRC-32.
+/// No offset or size is trusted: each is checked against the file's length, with the
+/// comparisons written as differences so that 8-byte ZIP64 values near 2⁶³ cannot overflow.
 struct ZipArchive: Sendable {
   struct Member: Sendable, Equatable {
     var name: String
@@ -24,6 +27,8 @@ struct ZipArchive: Sendable {
     var compressedSize: Int
     var uncompressedSize: Int
     var localHeaderOffset: Int
+    /// The name as stored, to compare with the local header's.
+    var nameBytes: [UInt8] = []
 
     var isDirectory: Bool { name.hasSuffix("/") }
   }
@@ -46,13 +51,17 @@ struct ZipArchive: Sendable {
     }
   }
 
-  /// The largest member inflated (1 GiB): the output buffer is allocated up front.
-  static let maximumInflatedSize = 1 << 30
+  /// Bytes of a central directory entry before its name.
+  static let centralEntryBytes = 46
+  /// Bytes of a local header before its name.
+  static let localHeaderBytes = 30
 
   private let bytes: Bytes
   private(set) var members: [Member] = []
 
-  /// Reads the central directory of `data`.
+  /// Reads the central directory of `data`. Every offset and size read from it — the 8-byte
+  /// ZIP64 ones included, which may exceed `Int.max` — is checked to lie within the file before
+  /// it is used, with no sum that could overflow.
   init(_ data: Data) throws(Failure) {
     let bytes = Bytes(data)
     self.bytes = bytes
@@ -66,40 +75,49 @@ struct ZipArchive: Sendable {
         throw .badDirectory("the end record defers to a ZIP64 end record, but there is no ZIP64 locator before it")
       }
       let zip64End = bytes.u64(locator + 8)
-      guard zip64End >= 0, zip64End + 56 <= bytes.count, bytes.u32(zip64End) == 0x0606_4B50 else {
-        throw .badDirectory("the ZIP64 locator points to byte \(zip64End), where there is no ZIP64 end record")
+      guard zip64End >= 0, zip64End <= bytes.count - 56, bytes.u32(zip64End) == 0x0606_4B50 else {
+        throw .badDirectory("the ZIP64 locator points to byte \(Self.unsigned(zip64End)), where there is no ZIP64 end record in the \(bytes.count)-byte file")
       }
       entryCount = bytes.u64(zip64End + 32)
       directorySize = bytes.u64(zip64End + 40)
       directoryOffset = bytes.u64(zip64End + 48)
     }
-    guard directoryOffset >= 0, directorySize >= 0, directoryOffset + directorySize <= bytes.count else {
-      throw .badDirectory("it is said to span bytes \(directoryOffset)..<\(directoryOffset + directorySize) of a \(bytes.count)-byte file")
+    guard directoryOffset >= 0, directorySize >= 0, directoryOffset <= bytes.count, directorySize <= bytes.count - directoryOffset else {
+      throw .badDirectory("it is said to take \(Self.unsigned(directorySize)) bytes from byte \(Self.unsigned(directoryOffset)), beyond the end of the \(bytes.count)-byte file")
     }
+    guard entryCount >= 0, entryCount <= directorySize / Self.centralEntryBytes else {
+      throw .badDirectory("it is said to hold \(Self.unsigned(entryCount)) entries, more than its \(directorySize) bytes can (\(Self.centralEntryBytes) bytes or more each)")
+    }
+    let directoryEnd = directoryOffset + directorySize
     var position = directoryOffset
+    members.reserveCapacity(entryCount)
     for index in 0..<entryCount {
-      guard position + 46 <= directoryOffset + directorySize, bytes.u32(position) == 0x0201_4B50 else {
+      guard position <= directoryEnd - Self.centralEntryBytes, bytes.u32(position) == 0x0201_4B50 else {
         throw .badDirectory("entry \(index + 1) of \(entryCount) is missing or has a wrong signature")
       }
       let nameLength = bytes.u16(position + 28)
       let extraLength = bytes.u16(position + 30)
       let commentLength = bytes.u16(position + 32)
-      let next = position + 46 + nameLength + extraLength + commentLength
-      guard next <= directoryOffset + directorySize else {
+      // position ≤ the file's size and each length < 2¹⁶: no overflow.
+      let next = position + Self.centralEntryBytes + nameLength + extraLength + commentLength
+      guard next <= directoryEnd else {
         throw .badDirectory("entry \(index + 1) runs past the end of the directory")
       }
       let flags = UInt16(bytes.u16(position + 8))
-      let nameData = Data(bytes.raw[(position + 46)..<(position + 46 + nameLength)])
-      let name = String(data: nameData, encoding: .utf8) ?? String(nameData.map { Character(Unicode.Scalar($0)) })
+      let nameBytes = Array(bytes.raw[(position + 46)..<(position + 46 + nameLength)])
+      let name = String(bytes: nameBytes, encoding: .utf8) ?? String(nameBytes.map { Character(Unicode.Scalar($0)) })
       var member = Member(
         name: name, method: UInt16(bytes.u16(position + 10)), flags: flags, crc32: UInt32(bytes.u32(position + 16)),
         compressedSize: bytes.u32(position + 20), uncompressedSize: bytes.u32(position + 24),
-        localHeaderOffset: bytes.u32(position + 42))
+        localHeaderOffset: bytes.u32(position + 42), nameBytes: nameBytes)
       try Self.applyZip64(bytes, extraStart: position + 46 + nameLength, extraLength: extraLength, to: &member)
       members.append(member)
       position = next
     }
   }
+
+  /// An 8-byte field for messages: values above `Int.max` (read back negative) as unsigned.
+  private static func unsigned(_ value: Int) -> String { String(UInt64(bitPattern: Int64(value))) }
 
   /// Replaces the 0xFFFFFFFF fields of `member` with the 8-byte values of the ZIP64 extra field,
   /// which lists them in the order uncompressed size, compressed size, local header offset.
@@ -135,19 +153,54 @@ struct ZipArchive: Sendable {
     return nil
   }
 
-  /// The original bytes of `member`, inflated if needed and checked against its CRC-32.
-  func contents(of member: Member) throws(Failure) -> Data {
+  /// Where the stored bytes of `member` lie, after checking its local header against the
+  /// central directory (signature, name, method; CRC-32 and compressed size unless bit 3 defers
+  /// them to a data descriptor or ZIP64 leaves them 0xFFFFFFFF) and its sizes against the file.
+  func dataRange(of member: Member) throws(Failure) -> Range<Int> {
     func fail(_ reason: String) -> Failure { .badMember(name: member.name, reason: reason) }
     if member.flags & 1 != 0 { throw fail("it is encrypted") }
     let local = member.localHeaderOffset
-    guard local >= 0, local + 30 <= bytes.count, bytes.u32(local) == 0x0403_4B50 else {
-      throw fail("its local header at byte \(local) is missing")
+    guard local >= 0, local <= bytes.count - Self.localHeaderBytes, bytes.u32(local) == 0x0403_4B50 else {
+      throw fail("its local header at byte \(Self.unsigned(local)) is missing (the file has \(bytes.count) bytes)")
     }
-    let start = local + 30 + bytes.u16(local + 26) + bytes.u16(local + 28)
-    guard member.compressedSize >= 0, start + member.compressedSize <= bytes.count else {
-      throw fail("its \(member.compressedSize) bytes of data run past the end of the file")
+    let nameLength = bytes.u16(local + 26)
+    let start = local + Self.localHeaderBytes + nameLength + bytes.u16(local + 28)
+    guard start <= bytes.count else { throw fail("its local header runs past the end of the file") }
+    let localName = bytes.raw[(local + 30)..<(local + 30 + nameLength)]
+    guard localName.elementsEqual(member.nameBytes) else {
+      let shown = String(bytes: Array(localName), encoding: .utf8) ?? "\(nameLength) other bytes"
+      throw fail("its local header names it \(shown), so the archive contradicts itself; expected the same name in both")
     }
-    let stored = Data(bytes.raw[start..<(start + member.compressedSize)])
+    let localMethod = bytes.u16(local + 8)
+    guard localMethod == Int(member.method) else {
+      throw fail("its local header gives compression method \(localMethod) but the central directory \(member.method), so the archive contradicts itself")
+    }
+    if bytes.u16(local + 6) & 0x08 == 0 {
+      let localCRC = bytes.u32(local + 14)
+      let localCompressed = bytes.u32(local + 18)
+      guard localCRC == Int(member.crc32) else {
+        throw fail(String(format: "its local header gives CRC-32 %08X but the central directory %08X, so the archive contradicts itself", localCRC, member.crc32))
+      }
+      guard localCompressed == 0xFFFF_FFFF || localCompressed == member.compressedSize else {
+        throw fail("its local header gives \(localCompressed) bytes of data but the central directory \(Self.unsigned(member.compressedSize)), so the archive contradicts itself")
+      }
+    }
+    guard member.compressedSize >= 0, member.compressedSize <= bytes.count - start else {
+      throw fail("its \(Self.unsigned(member.compressedSize)) bytes of data, from byte \(start), run past the end of the \(bytes.count)-byte file")
+    }
+    guard member.uncompressedSize >= 0 else {
+      throw fail("its inflated size \(Self.unsigned(member.uncompressedSize)) bytes is beyond any file")
+    }
+    return start..<(start + member.compressedSize)
+  }
+
+  /// The original bytes of `member`, inflated if needed and checked against its CRC-32. The
+  /// caller has checked `member.uncompressedSize` against its limits: inflating stops as soon as
+  /// the output passes that size, whatever the stream holds.
+  func contents(of member: Member) throws(Failure) -> Data {
+    func fail(_ reason: String) -> Failure { .badMember(name: member.name, reason: reason) }
+    let range = try dataRange(of: member)
+    let stored = Data(bytes.raw[range])
     let contents: Data
     switch member.method {
     case 0:
@@ -156,9 +209,6 @@ struct ZipArchive: Sendable {
       }
       contents = stored
     case 8:
-      guard member.uncompressedSize <= Self.maximumInflatedSize else {
-        throw fail("it would inflate to \(member.uncompressedSize) bytes, more than the \(Self.maximumInflatedSize) an array member may hold")
-      }
       do {
         contents = try RawDeflate.inflate(stored, expectedSize: member.uncompressedSize)
       } catch {
@@ -185,7 +235,8 @@ struct ZipArchive: Sendable {
     /// 8-byte values above Int.max come back negative, which every caller rejects.
     func u64(_ i: Int) -> Int { Int(truncatingIfNeeded: UInt64(truncatingIfNeeded: uint(i, 8))) }
     private func uint(_ i: Int, _ n: Int) -> Int {
-      guard i >= 0, i + n <= raw.count else { return 0 }
+      // Written as a difference so that an offset near Int.max cannot overflow.
+      guard i >= 0, i <= raw.count - n else { return 0 }
       var value: UInt64 = 0
       for k in stride(from: n - 1, through: 0, by: -1) { value = value << 8 | UInt64(raw[i + k]) }
       return Int(truncatingIfNeeded: value)

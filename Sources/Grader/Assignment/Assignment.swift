@@ -1,4 +1,3 @@
-import BPTTReference
 import Foundation
 import Jacobians
 
@@ -19,7 +18,8 @@ public struct Assignment: Sendable {
   public var id: String
   public var title: String
   public var description: String
-  public var model: ModelSpec
+  /// The model that computes the items (`ModelRegistry`), with its sizes and options.
+  public var model: any ModelReference
   public var inputs: [InputSpec]
   public var items: [ItemSpec]
   /// The folder the assignment was read from (its starter and examples live there).
@@ -29,33 +29,14 @@ public struct Assignment: Sendable {
   public func input(_ name: String) -> InputSpec? { inputs.first { $0.name == name } }
 }
 
-/// Which reference computes the items, and with which options.
-public struct ModelSpec: Sendable {
-  public enum Reference: String, Sendable, CaseIterable {
-    /// The column-form RNN language model of notes 000/002/003 (`BPTT`).
-    case rnnLM = "rnn-lm"
-    /// The canonical min-char-rnn of note 001 (`CanonicalRNN`).
-    case rnnCanonical = "rnn-canonical"
-    /// The feed-forward references of note 003 (`Jacobians`).
-    case backpropBasics = "backprop-basics"
-  }
-
-  public var reference: Reference
-  public var sizes: [String: Int]
-  public var options: RNNOptions
-  public var convention: VectorConvention
-  /// The L2 factor of the softmax classifier: `full` is λΣW², `half` is ½λΣW².
-  public var regularization: String
-
-  public func size(_ name: String) -> Int { sizes[name] ?? 0 }
-}
-
 /// One input every student receives (generated per student).
 public struct InputSpec: Sendable {
   public var name: String
   public var shape: [Int]
   public var dtype: DType
   public var statement: String
+  /// The shape as `assignment.json` writes it (`["T+1"]`, `["H", "H"]`), for starters.
+  public var symbolicShape: [String]
 }
 
 /// One graded item.
@@ -72,6 +53,8 @@ public struct ItemSpec: Sendable {
   public var statement: String
   public var shape: [Int]
   public var checks: [Check]
+  /// The shape as `assignment.json` writes it, for starters.
+  public var symbolicShape: [String]
 }
 
 extension Assignment {
@@ -85,8 +68,7 @@ extension Assignment {
     let root = try StrictObject.parse(data, file: file)
     try root.allowOnly(["id", "title", "description", "model", "inputs", "items"])
 
-    let modelObject = try root.object("model")
-    let model = try ModelSpec.decode(modelObject)
+    let model = try ModelRegistry.decode(try root.object("model"))
 
     var inputs: [InputSpec] = []
     for object in try root.objects("inputs") {
@@ -95,11 +77,10 @@ extension Assignment {
       guard let dtype = DType(rawValue: dtypeName) else {
         throw DataFileError(file: file, path: object.child("dtype"), problem: "unknown dtype '\(dtypeName)'; expected float64 or int64")
       }
+      let (shape, symbolic) = try resolveShape(object, sizes: model.sizes)
       inputs.append(InputSpec(
-        name: try object.string("name"),
-        shape: try resolveShape(object, sizes: model.sizes),
-        dtype: dtype,
-        statement: try object.optionalString("statement") ?? ""))
+        name: try object.string("name"), shape: shape, dtype: dtype,
+        statement: try object.optionalString("statement") ?? "", symbolicShape: symbolic))
     }
 
     var items: [ItemSpec] = []
@@ -116,7 +97,8 @@ extension Assignment {
       if items.contains(where: { $0.id == id }) {
         throw DataFileError(file: file, path: object.child("id"), problem: "item '\(id)' is defined twice")
       }
-      items.append(ItemSpec(id: id, statement: try object.string("statement"), shape: try resolveShape(object, sizes: model.sizes), checks: checks))
+      let (shape, symbolic) = try resolveShape(object, sizes: model.sizes)
+      items.append(ItemSpec(id: id, statement: try object.string("statement"), shape: shape, checks: checks, symbolicShape: symbolic))
     }
 
     let assignment = Assignment(
@@ -124,24 +106,93 @@ extension Assignment {
       title: try root.string("title"),
       description: try root.optionalString("description") ?? "",
       model: model, inputs: inputs, items: items, directory: directory)
-    try AssignmentTasks.validate(assignment, file: file)
+    try assignment.validate(file: file)
     return assignment
   }
 
-  /// Resolves `"shape": [2, "H", "T+1", "window*d"]` against the model's sizes.
-  static func resolveShape(_ object: StrictObject, sizes: [String: Int]) throws(DataFileError) -> [Int] {
+  /// The most entries one input or item may have: 2²⁶ (512 MB of float64).
+  public static let maximumEntries = 1 << 26
+
+  /// Checks that the inputs are exactly the model's, with its shapes and dtypes, and that every
+  /// item is one the model computes, with its shape.
+  func validate(file: String) throws(DataFileError) {
+    let reference = model.name
+    var total = 0
+    for (what, quantities) in [("input", model.inputs), ("item", model.items)] {
+      for q in quantities {
+        guard let n = Tensor.entryCount(q.shape), n <= Self.maximumEntries else {
+          throw DataFileError(file: file, path: "model.sizes", problem: "the \(what) '\(q.name)' would have shape \(Tensor.describe(q.shape)), more than \(Self.maximumEntries) entries (\(Self.maximumEntries / (1 << 17)) MB); choose smaller sizes")
+        }
+        total += n
+      }
+    }
+    guard total <= 4 * Self.maximumEntries else {
+      throw DataFileError(file: file, path: "model.sizes", problem: "the inputs and items would hold \(total) entries in all, more than \(4 * Self.maximumEntries); choose smaller sizes")
+    }
+    let declared = Set(inputs.map(\.name))
+    for input in model.inputs where !declared.contains(input.name) {
+      throw DataFileError(file: file, path: "inputs", problem: "missing input '\(input.name)' needed by reference '\(reference)'")
+    }
+    for spec in inputs {
+      guard let input = model.input(spec.name) else {
+        throw DataFileError(file: file, path: "inputs", problem: "unknown input '\(spec.name)' for reference '\(reference)'; it knows \(model.inputs.map(\.name).joined(separator: ", "))")
+      }
+      if input.shape != spec.shape {
+        throw DataFileError(file: file, path: "inputs", problem: "input '\(spec.name)' is declared with shape \(Tensor.describe(spec.shape)), but the model's sizes give \(Tensor.describe(input.shape))")
+      }
+      if input.dtype != spec.dtype {
+        throw DataFileError(file: file, path: "inputs", problem: "input '\(spec.name)' is declared with dtype \(spec.dtype), but the model gives \(input.dtype)")
+      }
+    }
+    for spec in items {
+      guard let item = model.item(spec.id) else {
+        throw DataFileError(file: file, path: "items", problem: "unknown item '\(spec.id)' for reference '\(reference)'; it computes \(model.items.map(\.name).joined(separator: ", "))")
+      }
+      if item.shape != spec.shape {
+        throw DataFileError(file: file, path: "items", problem: "item '\(spec.id)' is declared with shape \(Tensor.describe(spec.shape)), but the reference computes \(Tensor.describe(item.shape))")
+      }
+    }
+    try validateChecks(file: file)
+  }
+
+  /// Every item must be checked by something the grader can carry out: an item without checks,
+  /// or with a numeric check the model has no probe for (a loss value is not a derivative),
+  /// would pass whatever was submitted, so it is refused.
+  func validateChecks(file: String) throws(DataFileError) {
+    var sample: [String: Tensor]?
+    for spec in items {
+      if spec.checks.isEmpty {
+        throw DataFileError(file: file, path: "items", problem: "item '\(spec.id)' has no checks, so any answer would pass; expected \"checks\": [\"reference\"] or [\"reference\", \"numeric\"]")
+      }
+      guard spec.checks.contains(.numeric) else { continue }
+      if sample == nil {
+        var rng = SplitMix64(seed: 0)
+        sample = model.generateInputs(using: &rng)
+      }
+      if model.numericProbes(item: spec.id, inputs: sample!).isEmpty {
+        throw DataFileError(file: file, path: "items", problem: "item '\(spec.id)' asks for a numeric check, but reference '\(model.name)' has no numeric probe for it (it is not a derivative the grader can estimate), so the check could verify nothing; use \"checks\": [\"reference\"]")
+      }
+    }
+  }
+
+  /// Resolves `"shape": [2, "H", "T+1", "window*d"]` against the model's sizes; also returns the
+  /// entries as written.
+  static func resolveShape(_ object: StrictObject, sizes: [String: Int]) throws(DataFileError) -> ([Int], [String]) {
     var shape: [Int] = []
+    var symbolic: [String] = []
     for (k, entry) in try object.array("shape").enumerated() {
       let where_ = "\(object.child("shape"))[\(k)]"
-      if let n = entry as? NSNumber, !StrictObject.isBool(n), n.doubleValue == n.doubleValue.rounded(), n.intValue >= 0 {
+      if let n = entry as? NSNumber, !StrictObject.isBool(n), n.doubleValue == n.doubleValue.rounded(), n.intValue >= 0, n.doubleValue <= Double(ModelRegistry.maximumSize) {
         shape.append(n.intValue)
+        symbolic.append(String(n.intValue))
       } else if let s = entry as? String, let value = evaluateSize(s, sizes: sizes) {
         shape.append(value)
+        symbolic.append(s.replacingOccurrences(of: " ", with: ""))
       } else {
         throw DataFileError(file: object.file, path: where_, problem: "cannot read dimension \(entry); expected a whole number, a size name of model.sizes (\(sizes.keys.sorted().joined(separator: ", "))), or 'name+k' / 'name*name'")
       }
     }
-    return shape
+    return (shape, symbolic)
   }
 
   static func evaluateSize(_ text: String, sizes: [String: Int]) -> Int? {
@@ -156,68 +207,5 @@ extension Assignment {
       return x * y
     }
     return atom(Substring(t))
-  }
-}
-
-extension ModelSpec {
-  static func decode(_ object: StrictObject) throws(DataFileError) -> ModelSpec {
-    try object.allowOnly(["reference", "sizes", "activation", "convention", "reduction", "truncation", "biases", "regularization"])
-    let referenceName = try object.string("reference")
-    guard let reference = Reference(rawValue: referenceName) else {
-      throw DataFileError(file: object.file, path: object.child("reference"), problem: "unknown reference '\(referenceName)'; expected one of \(Reference.allCases.map { $0.rawValue }.joined(separator: ", "))")
-    }
-    let sizesObject = try object.object("sizes")
-    var sizes: [String: Int] = [:]
-    for key in sizesObject.values.keys {
-      let v = try sizesObject.number(key)
-      guard v >= 1, v == v.rounded() else {
-        throw DataFileError(file: object.file, path: sizesObject.child(key), problem: "expected a whole number ≥ 1, found \(v)")
-      }
-      sizes[key] = Int(v)
-    }
-
-    var options = RNNOptions()
-    if let name = try object.optionalString("activation") {
-      guard let f = Activation(name: name) else {
-        throw DataFileError(file: object.file, path: object.child("activation"), problem: "unknown activation '\(name)'; expected sigmoid, tanh, relu, hardtanh, leakyrelu or swish")
-      }
-      options.activation = f
-    }
-    if let name = try object.optionalString("reduction") {
-      guard let r = LossReduction(rawValue: name) else {
-        throw DataFileError(file: object.file, path: object.child("reduction"), problem: "unknown reduction '\(name)'; expected 'mean' or 'sum'")
-      }
-      options.reduction = r
-    }
-    if let name = try object.optionalString("truncation") {
-      guard let t = parseTruncation(name) else {
-        throw DataFileError(file: object.file, path: object.child("truncation"), problem: "unknown truncation '\(name)'; expected 'full', 'window(k)' or 'chunks(k)'")
-      }
-      options.truncation = t
-    }
-    if let b = try object.optionalBool("biases") { options.useBiases = b }
-
-    var convention = VectorConvention.column
-    if let name = try object.optionalString("convention") {
-      guard let c = VectorConvention(rawValue: name) else {
-        throw DataFileError(file: object.file, path: object.child("convention"), problem: "unknown convention '\(name)'; expected 'column' or 'row'")
-      }
-      convention = c
-    }
-    let regularization = try object.optionalString("regularization") ?? "full"
-    guard regularization == "full" || regularization == "half" else {
-      throw DataFileError(file: object.file, path: object.child("regularization"), problem: "unknown regularization '\(regularization)'; expected 'full' (λΣW²) or 'half' (½λΣW²)")
-    }
-    return ModelSpec(reference: reference, sizes: sizes, options: options, convention: convention, regularization: regularization)
-  }
-
-  static func parseTruncation(_ text: String) -> Truncation? {
-    if text == "full" { return .full }
-    for (prefix, make) in [("window(", Truncation.window), ("chunks(", Truncation.chunks)] {
-      if text.hasPrefix(prefix), text.hasSuffix(")"), let k = Int(text.dropFirst(prefix.count).dropLast()), k >= 1 {
-        return make(k)
-      }
-    }
-    return nil
   }
 }

@@ -5,9 +5,9 @@ import Foundation
 ///
 /// Assignment and rubric files are data written by instructors; a misspelt key ("point" for
 /// "points") must be caught, not silently ignored.
-struct StrictObject {
-  let file: String
-  let path: String
+public struct StrictObject {
+  public let file: String
+  public let path: String
   let values: [String: Any]
 
   init(file: String, path: String = "", value: Any) throws(DataFileError) {
@@ -31,7 +31,7 @@ struct StrictObject {
   }
 
   /// Rejects any key not in `known`.
-  func allowOnly(_ known: [String]) throws(DataFileError) {
+  public func allowOnly(_ known: [String]) throws(DataFileError) {
     for key in values.keys.sorted() where !known.contains(key) {
       let suggestion = known.min { editDistance($0, key) < editDistance($1, key) }
       var problem = "unknown key '\(key)'"
@@ -41,7 +41,7 @@ struct StrictObject {
     }
   }
 
-  func has(_ key: String) -> Bool { values[key] != nil && !(values[key] is NSNull) }
+  public func has(_ key: String) -> Bool { values[key] != nil && !(values[key] is NSNull) }
 
   private func required(_ key: String) throws(DataFileError) -> Any {
     guard let v = values[key], !(v is NSNull) else {
@@ -54,53 +54,53 @@ struct StrictObject {
     DataFileError(file: file, path: child(key), problem: "expected \(expected), found \(StrictObject.kind(of: value))")
   }
 
-  func child(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+  public func child(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-  func string(_ key: String) throws(DataFileError) -> String {
+  public func string(_ key: String) throws(DataFileError) -> String {
     let v = try required(key)
     guard let s = v as? String else { throw typeError(key, "a string", v) }
     return s
   }
 
-  func optionalString(_ key: String) throws(DataFileError) -> String? {
+  public func optionalString(_ key: String) throws(DataFileError) -> String? {
     has(key) ? try string(key) : nil
   }
 
-  func number(_ key: String) throws(DataFileError) -> Double {
+  public func number(_ key: String) throws(DataFileError) -> Double {
     let v = try required(key)
     guard let n = v as? NSNumber, !StrictObject.isBool(n) else { throw typeError(key, "a number", v) }
     return n.doubleValue
   }
 
-  func optionalNumber(_ key: String) throws(DataFileError) -> Double? {
+  public func optionalNumber(_ key: String) throws(DataFileError) -> Double? {
     has(key) ? try number(key) : nil
   }
 
-  func bool(_ key: String) throws(DataFileError) -> Bool {
+  public func bool(_ key: String) throws(DataFileError) -> Bool {
     let v = try required(key)
     guard let n = v as? NSNumber, StrictObject.isBool(n) else { throw typeError(key, "true or false", v) }
     return n.boolValue
   }
 
-  func optionalBool(_ key: String) throws(DataFileError) -> Bool? {
+  public func optionalBool(_ key: String) throws(DataFileError) -> Bool? {
     has(key) ? try bool(key) : nil
   }
 
-  func object(_ key: String) throws(DataFileError) -> StrictObject {
+  public func object(_ key: String) throws(DataFileError) -> StrictObject {
     try StrictObject(file: file, path: child(key), value: try required(key))
   }
 
-  func optionalObject(_ key: String) throws(DataFileError) -> StrictObject? {
+  public func optionalObject(_ key: String) throws(DataFileError) -> StrictObject? {
     has(key) ? try object(key) : nil
   }
 
-  func array(_ key: String) throws(DataFileError) -> [Any] {
+  public func array(_ key: String) throws(DataFileError) -> [Any] {
     let v = try required(key)
     guard let a = v as? [Any] else { throw typeError(key, "a list", v) }
     return a
   }
 
-  func objects(_ key: String) throws(DataFileError) -> [StrictObject] {
+  public func objects(_ key: String) throws(DataFileError) -> [StrictObject] {
     var out: [StrictObject] = []
     for (i, v) in try array(key).enumerated() {
       out.append(try StrictObject(file: file, path: "\(child(key))[\(i)]", value: v))
@@ -108,7 +108,7 @@ struct StrictObject {
     return out
   }
 
-  func strings(_ key: String) throws(DataFileError) -> [String] {
+  public func strings(_ key: String) throws(DataFileError) -> [String] {
     var out: [String] = []
     for (i, v) in try array(key).enumerated() {
       guard let s = v as? String else {
@@ -160,7 +160,7 @@ public struct DataFileError: Error, Equatable, CustomStringConvertible {
 }
 
 /// The Levenshtein distance, for "did you mean" suggestions.
-func editDistance(_ a: String, _ b: String) -> Int {
+public func editDistance(_ a: String, _ b: String) -> Int {
   let a = Array(a), b = Array(b)
   if a.isEmpty { return b.count }
   if b.isEmpty { return a.count }

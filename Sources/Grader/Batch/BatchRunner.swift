@@ -1,6 +1,29 @@
 import Foundation
 
-/// Grades every submission of a folder in parallel child processes and writes the results.
+/// How one student of a batch is graded: in a child process by the command line (`BatchChild`),
+/// so that a submission which crashes or hangs the grading costs only its own result.
+public protocol StudentGrading: Sendable {
+  /// Grades `submission` with the numeric `seed`, the complete result written to `record`;
+  /// `scratch` is a folder for the grading's own files.
+  func grade(_ submission: BatchSubmission, seed: UInt64, record: URL, scratch: URL) -> StudentGradingOutcome
+}
+
+/// What grading one student of a batch gave.
+///
+/// ```
+/// graded       the student's report (their record is complete)
+/// unreadable   the submission could not be read: every item an error "could not be read"
+/// ungraded     the grading crashed, was killed, or outlived its time: every item an error
+///              "could not be graded", 0 points; `log` is its error output
+/// ```
+public enum StudentGradingOutcome: Sendable {
+  case graded(GradeReport)
+  case unreadable(String)
+  case ungraded(String, log: String)
+}
+
+/// Grades every submission of a folder in parallel (one `StudentGrading` each) and writes the
+/// results.
 ///
 /// ```
 /// <out>/gradebook.csv          student, score, max_score, one column per item (sorted rows)
@@ -12,7 +35,9 @@ import Foundation
 /// Every file is written atomically (a temporary file, then a rename). A student whose result
 /// file is complete is not graded again, so a batch interrupted at any point and run again
 /// finishes the rest and writes the same gradebook, byte for byte: the sampled numeric checks use
-/// a fixed seed per student (`BatchNumericSeed`).
+/// a fixed seed per student (`BatchNumericSeed`, from the course key). A stored result of the
+/// other kind of run (a self-check's, when the grader has the key, or the other way round) is not
+/// reused: that student is graded again.
 public struct BatchRunner {
   public var grader: Autograder
   public var output: URL
@@ -20,19 +45,19 @@ public struct BatchRunner {
   public var jobs: Int
   /// Seconds one student's grading may take.
   public var timeout: TimeInterval
-  /// The `grade` executable the children run.
-  public var executable: URL
-  /// Options every child gets (`--assignments`, `--rubric`).
-  public var sharedOptions: [String]
+  /// How each student is graded.
+  public var grading: any StudentGrading
 
-  public init(grader: Autograder, output: URL, jobs: Int, timeout: TimeInterval, executable: URL, sharedOptions: [String] = []) {
+  public init(grader: Autograder, output: URL, jobs: Int, timeout: TimeInterval, grading: any StudentGrading) {
     self.grader = grader
     self.output = output
     self.jobs = Swift.max(1, jobs)
     self.timeout = timeout
-    self.executable = executable
-    self.sharedOptions = sharedOptions
+    self.grading = grading
   }
+
+  /// The start of the message of an item whose student could not be graded.
+  public static func ungradedPrefix(_ item: String) -> String { "'\(item)': could not be graded" }
 
   /// What a batch did.
   public struct Outcome: Sendable {
@@ -58,7 +83,8 @@ public struct BatchRunner {
     guard let data = FileManager.default.contents(atPath: recordURL(student).path),
           let report = try? GradeRecord.decode(data),
           report.student == student, report.assignment == grader.assignment.id,
-          report.items.map(\.id) == grader.assignment.items.map(\.id)
+          report.items.map(\.id) == grader.assignment.items.map(\.id),
+          (report.mode == .selfCheck) == (grader.courseKey == nil)
     else { return nil }
     return report
   }
@@ -79,7 +105,6 @@ public struct BatchRunner {
     let progress = BatchProgress(total: submissions.count, style: style)
     progress.started()
 
-    let child = BatchChild(executable: executable, assignmentArgument: grader.assignment.directory.standardizedFileURL.path, sharedOptions: sharedOptions, timeout: timeout)
     let lock = NSLock()
     var reports: [String: GradeReport] = [:]
     var ungraded: Set<String> = []
@@ -95,7 +120,7 @@ public struct BatchRunner {
         next += 1
         lock.unlock()
         do {
-          let (report, wasResumed, notGraded) = try self.gradeOne(submission, child: child, scratch: scratch)
+          let (report, wasResumed, notGraded) = try self.gradeOne(submission, scratch: scratch)
           lock.lock()
           reports[submission.student] = report
           if wasResumed { resumed += 1 } else { gradedNow += 1 }
@@ -127,35 +152,35 @@ public struct BatchRunner {
     try AtomicFile.write(Gradebook.csv(sorted, items: grader.assignment.items.map(\.id)), to: gradebookURL)
     let summary = BatchSummary(reports: sorted, assignment: grader.assignment)
     try AtomicFile.write(summary.markdown, to: output.appendingPathComponent("summary.md"))
-    try AtomicFile.write(summary.jsonValue.rendered() + "\n", to: output.appendingPathComponent("summary.json"))
+    try AtomicFile.write(summary.json, to: output.appendingPathComponent("summary.json"))
     return Outcome(
       reports: sorted, gradedNow: gradedNow, resumed: resumed, ungraded: ungraded.sorted(),
       summary: summary, seconds: Date().timeIntervalSince(start))
   }
 
   /// One student: the stored result, or a grading in a child process; then its feedback files.
-  func gradeOne(_ submission: BatchSubmission, child: BatchChild, scratch: URL) throws -> (GradeReport, resumed: Bool, ungraded: Bool) {
+  func gradeOne(_ submission: BatchSubmission, scratch: URL) throws -> (GradeReport, resumed: Bool, ungraded: Bool) {
     let student = submission.student
     if let stored = storedReport(student) {
       try writeFeedback(stored, onlyIfMissing: true)
-      return (stored, true, stored.items.allSatisfy { $0.message.hasPrefix(BatchChild.ungradedPrefix($0.id)) })
+      return (stored, true, stored.items.allSatisfy { $0.message.hasPrefix(Self.ungradedPrefix($0.id)) })
     }
-    let seed = BatchNumericSeed.seed(assignment: grader.assignment.id, student: student)
+    let seed = BatchNumericSeed.seed(assignment: grader.assignment.id, student: student, key: grader.courseKey)
     var report: GradeReport
     var notGraded = false
-    switch child.grade(submission, seed: seed, record: recordURL(student), scratch: scratch) {
+    switch grading.grade(submission, seed: seed, record: recordURL(student), scratch: scratch) {
     case .graded(let graded):
       report = graded
     case .unreadable(let reason):
       report = grader.grade(student: student, answers: Dictionary(uniqueKeysWithValues: grader.assignment.items.map { ($0.id, SubmittedAnswer.unreadable(reason)) }),
                             notes: ["The submission could not be read: \(reason)"])
       report.seconds = 0
-      try AtomicFile.write(GradeRecord.encode(report).rendered() + "\n", to: recordURL(student))
+      try AtomicFile.write(GradeRecord.encode(report), to: recordURL(student))
     case .ungraded(let reason, let log):
       notGraded = true
       report = Self.ungradedReport(grader: grader, student: student, reason: reason)
       if !log.isEmpty { try AtomicFile.write(log, to: logsFolder.appendingPathComponent("\(student).log")) }
-      try AtomicFile.write(GradeRecord.encode(report).rendered() + "\n", to: recordURL(student))
+      try AtomicFile.write(GradeRecord.encode(report), to: recordURL(student))
     }
     try writeFeedback(report, onlyIfMissing: false)
     return (report, false, notGraded)
@@ -168,15 +193,17 @@ public struct BatchRunner {
       let entry = grader.rubric.entry(item.id)
       return ItemResult(
         id: item.id, statement: item.statement, status: .error, points: 0, maxPoints: entry.points,
-        message: "\(BatchChild.ungradedPrefix(item.id)): \(reason). The course staff has the log.",
+        message: "\(Self.ungradedPrefix(item.id)): \(reason). The course staff has the log.",
         hidden: entry.hidden, expectedShape: item.shape)
     }
     return GradeReport(
       assignment: grader.assignment.id, title: grader.assignment.title, student: student, items: items,
-      notes: ["This submission could not be graded: \(reason)."], seconds: 0, isolation: nil)
+      notes: ["This submission could not be graded: \(reason)."], seconds: 0, isolation: nil,
+      mode: grader.courseKey == nil ? .selfCheck : .graded, revealsReference: grader.revealsReference)
   }
 
-  /// `feedback/<student>.md` and `.html`.
+  /// `feedback/<student>.md` and `.html`, with the rubric's policy: the report's own
+  /// `revealsReference`, whatever the record keeps.
   func writeFeedback(_ report: GradeReport, onlyIfMissing: Bool) throws {
     let markdown = feedbackFolder.appendingPathComponent("\(report.student).md")
     let html = feedbackFolder.appendingPathComponent("\(report.student).html")

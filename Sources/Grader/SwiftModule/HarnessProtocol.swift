@@ -24,31 +24,17 @@ struct AssignmentInput: Equatable, Sendable {
     }
   }
 
-  /// The `inputs` of `assignment.json`, in their declared order (the order of `Inputs`' fields).
-  static func declared(inAssignmentAt directory: URL) throws -> [AssignmentInput] {
-    let url = directory.appendingPathComponent("assignment.json")
-    let data: Data
-    do { data = try Data(contentsOf: url) } catch {
-      throw HarnessSetupError.unreadableAssignment(path: url.path)
-    }
-    guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-          let inputs = object["inputs"] as? [[String: Any]] else {
-      throw HarnessSetupError.unreadableAssignment(path: url.path)
-    }
-    return try inputs.map { entry in
-      guard let name = entry["name"] as? String, let shape = entry["shape"] as? [Any] else {
-        throw HarnessSetupError.unreadableAssignment(path: url.path)
-      }
-      let dtype = entry["dtype"] as? String ?? "float64"
-      guard shape.count <= 3 else { throw HarnessSetupError.unsupportedRank(input: name, rank: shape.count) }
-      return AssignmentInput(name: name, rank: shape.count, isInteger: dtype.hasPrefix("int"))
+  /// The assignment's inputs, in their declared order (the order of `Inputs`' fields).
+  static func declared(in assignment: Assignment) throws(HarnessSetupError) -> [AssignmentInput] {
+    try assignment.inputs.map { input throws(HarnessSetupError) in
+      guard input.shape.count <= 3 else { throw HarnessSetupError.unsupportedRank(input: input.name, rank: input.shape.count) }
+      return AssignmentInput(name: input.name, rank: input.shape.count, isInteger: !input.dtype.isFloatingPoint)
     }
   }
 }
 
 /// Why a submission could not be run at all (as opposed to an item failing).
 enum HarnessSetupError: Error, CustomStringConvertible, Equatable {
-  case unreadableAssignment(path: String)
   case unsupportedRank(input: String, rank: Int)
   case missingInput(name: String)
   case inputRank(name: String, given: Int, declared: Int)
@@ -60,8 +46,6 @@ enum HarnessSetupError: Error, CustomStringConvertible, Equatable {
 
   var description: String {
     switch self {
-    case .unreadableAssignment(let path):
-      return "The assignment file \(path) could not be read as JSON with an `inputs` list."
     case .unsupportedRank(let input, let rank):
       return "Input \(input) has rank \(rank); a Swift submission receives inputs of rank 0 to 3."
     case .missingInput(let name):

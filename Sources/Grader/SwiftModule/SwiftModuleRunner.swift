@@ -15,9 +15,10 @@ import Glibc
 ///   runs/<r>/items/<n>/                        (an item's only writable directory; result-<k>.txt)
 /// ```
 /// Files: every `.swift` file given (a folder contributes the `.swift` files inside it). The
-/// starter's helper files, every `.swift` file of `starter/` other than `Solution.swift`, always
-/// replace submitted files of the same name, so the harness's contract with `Inputs` cannot be
-/// broken; a submitted `main.swift` is ignored (the harness provides it). Both are listed in `notes`.
+/// helper files — `Inputs.swift` generated from the assignment (`SwiftStarter`), and any other
+/// `.swift` file of the assignment's `starter/` but `Solution.swift` — always replace submitted
+/// files of the same name, so the harness's contract with `Inputs` cannot be broken; a submitted
+/// `main.swift` is ignored (the harness provides it). Both are listed in `notes`.
 ///
 /// Each item runs as `student <item-id>`, one process answering every input set of the run in
 /// order: a crash, trap, endless loop, runaway allocation or fork loop ends that item's process
@@ -29,10 +30,10 @@ import Glibc
 public enum SwiftModuleRunner {
   /// Compiles the submission and runs `itemIDs` on `inputs`: `compile` then `run` in one call.
   public static func run(
-    files: [URL], assignmentDirectory: URL, itemIDs: [String], itemShapes: [String: [Int]],
+    files: [URL], assignment: Assignment, itemIDs: [String], itemShapes: [String: [Int]],
     inputs: [String: Tensor], limits: SandboxLimits = .default, isolation: Isolation = .auto
   ) -> SwiftModuleRun {
-    let submission = compile(files: files, assignmentDirectory: assignmentDirectory, itemIDs: itemIDs,
+    let submission = compile(files: files, assignment: assignment, itemIDs: itemIDs,
                              limits: limits, isolation: isolation)
     return submission.run(itemIDs: itemIDs, itemShapes: itemShapes, inputs: inputs)
   }
@@ -45,20 +46,20 @@ public enum SwiftModuleRunner {
   /// no-root plan (dynamic whenever the toolchain names its runtime directory) and is repeated
   /// only when the plan it ends with needs the other one (a chroot that cannot hold the runtime).
   public static func compile(
-    files: [URL], assignmentDirectory: URL, itemIDs: [String], limits: SandboxLimits = .default,
+    files: [URL], assignment: Assignment, itemIDs: [String], limits: SandboxLimits = .default,
     isolation: Isolation = .auto
   ) -> CompiledSwiftSubmission {
     let submission = CompiledSwiftSubmission(limits: limits)
     let planned = BackgroundResult { try SandboxPlan.resolve(isolation) }
     do {
-      submission.declaredInputs = try AssignmentInput.declared(inAssignmentAt: assignmentDirectory)
+      submission.declaredInputs = try AssignmentInput.declared(in: assignment)
       let toolchain = try HarnessToolchain.prepared()
       var workspace = try Workspace(root: makeTemporaryDirectory())
       submission.workspace = workspace
       let runnable = itemIDs.filter(isIdentifier)
       submission.compiledItems = Set(runnable)
       let sources = try workspace.collectSources(
-        files: files, starter: assignmentDirectory.appendingPathComponent("starter", isDirectory: true),
+        files: files, helpers: helperFiles(assignment),
         main: HarnessSupportSource.main(inputs: submission.declaredInputs, itemIDs: runnable), notes: &submission.notes)
 
       let compileStart = Date()
@@ -103,6 +104,19 @@ public enum SwiftModuleRunner {
       }
     }
     return submission
+  }
+
+  /// The files the harness supplies: `Inputs.swift` generated from the assignment, then any other
+  /// `.swift` file of its `starter/` folder but `Solution.swift`, by name.
+  static func helperFiles(_ assignment: Assignment) -> [(name: String, contents: Data)] {
+    let fm = FileManager.default
+    let starter = assignment.directory.appendingPathComponent("starter", isDirectory: true)
+    let generated = [(name: SwiftStarter.inputsFileName, contents: Data(SwiftStarter.inputs(for: assignment).utf8))]
+    let others = ((try? fm.contentsOfDirectory(at: starter, includingPropertiesForKeys: nil)) ?? [])
+      .filter { $0.pathExtension == "swift" && ![SwiftStarter.solutionFileName, SwiftStarter.inputsFileName].contains($0.lastPathComponent) }
+      .sorted { $0.lastPathComponent < $1.lastPathComponent }
+      .compactMap { url in fm.contents(atPath: url.path).map { (name: url.lastPathComponent, contents: $0) } }
+    return (generated + others).sorted { $0.name < $1.name }
   }
 
   // MARK: - One item
@@ -221,12 +235,9 @@ struct Workspace {
   }
 
   /// Copies the sources into `src/` and returns their paths, in compile order.
-  func collectSources(files: [URL], starter: URL, main: String, notes: inout [String]) throws -> [URL] {
+  func collectSources(files: [URL], helpers: [(name: String, contents: Data)], main: String, notes: inout [String]) throws -> [URL] {
     let fm = FileManager.default
-    let helpers = ((try? fm.contentsOfDirectory(at: starter, includingPropertiesForKeys: nil)) ?? [])
-      .filter { $0.pathExtension == "swift" && $0.lastPathComponent != "Solution.swift" }
-      .sorted { $0.lastPathComponent < $1.lastPathComponent }
-    let helperNames = Set(helpers.map(\.lastPathComponent))
+    let helperNames = Set(helpers.map(\.name))
 
     var submitted: [URL] = []
     for file in files {
@@ -255,7 +266,7 @@ struct Workspace {
       }
       if helperNames.contains(name) {
         // An unchanged copy of a helper file is what the starter asks for; only a changed one is news.
-        let starterCopy = helpers.first { $0.lastPathComponent == name }.flatMap { fm.contents(atPath: $0.path) }
+        let starterCopy = helpers.first { $0.name == name }?.contents
         if starterCopy != fm.contents(atPath: file.path) {
           notes.append("The submitted \(name) was replaced by the starter's copy.")
         }
@@ -271,8 +282,8 @@ struct Workspace {
       paths.append(destination)
     }
     for helper in helpers {
-      let destination = sources.appendingPathComponent(helper.lastPathComponent)
-      try fm.copyItem(at: helper, to: destination)
+      let destination = sources.appendingPathComponent(helper.name)
+      try helper.contents.write(to: destination)
       paths.append(destination)
     }
     let mainURL = sources.appendingPathComponent("main.swift")

@@ -15,7 +15,7 @@ struct CatalogueTests {
     let g = try grader(assignment)
     for student in DiagnosisFixtures.students + ["eli", "flo"] {
       let inputs = g.inputs(for: student)
-      let reference = g.task.reference(inputs: inputs)
+      let reference = g.model.reference(inputs: inputs)
       let all = DiagnosisFixtures.cases(g, students: [student])
       for spec in g.assignment.items {
         let tolerance = g.rubric.entry(spec.id).tolerance
@@ -36,7 +36,7 @@ struct CatalogueTests {
   func squareRowColumnIsTransposed() throws {
     let g = try grader("rnn-bptt")
     let spec = g.assignment.item("dW_h")!
-    #expect(!MistakeCatalogue.rowColumnSwapped.applies(to: g.assignment, item: "dW_h"))
+    #expect(!g.model.mistakes.mutant("row-column-swapped")!.applies(to: "dW_h"))
     for student in DiagnosisFixtures.students {
       let reference = g.reference(for: student)["dW_h"]!
       // The row convention's ∂J/∂W_h is the transpose (H × H); "reshaped" to H × H it stays so.
@@ -49,11 +49,12 @@ struct CatalogueTests {
   @Test("truncation to k = 1 is the i = t term alone: reported as 'only-current-step'")
   func windowOneIsOnlyCurrentStep() throws {
     let g = try grader("rnn-bptt")
-    var options = g.assignment.model.options
+    let model = g.model as! RNNLanguageModel
+    var options = model.options
     options.truncation = .window(1)
     for student in DiagnosisFixtures.students {
       let inputs = g.inputs(for: student)
-      let p = RNNLanguageModelTask.parameters(inputs)
+      let p = model.columnForm(inputs)
       let truncated = BPTT.gradients(p, tokens: inputs["tokens"]!.ints, options: options)
       let item = DiagnosisFixtures.gradeItem(g, item: "dW_h", student: student, value: Tensor(truncated.dW_h))
       #expect(item.diagnosis?.id == "only-current-step")
@@ -65,7 +66,8 @@ struct CatalogueTests {
     let g = try grader(assignment)
     let expected = assignment == "rnn-bptt" ? "mean-applied-twice" : "mean-on-sum"
     let T = Double(g.assignment.model.size("T"))
-    for spec in g.assignment.items where DiagnosisItems.gradients(g.assignment).contains(spec.id) {
+    let gradients = (g.model as? RNNLanguageModel)?.gradientItems ?? (g.model as! CanonicalRNNModel).gradientItems
+    for spec in g.assignment.items where gradients.contains(spec.id) {
       let reference = g.reference(for: "hal")[spec.id]!
       let scaled = Tensor(shape: reference.shape, scalars: reference.scalars.map { $0 / T })
       #expect(DiagnosisFixtures.gradeItem(g, item: spec.id, student: "hal", value: scaled).diagnosis?.id == expected, "\(spec.id)")
@@ -91,10 +93,12 @@ struct CatalogueTests {
   @Test("the detection rate and diagnosis rate over every mutant × assignment × item × student case are 100 %")
   func rates() throws {
     var total = 0, detected = 0, diagnosed = 0
+    var mutantIDs = Set<String>()
     var lines: [String] = []
     for id in shippedAssignments {
       let g = try grader(id)
       let cases = DiagnosisFixtures.cases(g)
+      mutantIDs.formUnion(g.model.mistakes.mutants.map(\.id))
       var d = 0, n = 0
       for c in cases {
         let item = DiagnosisFixtures.gradeItem(g, item: c.item, student: c.student, value: c.value)
@@ -107,7 +111,7 @@ struct CatalogueTests {
       diagnosed += n
     }
     let report = lines.joined(separator: "\n") + String(format: "\nall: %d cases (%d mutants, %d students each); detection rate %.1f %%, diagnosis rate %.1f %%",
-      total, MistakeCatalogue.standard.mutants.count, DiagnosisFixtures.students.count,
+      total, mutantIDs.count, DiagnosisFixtures.students.count,
       100 * Double(detected) / Double(max(total, 1)), 100 * Double(diagnosed) / Double(max(total, 1)))
     print(report)
     #expect(total > 300)

@@ -21,18 +21,19 @@ enum DiagnosisFixtures {
 
   static func context(_ g: Autograder, item: ItemSpec, student: String) -> MutantContext {
     let inputs = g.inputs(for: student)
-    return MutantContext(assignment: g.assignment, item: item, inputs: inputs, reference: g.task.reference(inputs: inputs)[item.id]!)
+    return MutantContext(item: item, inputs: inputs, reference: g.model.reference(inputs: inputs)[item.id]!, notation: g.model.notation)
   }
 
   /// Every variant of every mutant on every item of `g`'s assignment it applies to, for `students`.
-  static func cases(_ g: Autograder, students: [String] = students, catalogue: MistakeCatalogue = .standard) -> [MutantCase] {
+  static func cases(_ g: Autograder, students: [String] = students, catalogue: MistakeCatalogue? = nil) -> [MutantCase] {
+    let catalogue = catalogue ?? g.model.mistakes
     var out: [MutantCase] = []
     for student in students {
       let inputs = g.inputs(for: student)
-      let reference = g.task.reference(inputs: inputs)
+      let reference = g.model.reference(inputs: inputs)
       for item in g.assignment.items {
-        let c = MutantContext(assignment: g.assignment, item: item, inputs: inputs, reference: reference[item.id]!)
-        for mutant in catalogue.mutants(for: g.assignment, item: item.id) {
+        let c = MutantContext(item: item, inputs: inputs, reference: reference[item.id]!, notation: g.model.notation)
+        for mutant in catalogue.mutants(for: item.id) {
           for v in mutant.variants(c) {
             out.append(MutantCase(assignment: g.assignment.id, mutant: mutant.id, item: item.id, student: student, parameter: v.parameter, value: v.value))
           }

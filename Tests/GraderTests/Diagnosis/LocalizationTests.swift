@@ -11,9 +11,10 @@ struct LocalizationTests {
     let T = g.assignment.model.size("T")
     for student in DiagnosisFixtures.students {
       let inputs = g.inputs(for: student)
-      var options = g.assignment.model.options
+      let model = g.model as! RNNLanguageModel
+      var options = model.options
       options.truncation = .window(k)
-      let terms = ExplicitBPTT.recurrentWeightTerms(RNNLanguageModelTask.parameters(inputs), tokens: inputs["tokens"]!.ints, options: options, t: T)
+      let terms = ExplicitBPTT.recurrentWeightTerms(model.columnForm(inputs), tokens: inputs["tokens"]!.ints, options: options, t: T)
       let value = Tensor(stacking: terms, shape: [5, 5])
       let item = DiagnosisFixtures.gradeItem(g, item: "dW_h_terms", student: student, value: value)
       let d = try #require(item.diagnosis)

@@ -60,9 +60,10 @@ struct HarnessBenchmarkTests {
     let spec = try SwiftModuleFixtures.spec(assignment)
     let inputs = SwiftModuleFixtures.randomInputs(spec, seed: 1)
     let files = [SwiftModuleFixtures.assignmentDirectory(assignment).appendingPathComponent("examples/swift-solution/Solution.swift")]
+    let loaded = try SwiftModuleFixtures.assignment(assignment)
     let runner = { (isolation: Isolation) -> SwiftModuleRun in
       SwiftModuleRunner.run(
-        files: files, assignmentDirectory: SwiftModuleFixtures.assignmentDirectory(assignment),
+        files: files, assignment: loaded,
         itemIDs: spec.itemIDs, itemShapes: spec.itemShapes, inputs: inputs, isolation: isolation)
     }
     // Once per grading process, and the compiler's caches.

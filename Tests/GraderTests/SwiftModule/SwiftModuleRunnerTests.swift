@@ -213,7 +213,7 @@ struct SwiftModuleRunnerTests {
     ])
     let spec = try SwiftModuleFixtures.spec("rnn-canonical")
     let run = SwiftModuleRunner.run(
-      files: files, assignmentDirectory: directory, itemIDs: ["loss", "dh0"], itemShapes: spec.itemShapes,
+      files: files, assignment: try SwiftModuleFixtures.assignment("rnn-canonical"), itemIDs: ["loss", "dh0"], itemShapes: spec.itemShapes,
       inputs: SwiftModuleFixtures.randomInputs(spec, seed: 3))
     #expect(run.compileErrors.isEmpty, "\(run.compileErrors)")
     #expect(run.outcomes["loss"]?.tensor?.shape == [])

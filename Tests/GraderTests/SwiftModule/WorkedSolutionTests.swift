@@ -120,6 +120,18 @@ struct WorkedSolutionTests {
     }
   }
 
+  @Test("window-lm: loss, dU, dW, db_1 and dE match central differences of J on 20 seeds")
+  func windowLMMatchesCentralDifferences() throws {
+    try Self.runOnSeeds("window-lm", items: ["loss", "dU", "dW", "db_1", "dE"]) { inputs, run, seed in
+      let J = Self.windowLMLoss(inputs)
+      let loss = run.outcomes["loss"]?.tensor?.scalars.first ?? .nan
+      if !(abs(loss - J) <= 1e-12 * max(1, abs(J))) { Issue.record("seed \(seed): loss \(loss) ≠ \(J)") }
+      for (item, input) in [("dU", "U"), ("dW", "W"), ("db_1", "b_1"), ("dE", "E")] {
+        Self.expectAgrees(run.outcomes[item]?.tensor, Self.centralDifferences(Self.windowLMLoss, inputs: inputs, name: input), "seed \(seed) \(item)")
+      }
+    }
+  }
+
   @Test("backprop-basics: the graph routes a max tie to y, as in the notes' example at (1, 2, 2)")
   func graphTieRoutesToY() throws {
     let spec = try SwiftModuleFixtures.spec("backprop-basics")
@@ -129,6 +141,23 @@ struct WorkedSolutionTests {
       .run(itemIDs: ["graph_grad"], itemShapes: spec.itemShapes, inputs: inputs)
     // q = x + y = 3, m = max(y, z) = 2 routed to y: (m, m + q, 0).
     #expect(run.outcomes["graph_grad"] == .value(Tensor(shape: [3], scalars: [2, 5, 0])))
+  }
+
+  @Test("ngram-lm: the worked solution passes every item for 20 students, graded against the reference at their own inputs")
+  func ngramPassesEveryItemFor20Students() throws {
+    let g = try grader("ngram-lm")
+    let spec = try SwiftModuleFixtures.spec("ngram-lm")
+    let submission = try SwiftModuleFixtures.workedSolution("ngram-lm")
+    for k in 1...20 {
+      let student = "ngram-swift-\(k)"
+      let run = submission.run(itemIDs: spec.itemIDs, itemShapes: spec.itemShapes, inputs: g.inputs(for: student))
+      #expect(run.compileErrors.isEmpty, "\(run.compileErrors)")
+      var answers: [String: SubmittedAnswer] = [:]
+      for id in spec.itemIDs { if let t = run.outcomes[id]?.tensor { answers[id] = .value(t) } }
+      let report = g.grade(student: student, answers: answers)
+      for item in report.items where item.status != .pass { Issue.record("\(student) \(item.id): \(item.message)") }
+      #expect(report.items.count == 9)
+    }
   }
 
   // MARK: - Losses, written out independently of the solutions
@@ -160,6 +189,15 @@ struct WorkedSolutionTests {
       total -= logSoftmax(zip(matVec(U, h), b_2).map(+), at: tokens[t + 1])
     }
     return total / Double(tokens.count - 1)
+  }
+
+  /// J = −log softmax(U σ(W e + b_1) + b_2)[x(n+1)],  e = [E[:, x(1)]; …; E[:, x(n)]].
+  static func windowLMLoss(_ p: [String: Tensor]) -> Double {
+    let tokens = p["tokens"]!.scalars.map { Int($0) }
+    let (E, W, U) = (matrix(p["E"]!), matrix(p["W"]!), matrix(p["U"]!))
+    let e = tokens.dropLast().flatMap { word in E.map { $0[word] } }
+    let h = zip(matVec(W, e), p["b_1"]!.scalars).map { sigmoid($0 + $1) }
+    return -logSoftmax(zip(matVec(U, h), p["b_2"]!.scalars).map(+), at: tokens[tokens.count - 1])
   }
 
   /// E = Σ_t −log softmax(W_yh h_t + b_y)[x_{t+1}],  h_t = tanh(W_xh[:, x_t] + W_hh h_{t−1} + b_h).

@@ -1,0 +1,13 @@
+import Foundation
+import Grader
+
+extension Commands {
+  /// The report in `format` for `check` and `demo`; an HTML report also gets its pictures'
+  /// context (tolerances, derivations, the model's figures) from the grader, with its policy on
+  /// reference values.
+  static func rendered(_ report: GradeReport, format: ReportFormat, color: Bool, grader: Autograder, args: Arguments) -> String {
+    let showHidden = args.flag("--show-hidden")
+    guard format == .html else { return report.rendered(format, color: color, showHidden: showHidden) }
+    return report.htmlReport(showHidden: showHidden, context: HTMLReportContext.make(for: grader, student: report.student))
+  }
+}

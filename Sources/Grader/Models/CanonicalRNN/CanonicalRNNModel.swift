@@ -1,0 +1,151 @@
+import BPTTReference
+import Jacobians
+
+/// `rnn-canonical`: min-char-rnn's model of note 001 (`CanonicalRNN`).
+///
+/// ```
+/// inputs   tokens (T+1), W_xh (H×|V|), W_hh (H×H), W_yh (|V|×H), b_h (H), b_y (|V|), h0 (H)
+/// items    loss, dW_xh, dW_hh, dW_yh, db_h, db_y, dh0        (∂E/∂θ, shape of θ)
+/// options  activation, reduction (sum, as min-char-rnn; or mean), truncation, biases
+/// ```
+/// Numeric probes: E as a function of each parameter (under a truncation that cuts, the truncated
+/// surrogate `CanonicalRNN.truncatedSurrogateLoss`). Diagnosis and derivations see it as the
+/// column form with E = I and W_e = W_xh (`CanonicalRNNParameters.columnForm`).
+struct CanonicalRNNModel: RecurrentModel {
+  static let name = "rnn-canonical"
+  static let summary = "min-char-rnn's RNN of note 001: h_t = tanh(W_xh x_t + W_hh h_{t−1} + b_h), E = Σ_t E_t"
+  static let sizeNames = ["T", "V", "H"]
+  static let optionKeys = RNNOptions.assignmentKeys
+  static let sizeMeanings = ["T": "the number of time steps", "V": "the vocabulary size", "H": "the hidden size"]
+
+  let sizes: [String: Int]
+  let options: RNNOptions
+
+  init(sizes: [String: Int], options: StrictObject) throws(DataFileError) {
+    self.sizes = sizes
+    self.options = try RNNOptions.decode(options)
+  }
+
+  var inputs: [ModelQuantity] {
+    let T = size("T"), V = size("V"), H = size("H")
+    return [
+      ModelQuantity("tokens", [T + 1], .int64), ModelQuantity("W_xh", [H, V]), ModelQuantity("W_hh", [H, H]),
+      ModelQuantity("W_yh", [V, H]), ModelQuantity("b_h", [H]), ModelQuantity("b_y", [V]), ModelQuantity("h0", [H]),
+    ]
+  }
+
+  var items: [ModelQuantity] {
+    let V = size("V"), H = size("H")
+    return [
+      ModelQuantity("loss", []), ModelQuantity("dW_xh", [H, V]), ModelQuantity("dW_hh", [H, H]), ModelQuantity("dW_yh", [V, H]),
+      ModelQuantity("db_h", [H]), ModelQuantity("db_y", [V]), ModelQuantity("dh0", [H]),
+    ]
+  }
+
+  var names: RecurrentNames {
+    RecurrentNames(loss: "E", recurrentWeight: "W_hh", outputWeight: "W_yh", outputBias: "b_y", hiddenBias: "b_h", inputWeight: "W_xh", embedding: nil)
+  }
+
+  var notation: ModelNotation { recurrentNotation }
+
+  func role(of item: String) -> RecurrentRole? {
+    switch item {
+    case "loss": return .loss
+    case "dW_xh": return .inputColumns
+    case "dW_hh": return .recurrentWeight
+    case "dW_yh": return .outputWeight
+    case "db_h": return .hiddenBias
+    case "db_y": return .outputBias
+    case "dh0": return .initialState
+    default: return nil
+    }
+  }
+
+  func generateInputs(using rng: inout SplitMix64) -> [String: Tensor] {
+    let T = size("T"), V = size("V"), H = size("H")
+    return [
+      "tokens": rng.tokens(count: T + 1, vocabulary: V),
+      "W_xh": rng.normalTensor([H, V], standardDeviation: 1),
+      "W_hh": rng.normalTensor([H, H], standardDeviation: 1.5 / Double(H).squareRoot()),
+      "W_yh": rng.normalTensor([V, H], standardDeviation: 2 / Double(H).squareRoot()),
+      "b_h": rng.normalTensor([H], standardDeviation: 0.3),
+      "b_y": rng.normalTensor([V], standardDeviation: 0.3),
+      "h0": rng.uniformTensor([H], -0.5, 0.5),
+    ]
+  }
+
+  func tokens(_ inputs: [String: Tensor]) -> [Int] { inputs["tokens"]!.ints }
+
+  func parameters(_ inputs: [String: Tensor]) -> CanonicalRNNParameters {
+    CanonicalRNNParameters(
+      W_xh: inputs["W_xh"]!.matrix, W_hh: inputs["W_hh"]!.matrix, W_yh: inputs["W_yh"]!.matrix,
+      b_h: inputs["b_h"]!.matrix, b_y: inputs["b_y"]!.matrix, h0: inputs["h0"]!.matrix)
+  }
+
+  func columnForm(_ inputs: [String: Tensor]) -> RNNParameters { parameters(inputs).columnForm }
+
+  func reference(inputs: [String: Tensor]) -> [String: Tensor] {
+    let p = parameters(inputs)
+    let tokens = tokens(inputs)
+    let loss = CanonicalRNN.loss(p, tokens: tokens, options: options)
+    let g = CanonicalRNN.gradients(p, tokens: tokens, options: options)
+    return [
+      "loss": Tensor(scalar: loss),
+      "dW_xh": Tensor(g.dW_xh), "dW_hh": Tensor(g.dW_hh), "dW_yh": Tensor(g.dW_yh),
+      "db_h": Tensor(g.db_h, vector: true), "db_y": Tensor(g.db_y, vector: true),
+      "dh0": Tensor(g.dh0, vector: true),
+    ]
+  }
+
+  func numericProbes(item: String, inputs: [String: Tensor]) -> [NumericProbe] {
+    let p = parameters(inputs)
+    let tokens = tokens(inputs)
+    let options = self.options
+    // Truncated BPTT differentiates the surrogate whose cut states are constants computed at the
+    // student's parameters; full BPTT the loss itself.
+    let truncated = !options.truncation.isFull(forSteps: tokens.count - 1)
+    let frozen = truncated ? CanonicalRNN.frozenStates(p, tokens: tokens, options: options) : []
+    func lossProbe(_ keyPath: WritableKeyPath<CanonicalRNNParameters, Matrix>) -> [NumericProbe] {
+      [NumericProbe(point: p[keyPath: keyPath]) { m in
+        var q = p
+        q[keyPath: keyPath] = m
+        return truncated
+          ? CanonicalRNN.truncatedSurrogateLoss(q, tokens: tokens, options: options, frozen: frozen)
+          : CanonicalRNN.loss(q, tokens: tokens, options: options)
+      }]
+    }
+    switch item {
+    case "dW_xh": return lossProbe(\.W_xh)
+    case "dW_hh": return lossProbe(\.W_hh)
+    case "dW_yh": return lossProbe(\.W_yh)
+    case "db_h": return lossProbe(\.b_h)
+    case "db_y": return lossProbe(\.b_y)
+    case "dh0": return lossProbe(\.h0)
+    default: return []
+    }
+  }
+
+  // MARK: Diagnosis and teaching
+
+  var mistakes: MistakeCatalogue { recurrentMistakes }
+
+  func mutantValue(_ item: ItemSpec, inputs: [String: Tensor], options: RNNOptions, mistakes: RNNMistakes) -> Tensor? {
+    let r = MutantRNN.canonical(parameters(inputs), tokens: tokens(inputs), options: options, mistakes: mistakes)
+    let g = r.gradients
+    let shape = item.shape
+    switch item.id {
+    case "loss": return Tensor(scalar: r.loss)
+    case "dW_xh": return Tensor(g.dW_xh, shape: shape)
+    case "dW_hh": return Tensor(g.dW_hh, shape: shape)
+    case "dW_yh": return Tensor(g.dW_yh, shape: shape)
+    case "db_h": return Tensor(g.db_h, shape: shape)
+    case "db_y": return Tensor(g.db_y, shape: shape)
+    case "dh0": return Tensor(g.dh0, shape: shape)
+    default: return nil
+    }
+  }
+
+  func explanation(item: String, inputs: [String: Tensor]) -> [ExplanationStep] {
+    recurrentExplanation(item, inputs: inputs)
+  }
+}

@@ -1,0 +1,238 @@
+import BPTTReference
+import Jacobians
+
+/// `rnn-lm`: the column-form RNN language model of notes 000/002/003 (`BPTT`).
+///
+/// ```
+/// inputs   tokens (T+1), E (d×|V|), W_h (H×H), W_e (H×d), b_1 (H), U (|V|×H), b_2 (|V|), h0 (H)
+/// items    loss, dU, db_2, dW_h, dW_e, db_1, dE, dh0      (∂J/∂θ, shape of θ)
+///          delta1 (T×|V|)  row t = δ1^(t) = ŷ^(t) − y^(t)
+///          delta2 (T×H)    row t = δ2^(t) = (Uᵀδ1^(t)) ⊙ f′(z^(t))
+///          dW_h_terms (T×H×H)  slice i = ∂J^(T)/∂W_h|_(i)
+/// options  activation, reduction (mean | sum), truncation (full | window(k) | chunks(k)), biases
+/// ```
+/// Numeric probes: J as a function of each parameter; J^(t) as a function of the logits
+/// θ^(t) = U h^(t) + b_2 (delta1) and of z^(t) (delta2); J^(T) as a function of the copy of W_h
+/// used at step i alone (dW_h_terms). Under a truncation that cuts, J and J^(T) are the truncated
+/// surrogate (`BPTT.truncatedSurrogateLoss`, `truncatedStepLoss`): the cut states are constants
+/// computed at the student's parameters, so the probes estimate the truncated gradient. δ1^(t)
+/// and δ2^(t) are the step's own loss term, which no truncation changes.
+struct RNNLanguageModel: RecurrentModel {
+  static let name = "rnn-lm"
+  static let summary = "the RNN language model of notes 000/002/003 (column form): BPTT"
+  static let sizeNames = ["T", "V", "d", "H"]
+  static let optionKeys = RNNOptions.assignmentKeys
+  static let sizeMeanings = ["T": "the number of time steps", "V": "the vocabulary size", "d": "the embedding size", "H": "the hidden size"]
+
+  let sizes: [String: Int]
+  let options: RNNOptions
+
+  init(sizes: [String: Int], options: StrictObject) throws(DataFileError) {
+    self.sizes = sizes
+    self.options = try RNNOptions.decode(options)
+  }
+
+  init(sizes: [String: Int], options: RNNOptions) {
+    self.sizes = sizes
+    self.options = options
+  }
+
+  var inputs: [ModelQuantity] {
+    let T = size("T"), V = size("V"), d = size("d"), H = size("H")
+    return [
+      ModelQuantity("tokens", [T + 1], .int64), ModelQuantity("E", [d, V]), ModelQuantity("W_h", [H, H]),
+      ModelQuantity("W_e", [H, d]), ModelQuantity("b_1", [H]), ModelQuantity("U", [V, H]), ModelQuantity("b_2", [V]),
+      ModelQuantity("h0", [H]),
+    ]
+  }
+
+  var items: [ModelQuantity] {
+    let T = size("T"), V = size("V"), d = size("d"), H = size("H")
+    return [
+      ModelQuantity("loss", []), ModelQuantity("dU", [V, H]), ModelQuantity("db_2", [V]), ModelQuantity("dW_h", [H, H]),
+      ModelQuantity("dW_e", [H, d]), ModelQuantity("db_1", [H]), ModelQuantity("dE", [d, V]), ModelQuantity("dh0", [H]),
+      ModelQuantity("delta1", [T, V]), ModelQuantity("delta2", [T, H]), ModelQuantity("dW_h_terms", [T, H, H]),
+    ]
+  }
+
+  var names: RecurrentNames {
+    RecurrentNames(loss: "J", recurrentWeight: "W_h", outputWeight: "U", outputBias: "b_2", hiddenBias: "b_1", inputWeight: "W_e", embedding: "E")
+  }
+
+  var notation: ModelNotation { recurrentNotation }
+
+  func role(of item: String) -> RecurrentRole? {
+    switch item {
+    case "loss": return .loss
+    case "dU": return .outputWeight
+    case "db_2": return .outputBias
+    case "dW_h": return .recurrentWeight
+    case "dW_e": return .inputWeight
+    case "db_1": return .hiddenBias
+    case "dE": return .embedding
+    case "dh0": return .initialState
+    case "delta1": return .delta1
+    case "delta2": return .delta2
+    case "dW_h_terms": return .recurrentWeightTerms
+    default: return nil
+    }
+  }
+
+  func generateInputs(using rng: inout SplitMix64) -> [String: Tensor] {
+    let T = size("T"), V = size("V"), d = size("d"), H = size("H")
+    // Recurrent weights large enough that every timestep's contribution shows in the gradient.
+    return [
+      "tokens": rng.tokens(count: T + 1, vocabulary: V),
+      "E": rng.normalTensor([d, V], standardDeviation: 1),
+      "W_h": rng.normalTensor([H, H], standardDeviation: 2 / Double(H).squareRoot()),
+      "W_e": rng.normalTensor([H, d], standardDeviation: 1.5 / Double(d).squareRoot()),
+      "b_1": rng.normalTensor([H], standardDeviation: 0.5),
+      "U": rng.normalTensor([V, H], standardDeviation: 2 / Double(H).squareRoot()),
+      "b_2": rng.normalTensor([V], standardDeviation: 0.5),
+      "h0": rng.uniformTensor([H], -0.5, 0.5),
+    ]
+  }
+
+  func tokens(_ inputs: [String: Tensor]) -> [Int] { inputs["tokens"]!.ints }
+
+  func columnForm(_ inputs: [String: Tensor]) -> RNNParameters {
+    RNNParameters(
+      E: inputs["E"]!.matrix, W_h: inputs["W_h"]!.matrix, W_e: inputs["W_e"]!.matrix,
+      b_1: inputs["b_1"]!.matrix, U: inputs["U"]!.matrix, b_2: inputs["b_2"]!.matrix,
+      h0: inputs["h0"]!.matrix)
+  }
+
+  func reference(inputs: [String: Tensor]) -> [String: Tensor] {
+    let p = columnForm(inputs)
+    let tokens = tokens(inputs)
+    let T = tokens.count - 1
+    let forward = BPTT.forward(p, tokens: tokens, options: options)
+    let g = BPTT.gradients(p, tokens: tokens, options: options)
+    let deltas = BPTT.deltas(p, tokens: tokens, options: options)
+    let terms = ExplicitBPTT.recurrentWeightTerms(p, tokens: tokens, options: options, t: T)
+    return [
+      "loss": Tensor(scalar: forward.loss),
+      "dU": Tensor(g.dU), "db_2": Tensor(g.db_2, vector: true),
+      "dW_h": Tensor(g.dW_h), "dW_e": Tensor(g.dW_e), "db_1": Tensor(g.db_1, vector: true),
+      "dE": Tensor(g.dE), "dh0": Tensor(g.dh0, vector: true),
+      "delta1": Tensor(deltas.delta1), "delta2": Tensor(deltas.delta2),
+      "dW_h_terms": Tensor(stacking: terms, shape: [p.hiddenSize, p.hiddenSize]),
+    ]
+  }
+
+  func numericProbes(item: String, inputs: [String: Tensor]) -> [NumericProbe] {
+    let p = columnForm(inputs)
+    let tokens = tokens(inputs)
+    let options = self.options
+    let T = tokens.count - 1
+    // Truncated BPTT differentiates the surrogate whose cut states are constants computed at the
+    // student's parameters; full BPTT the loss itself.
+    let truncated = !options.truncation.isFull(forSteps: T)
+    let frozen = truncated ? BPTT.frozenStates(p, tokens: tokens, options: options) : []
+    func lossProbe(_ keyPath: WritableKeyPath<RNNParameters, Matrix>) -> [NumericProbe] {
+      [NumericProbe(point: p[keyPath: keyPath]) { m in
+        var q = p
+        q[keyPath: keyPath] = m
+        return truncated
+          ? BPTT.truncatedSurrogateLoss(q, tokens: tokens, options: options, frozen: frozen)
+          : BPTT.loss(q, tokens: tokens, options: options)
+      }]
+    }
+    switch item {
+    case "dU": return lossProbe(\.U)
+    case "db_2": return lossProbe(\.b_2)
+    case "dW_h": return lossProbe(\.W_h)
+    case "dW_e": return lossProbe(\.W_e)
+    case "db_1": return lossProbe(\.b_1)
+    case "dE": return lossProbe(\.E)
+    case "dh0": return lossProbe(\.h0)
+    case "delta1":
+      let forward = BPTT.forward(p, tokens: tokens, options: options)
+      let V = p.vocabularySize
+      return (1...T).map { t in
+        let logits = p.U * forward.h[t] + (options.useBiases ? p.b_2 : Matrix(shape: p.b_2.shape))
+        return NumericProbe(offset: (t - 1) * V, point: logits) { theta in
+          CrossEntropy.loss(scores: theta, label: tokens[t])
+        }
+      }
+    case "delta2":
+      let forward = BPTT.forward(p, tokens: tokens, options: options)
+      let H = p.hiddenSize
+      let f = options.activation
+      let b2 = options.useBiases ? p.b_2 : Matrix(shape: p.b_2.shape)
+      return (1...T).map { t in
+        NumericProbe(offset: (t - 1) * H, point: forward.z[t - 1]) { z in
+          CrossEntropy.loss(scores: p.U * f(z) + b2, label: tokens[t])
+        }
+      }
+    case "dW_h_terms":
+      let H = p.hiddenSize
+      return (1...T).map { i in
+        NumericProbe(offset: (i - 1) * H * H, point: p.W_h) { W in
+          truncated
+            ? BPTT.truncatedStepLoss(p, tokens: tokens, options: options, frozen: frozen, t: T, recurrentWeightAtStep: i, W)
+            : BPTT.stepLoss(p, tokens: tokens, options: options, t: T, recurrentWeightAtStep: i, W)
+        }
+      }
+    default:
+      return []
+    }
+  }
+
+  // MARK: Diagnosis and teaching
+
+  var mistakes: MistakeCatalogue { recurrentMistakes }
+
+  func mutantValue(_ item: ItemSpec, inputs: [String: Tensor], options: RNNOptions, mistakes: RNNMistakes) -> Tensor? {
+    let r = MutantRNN.evaluate(columnForm(inputs), tokens: tokens(inputs), options: options, mistakes: mistakes)
+    let g = r.gradients
+    let shape = item.shape
+    switch item.id {
+    case "loss": return Tensor(scalar: r.loss)
+    case "dU": return Tensor(g.dU, shape: shape)
+    case "db_2": return Tensor(g.db_2, shape: shape)
+    case "dW_h": return Tensor(g.dW_h, shape: shape)
+    case "dW_e": return Tensor(g.dW_e, shape: shape)
+    case "db_1": return Tensor(g.db_1, shape: shape)
+    case "dE": return Tensor(g.dE, shape: shape)
+    case "dh0": return Tensor(g.dh0, shape: shape)
+    case "delta1": return Tensor(r.delta1, shape: shape)
+    case "delta2": return Tensor(r.delta2, shape: shape)
+    case "dW_h_terms": return Tensor(shape: shape, scalars: r.dW_h_terms.flatMap(\.scalars))
+    default: return nil
+    }
+  }
+
+  func explanation(item: String, inputs: [String: Tensor]) -> [ExplanationStep] {
+    recurrentExplanation(item, inputs: inputs)
+  }
+
+  func steps(of item: String) -> StepSlices? {
+    switch item {
+    case "dW_h_terms":
+      return StepSlices(
+        name: "∂J^(T)/∂W_h|_(i)", symbol: "i",
+        chart: .init(
+          xLabel: "step i whose copy of W_h the term belongs to", yLabel: "‖∂J^(T)/∂W_h|_(i)‖_F",
+          explanation: "how much the copy of W_h used at step i contributes to the last step's loss. Terms far from the last step are small when the gradient vanishes on its way back"))
+    case "delta1", "delta2":
+      return StepSlices(name: "row t")
+    default:
+      return nil
+    }
+  }
+
+  /// ‖∂J^(t)/∂h^(i)‖₂ by distance t − i, one line per t (`ExplicitBPTT.hiddenGradientNormTable`).
+  func figures(inputs: [String: Tensor]) -> [ReportFigure] {
+    let table = ExplicitBPTT.hiddenGradientNormTable(columnForm(inputs), tokens: tokens(inputs), options: options)
+    guard !table.rows.isEmpty else { return [] }
+    return [ReportFigure(
+      title: "How the gradient travels back through time",
+      introduction: "At your inputs, the gradient of each loss term J^(t) with respect to an earlier hidden state h^(i), by how many steps back it is. Each step back multiplies by ∂h^(i)/∂h^(i−1) = diag(f′(z^(i))) W_h: lines falling to the right are vanishing gradients, which is why the early terms of `dW_h_terms` are small.",
+      chart: .init(
+        series: table.rows.map { row in .init(name: "t = \(row.t)", points: row.byDistance.enumerated().map { (Double($0.offset), $0.element) }) },
+        xTicks: (0...table.maximumDistance).map { (Double($0), String($0)) },
+        xLabel: "distance t − i (steps back from the loss term)", yLabel: "‖∂J^(t)/∂h^(i)‖₂"),
+      caption: "Computed from the reference model at your inputs (J^(t) not divided by T)")]
+  }
+}
