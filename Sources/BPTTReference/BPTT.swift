@@ -41,7 +41,7 @@ public struct RNNForwardPass: Equatable, Sendable {
       yhat: (0..<T).map { vec(fwd.P, $0) },
       stepLosses: fwd.stepLosses,
       loss: reduction == .mean ? mean : fwd.stepLosses.reduce(0, +),
-      perplexity: RNNMath.exp(mean))
+      perplexity: Elementary.exp(mean))
   }
 }
 
@@ -188,7 +188,7 @@ public enum BPTT {
     }
     var logits = p.U * h
     if options.useBiases { logits = logits + p.b_2 }
-    return RNNMath.crossEntropy(logits: logits.scalars, target: tokens[t])
+    return CrossEntropy.loss(scores: logits.scalars, label: tokens[t])
   }
 
   // MARK: Shared plumbing
