@@ -28,6 +28,7 @@ let package = Package(
     .library(name: "Jacobians", targets: ["Jacobians"]),
     .library(name: "BPTTReference", targets: ["BPTTReference"]),
     .library(name: "NGram", targets: ["NGram"]),
+    .library(name: "Formulas", targets: ["Formulas"]),
     .library(name: "Digest", targets: ["Digest"]),
     .library(name: "Grader", targets: ["Grader"]),
     .library(name: "GradeCLI", targets: ["GradeCLI"]),
@@ -43,6 +44,12 @@ let package = Package(
     /// N-gram language models: counting, MLE, add-k smoothing, back-off, perplexity.
     .target(name: "NGram", dependencies: ["Jacobians"]),
 
+    // MARK: - Students' formulas
+
+    /// Students' matrix-calculus formulas: parsed (plain, LaTeX, Unicode), shape-checked in
+    /// dimension symbols, evaluated at bindings, printed as text, LaTeX and MathML.
+    .target(name: "Formulas", dependencies: ["Jacobians"]),
+
     // MARK: - Digests
 
     /// SHA-256 and HMAC-SHA256, for seeds and secrets derived from a course key.
@@ -52,7 +59,7 @@ let package = Package(
 
     /// zlib, for the deflated members of `.npz` archives.
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-    .target(name: "Grader", dependencies: ["Jacobians", "BPTTReference", "CZlib", "Digest"]),
+    .target(name: "Grader", dependencies: ["Jacobians", "BPTTReference", "NGram", "CZlib", "Digest"]),
     /// The `grade` commands over `Grader`: parsing, calling the library, printing (through
     /// injected streams), and the exchange with the batch's child processes.
     .target(name: "GradeCLI", dependencies: ["Grader"]),
@@ -68,6 +75,13 @@ let package = Package(
     /// `swift run -c release diagnosis-benchmark`: the time to diagnose a failing item, at the
     /// shipped sizes and at T = 35, H = 256, |V| = 10000.
     .executableTarget(name: "diagnosis-benchmark", dependencies: ["Grader", "Jacobians"], path: "Benchmarks/DiagnosisBenchmark"),
+    /// `swift run -c release lstm-benchmark`: LSTM and GRU forward and gradient times against NumPy.
+    .executableTarget(
+      name: "lstm-benchmark", dependencies: ["BPTTReference", "Jacobians"],
+      path: "Benchmarks/GateBenchmark", exclude: ["numpy_gates.py"]),
+    /// `swift run -c release formula-benchmark`: parse, shape-check and evaluate typical formulas.
+    .executableTarget(
+      name: "formula-benchmark", dependencies: ["Formulas", "Jacobians"], path: "Benchmarks/FormulaBenchmark"),
 
     // MARK: - Tests
 
@@ -76,7 +90,8 @@ let package = Package(
     .testTarget(name: "BPTTReferenceTests", dependencies: ["BPTTReference", "TestSupport"]),
     .testTarget(name: "NGramTests", dependencies: ["NGram", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DigestTests", dependencies: ["Digest"]),
-    .testTarget(name: "GraderTests", dependencies: ["Grader", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "FormulasTests", dependencies: ["Formulas", "BPTTReference", "TestSupport"]),
+    .testTarget(name: "GraderTests", dependencies: ["Grader", "NGram", "Digest", "TestSupport"], resources: [.copy("Fixtures")]),
     /// End-to-end runs of the built `grade` binary.
     .testTarget(name: "GradeCLITests", dependencies: ["grade", "GradeCLI", "Grader"]),
   ],

@@ -47,4 +47,6 @@ ln -sf "$SOURCE/.build/release/grade" /usr/local/bin/grade
 # Gradescope put it.
 chmod +x "$SOURCE/run_autograder"
 if [ -f /autograder/run_autograder ]; then chmod +x /autograder/run_autograder; fi
+# The course key must be readable by its owner only: the grader refuses it otherwise.
+if [ -f "$SOURCE/course.key" ]; then chmod 600 "$SOURCE/course.key"; fi
 grade list --assignments "$SOURCE/Assignments"

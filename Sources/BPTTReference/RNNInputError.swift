@@ -18,6 +18,8 @@ public enum RNNInputError: Error, Equatable, CustomStringConvertible {
   case stepOutOfRange(step: Int, steps: Int)
   /// A clipping threshold must be positive and finite.
   case invalidClippingThreshold(Double)
+  /// The truncated surrogate needs the T + 1 states h^(0) … h^(T), each H × 1.
+  case frozenStates(count: Int, expected: Int, hiddenSize: Int)
 
   public var description: String {
     switch self {
@@ -34,6 +36,8 @@ public enum RNNInputError: Error, Equatable, CustomStringConvertible {
       return "Step \(step) is outside 1…\(steps)."
     case let .invalidClippingThreshold(c):
       return "The clipping threshold is \(c); it must be positive and finite."
+    case let .frozenStates(count, expected, hiddenSize):
+      return "The truncated surrogate needs \(expected) frozen states h^(0) … h^(T), each \(hiddenSize) × 1 (BPTT.frozenStates); \(count) were given, or one has another shape."
     }
   }
 }

@@ -32,6 +32,9 @@ struct BatchChild: StudentGrading {
                          "--format", "record", "--out", record.path, "--numeric-seed", String(seed)] + sharedOptions
     var environment = ProcessInfo.processInfo.environment
     environment["NO_COLOR"] = "1"
+    // The key, when there is one, is among `sharedOptions`: a self-check batch must not pick one
+    // up from the environment.
+    environment[CourseKey.environmentVariable] = nil
     process.environment = environment
     process.standardInput = FileHandle.nullDevice
     process.standardOutput = FileHandle.nullDevice

@@ -6,19 +6,28 @@ enum BatchCommand {
   static var subcommand: GradeCommand.Subcommand {
     GradeCommand.Subcommand(
       name: "batch", abstract: "Grade a folder of submissions, one per student, in parallel.",
-      usage: "grade batch <assignment> <submissions-dir> --out <dir> [--jobs <n>] [--timeout <seconds>] [--rubric <file>] [--quiet]",
+      usage: "grade batch <assignment> <submissions-dir> --out <dir> (--key-file <file> | --self-check) [--jobs <n>] [--timeout <seconds>] [--rubric <file>] [--quiet]",
       help: """
         Grades every submission in a folder: one file or sub-folder per student, named by the
         student id (alice.npz, bob/, …). Each student is graded in a child process
         ('grade check … --format record'), several at once, so a submission that crashes the
         grader or never finishes costs only its own result.
 
+        A batch grades: it needs the course key (--key-file, or $\(CourseKey.environmentVariable)),
+        from which the hidden input sets of students' code and the numeric seeds are derived.
+        --self-check runs it without a key (\(CourseKey.environmentVariable) is then ignored), for
+        practice: nothing it writes is a grade.
+
         Writes to the --out folder:
-          gradebook.csv          student, score, max_score, then one column per item
-          summary.md, .json      pass rate per item and the most common findings
-          feedback/<id>.md       each student's report, in Markdown
+          gradebook.csv          student, score, max_score, status (graded, needs-review,
+                                 unreadable, not-graded, practice, self-check), one column per item
+          summary.md, .json      pass rate per item, the items that need review, the most
+                                 common findings
+          feedback/<id>.md       each student's report, in Markdown (no reference values unless
+                                 the rubric says "feedback": "full")
           feedback/<id>.html     and as one self-contained page with pictures
-          results/<id>.json      each student's complete result
+          results/<id>.json      each student's complete result, reference values included: for
+                                 the course staff only
           logs/<id>.log          the error output of gradings that crashed or timed out
 
         Run it again after an interruption and it grades only the students without a complete
@@ -27,6 +36,8 @@ enum BatchCommand {
 
         OPTIONS:
           --out <dir>           where to write (created if needed; required)
+          --key-file <file>     the course key (default: $\(CourseKey.environmentVariable))
+          --self-check          no key: a practice run, not a grade
           --jobs <n>            students graded at once (default: the number of cores)
           --timeout <seconds>   stop a student's grading after this long (default: 300)
           --rubric <file>       a rubric other than the assignment's own
@@ -36,10 +47,10 @@ enum BatchCommand {
         timed out, 64 usage error, 65 unreadable assignment or submissions folder.
 
         EXAMPLE:
-          grade batch rnn-bptt submissions/ --out graded/ --jobs 4
+          grade batch rnn-bptt submissions/ --out graded/ --key-file course.key --jobs 4
         """,
-      options: GradeCommand.globalOptions + ["--out", "--jobs", "--timeout", "--rubric"],
-      flags: ["--quiet"], run: run)
+      options: GradeCommand.globalOptions + ["--out", "--jobs", "--timeout", "--rubric", "--key-file"],
+      flags: ["--quiet", "--self-check"], run: run)
   }
 
   static func run(_ args: Arguments) throws -> Int32 {
@@ -49,11 +60,20 @@ enum BatchCommand {
     guard let outPath = args.option("--out") else { throw UsageError("Missing expected argument '--out <dir>'") }
     let jobs = try positiveNumber(args, "--jobs", default: ProcessInfo.processInfo.activeProcessorCount)
     let timeout = try positiveNumber(args, "--timeout", default: 300)
+    // --self-check runs without a key: it ignores GRADE_COURSE_KEY_FILE, and refuses --key-file.
+    if args.flag("--self-check") && args.option("--key-file") != nil {
+      throw UsageError("--self-check runs without the course key, but --key-file was given; choose one")
+    }
+    let keyURL = args.flag("--self-check") ? nil : CourseKey.locate(option: args.option("--key-file"))
+    if !args.flag("--self-check") && keyURL == nil {
+      throw UsageError("grade batch grades a class and needs the course key: give --key-file <file> or set \(CourseKey.environmentVariable) (make a key with 'grade key new'), or --self-check for a practice run that grades nothing")
+    }
+    let key = try keyURL.map { url in try CourseKey.load(url) }
 
     let catalog = Commands.catalog(args)
     let rubricURL = args.option("--rubric").map { URL(fileURLWithPath: $0).standardizedFileURL }
     let (assignment, rubric) = try catalog.load(name, rubric: rubricURL)
-    let grader = Autograder(assignment: assignment, rubric: rubric)
+    let grader = Autograder(assignment: assignment, rubric: rubric, courseKey: key)
     let folder = URL(fileURLWithPath: args.positional[1]).standardizedFileURL
     let out = URL(fileURLWithPath: outPath).standardizedFileURL
 
@@ -66,6 +86,7 @@ enum BatchCommand {
     }
     var shared = ["--assignments", catalog.root.standardizedFileURL.path]
     if let rubricURL { shared += ["--rubric", rubricURL.path] }
+    if let keyURL { shared += ["--key-file", keyURL.standardizedFileURL.path] }
     let child = BatchChild(
       executable: workerExecutable(), assignmentArgument: assignment.directory.standardizedFileURL.path,
       sharedOptions: shared, timeout: TimeInterval(timeout))
@@ -73,10 +94,13 @@ enum BatchCommand {
     let outcome = try runner.run(submissions, progressStyle: args.flag("--quiet") ? .silent : .automatic)
 
     let s = outcome.summary
-    var lines = ["Graded \(outcome.reports.count) students of \(assignment.id) in \(String(format: "%.1f", outcome.seconds)) s (\(outcome.gradedNow) now, \(outcome.resumed) from an earlier run, \(jobs) at a time)."]
+    var lines = ["\(key == nil ? "Self-checked (not graded)" : "Graded") \(outcome.reports.count) students of \(assignment.id) in \(String(format: "%.1f", outcome.seconds)) s (\(outcome.gradedNow) now, \(outcome.resumed) from an earlier run, \(jobs) at a time)."]
     lines.append("Mean score \(BatchSummary.decimal(s.meanScore))/\(ItemResult.points(s.maxScore)), median \(BatchSummary.decimal(s.medianScore)); \(s.fullMarks) with full marks.")
     if !outcome.ungraded.isEmpty {
       lines.append("Not graded (crashed or timed out; see logs/): \(outcome.ungraded.joined(separator: ", ")).")
+    }
+    if !s.needsReview.isEmpty {
+      lines.append("Needs review (the grader could not verify these items; 0 points until you look): \(s.needsReview.map { "\($0.student) \($0.item)" }.joined(separator: ", ")).")
     }
     lines.append("Wrote \(runner.gradebookURL.path), summary.md, and feedback/ (Markdown and HTML) in \(out.path).")
     args.console.print(lines.joined(separator: "\n"))

@@ -42,38 +42,69 @@ enum Commands {
     }
     for id in ids {
       let (assignment, rubric) = try catalog.load(id)
-      args.console.print("\(assignment.id) — \(assignment.title) (\(ItemResult.points(rubric.maxScore)) points)")
+      args.console.print("\(assignment.id) — \(assignment.title) (\(ItemResult.points(rubric.maxScore)) points; model \(assignment.model.name))")
+      let idWidth = max(17, assignment.items.map(\.id.count).max() ?? 0)
+      let shapeWidth = max(9, assignment.items.map { Tensor.describe($0.shape).count }.max() ?? 0)
       for item in assignment.items {
         let entry = rubric.entry(item.id)
         let shape = Tensor.describe(item.shape)
-        args.console.print("  \(item.id.padding(toLength: 17, withPad: " ", startingAt: 0)) \(shape.padding(toLength: 9, withPad: " ", startingAt: 0)) \(ItemResult.points(entry.points)) pt\(entry.hidden ? " (hidden)" : "")  \(item.statement)")
+        args.console.print("  \(pad(item.id, idWidth)) \(pad(shape, shapeWidth)) \(ItemResult.points(entry.points)) pt\(entry.hidden ? " (hidden)" : "")  \(item.statement)")
       }
       args.console.print("")
     }
     return GradeCommand.ExitCode.success
   }
 
+  /// `text` padded with spaces to `width` (never cut).
+  static func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+  }
+
   // MARK: inputs, reference
 
   static func inputs(_ args: Arguments) throws -> Int32 {
-    try writeArrays(args, what: "inputs") { grader, student in grader.inputs(for: student) }
+    try writeArrays(args, what: "inputs") { grader, student, set in
+      try set.map { k in try hiddenSet(grader, student: student, set: k) } ?? grader.inputs(for: student)
+    }
   }
 
+  /// `grade reference` needs the course key: the reference at a student's inputs is the answer
+  /// of an array submission, so it is for the course staff.
   static func reference(_ args: Arguments) throws -> Int32 {
-    try writeArrays(args, what: "reference") { grader, student in grader.reference(for: student) }
+    try writeArrays(args, what: "reference", needsKey: true) { grader, student, set in
+      guard let k = set else { return grader.reference(for: student) }
+      return grader.model.reference(inputs: try hiddenSet(grader, student: student, set: k))
+    }
   }
 
-  /// `grade inputs|reference <assignment> --student <id> --out <file>`: one student's arrays.
-  static func writeArrays(_ args: Arguments, what: String, arrays: (Autograder, String) -> [String: Tensor]) throws -> Int32 {
+  static func hiddenSet(_ grader: Autograder, student: String, set k: Int) throws -> [String: Tensor] {
+    guard let inputs = grader.hiddenInputs(for: student, set: k) else {
+      throw UsageError("--hidden-set needs the course key: give --key-file <file> or set \(CourseKey.environmentVariable)")
+    }
+    return inputs
+  }
+
+  /// `grade inputs|reference <assignment> --student <id> [--hidden-set <k>] --out <file>`: one
+  /// student's arrays (of hidden set k, 1-based on the command line, with the course key).
+  static func writeArrays(_ args: Arguments, what: String, needsKey: Bool = false, arrays: (Autograder, String, Int?) throws -> [String: Tensor]) throws -> Int32 {
     try rejectExtraPositionals(args, expected: 1)
     let name = try requireAssignment(args)
     let student = try requireStudent(args)
     let out = try requireOut(args)
+    var set: Int?
+    if let text = args.option("--hidden-set") {
+      guard let k = Int(text), k >= 1 else { throw UsageError("The value '\(text)' is invalid for '--hidden-set <k>': expected a whole number from 1") }
+      set = k - 1
+    }
+    let key = needsKey || set != nil
+      ? try requireCourseKey(args, for: set != nil ? "--hidden-set" : "grade \(what)")
+      : try courseKey(args)
     let (assignment, rubric) = try catalog(args).load(name)
-    let values = arrays(Autograder(assignment: assignment, rubric: rubric), student)
+    let values = try arrays(Autograder(assignment: assignment, rubric: rubric, courseKey: key), student, set)
     try ArrayFileWriter.write(values, to: out)
     let names = values.keys.sorted().map { "\($0) (\(Tensor.describe(values[$0]!.shape)))" }
-    args.console.print("Wrote the \(what) of \(student) for \(assignment.id) to \(out.path): \(names.joined(separator: ", ")).")
+    let of = set.map { "hidden input set \($0 + 1) of \(student)" } ?? student
+    args.console.print("Wrote the \(what) of \(of) for \(assignment.id) to \(out.path): \(names.joined(separator: ", ")).")
     return GradeCommand.ExitCode.success
   }
 
@@ -85,8 +116,13 @@ enum Commands {
     guard args.positional.count >= 2 else { throw UsageError("Missing expected argument '<submission>'") }
     let student = try requireStudent(args)
     let format = try reportFormat(args)
+    let key = try courseKey(args)
+    if args.flag("--show-reference") && key == nil {
+      throw UsageError("--show-reference is for the course staff and needs the course key: give --key-file <file> or set \(CourseKey.environmentVariable)")
+    }
     let (assignment, rubric) = try catalog(args).load(name, rubric: args.option("--rubric").map { URL(fileURLWithPath: $0) })
-    var grader = Autograder(assignment: assignment, rubric: rubric)
+    var grader = Autograder(assignment: assignment, rubric: rubric, courseKey: key)
+    grader.instructorView = args.flag("--show-reference")
     if let seed = args.option("--numeric-seed") {
       guard let value = UInt64(seed) else { throw UsageError("The value '\(seed)' is invalid for '--numeric-seed <n>': expected a whole number") }
       grader.numericSeed = value
@@ -101,7 +137,7 @@ enum Commands {
       args.console.error("Error: \(error)")
       return GradeCommand.ExitCode.dataError
     }
-    try emit(report, format: format, args: args)
+    try emit(report, format: format, grader: grader, args: args)
     if args.flag("--timing") {
       args.console.error(String(format: "graded %@ for %@ in %.3f s", assignment.id, student, Date().timeIntervalSince(start)))
     }
@@ -120,7 +156,7 @@ enum Commands {
     let grader = Autograder(assignment: assignment, rubric: rubric)
     args.console.print("Grading \(example.path) as student 'demo':\n")
     let report = try SubmissionGrading.grade(example, student: "demo", with: grader)
-    try emit(report, format: format, args: args)
+    try emit(report, format: format, grader: grader, args: args)
     return report.allPassed ? GradeCommand.ExitCode.success : GradeCommand.ExitCode.failure
   }
 
@@ -150,12 +186,12 @@ enum Commands {
     return format
   }
 
-  static func emit(_ report: GradeReport, format: ReportFormat, args: Arguments) throws {
+  static func emit(_ report: GradeReport, format: ReportFormat, grader: Autograder, args: Arguments) throws {
     if let out = args.option("--out") {
-      let text = rendered(report, format: format, color: false, args: args)
+      let text = rendered(report, format: format, color: false, grader: grader, args: args)
       try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
     } else {
-      args.console.print(rendered(report, format: format, color: format == .text && args.console.isColorTerminal, args: args), terminator: "")
+      args.console.print(rendered(report, format: format, color: format == .text && args.console.isColorTerminal, grader: grader, args: args), terminator: "")
     }
   }
 }

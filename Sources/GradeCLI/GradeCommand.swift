@@ -42,35 +42,52 @@ public enum GradeCommand {
         options: globalOptions, flags: [], run: Commands.list),
       Subcommand(
         name: "inputs", abstract: "Write a student's inputs for an assignment.",
-        usage: "grade inputs <assignment> --student <id> --out <file.npz|file.json|file.safetensors|folder/>",
+        usage: "grade inputs <assignment> --student <id> --out <file.npz|file.json|file.safetensors|folder/> [--hidden-set <k> --key-file <file>]",
         help: """
           Writes the inputs of one student. Every student gets different numbers; the same id
           always gets the same ones. The format follows the extension of --out.
 
+          OPTIONS:
+            --hidden-set <k>    hidden input set k (1, 2, …) instead: the inputs students' code
+                                is also run on in graded runs; needs the course key
+            --key-file <file>   the course key (default: $\(CourseKey.environmentVariable))
+
           EXAMPLE:
             grade inputs rnn-bptt --student alice --out alice-inputs.npz
           """,
-        options: globalOptions + ["--student", "--out"], flags: [], run: Commands.inputs),
+        options: globalOptions + ["--student", "--out", "--hidden-set", "--key-file"], flags: [], run: Commands.inputs),
       Subcommand(
         name: "reference", abstract: "Write the reference value of every item for a student.",
-        usage: "grade reference <assignment> --student <id> --out <file.npz|file.json|file.safetensors|folder/>",
+        usage: "grade reference <assignment> --student <id> --out <file.npz|file.json|file.safetensors|folder/> --key-file <file> [--hidden-set <k>]",
         help: """
           Writes every item of the assignment, under its item id, computed by the reference
-          libraries at the student's inputs. For instructors: keep these away from students.
+          libraries at the student's inputs (or at hidden input set k). For the course staff:
+          the reference at a student's inputs is the answer of an array submission, so this
+          command needs the course key.
+
+          OPTIONS:
+            --key-file <file>   the course key (default: $\(CourseKey.environmentVariable); required)
+            --hidden-set <k>    at hidden input set k (1, 2, …) of the student
 
           EXAMPLE:
-            grade reference rnn-bptt --student alice --out alice-reference.json
+            grade reference rnn-bptt --student alice --out alice-reference.json --key-file course.key
           """,
-        options: globalOptions + ["--student", "--out"], flags: [], run: Commands.reference),
+        options: globalOptions + ["--student", "--out", "--key-file", "--hidden-set"], flags: [], run: Commands.reference),
       Subcommand(
         name: "check", abstract: "Grade a submission and print a report per item.",
-        usage: "grade check <assignment> <submission> --student <id> [--format text|json|markdown|html|junit|gradescope|prairielearn|record] [--out <file>] [--rubric <file>] [--show-hidden] [--timing]",
+        usage: "grade check <assignment> <submission> --student <id> [--key-file <file>] [--format text|json|markdown|html|junit|gradescope|prairielearn|record] [--out <file>] [--rubric <file>] [--show-hidden] [--show-reference] [--timing]",
         help: """
           Grades a submission: a file or folder of arrays named by item id (.json, .npz, .npy,
           .safetensors), or the student's Swift code (a Solution.swift, or a folder of .swift
           files filled in from the assignment's starter), which is compiled and run item by
           item in a sandbox. Every item is compared with the reference and with a numeric
           gradient at the student's inputs.
+
+          Without the course key this is a self-check, and every report says so: the code runs
+          at the student's own inputs only, and the score is not a grade. With the key
+          (--key-file, or $\(CourseKey.environmentVariable)) it is a graded run: the code also
+          runs on the hidden input sets the key derives, and an item counts only if it is right
+          there too. Reports show no reference value unless the rubric says "feedback": "full".
 
           OPTIONS:
             --student <id>      whose inputs the submission was computed from (required)
@@ -80,7 +97,9 @@ public enum GradeCommand {
                                 or record (every field and value, as grade batch stores it)
             --out <file>        write the report there instead of standard output
             --rubric <file>     a rubric other than the assignment's own
+            --key-file <file>   the course key: a graded run instead of a self-check
             --show-hidden       show hidden items' details (for instructors)
+            --show-reference    show reference values whatever the rubric (needs the key)
             --timing            print the time grading took to standard error
             --isolation <mode>  for Swift code: auto (default: bubblewrap when installed,
                                 else resource limits), bubblewrap or rlimits
@@ -93,8 +112,8 @@ public enum GradeCommand {
             grade check rnn-bptt my-gradients.npz --student alice
             grade check rnn-bptt MySolution/ --student alice --format json
           """,
-        options: globalOptions + ["--student", "--format", "--out", "--rubric", "--numeric-seed", "--isolation", "--timeout"],
-        flags: ["--show-hidden", "--timing"], run: Commands.check),
+        options: globalOptions + ["--student", "--format", "--out", "--rubric", "--numeric-seed", "--isolation", "--timeout", "--key-file"],
+        flags: ["--show-hidden", "--show-reference", "--timing"], run: Commands.check),
       Subcommand(
         name: "demo", abstract: "Grade the bundled example submission and print its report.",
         usage: "grade demo [<assignment>]",
@@ -111,6 +130,7 @@ public enum GradeCommand {
       StarterCommand.subcommand,
       BatchCommand.subcommand,
       GradescopeBundleCommand.subcommand,
+      KeyCommand.subcommand,
     ]
   }
 

@@ -10,10 +10,12 @@ enum GradescopeBundleCommand {
   static var subcommand: GradeCommand.Subcommand {
     GradeCommand.Subcommand(
       name: "gradescope-bundle", abstract: "Write a Gradescope autograder (.zip) for an assignment.",
-      usage: "grade gradescope-bundle <assignment> --out <autograder.zip> [--student-field email|sid|id|name] [--swift-version <x.y.z>] [--rubric <file>] [--package <dir>]",
+      usage: "grade gradescope-bundle <assignment> --out <autograder.zip> --key-file <file> [--student-field email|sid|id|name] [--swift-version <x.y.z>] [--rubric <file>] [--package <dir>]",
       help: """
         Writes the ZIP to upload as a Gradescope "programming assignment" autograder. It holds
-        setup.sh, run_autograder and the grader's package sources with the assignment and rubric.
+        setup.sh, run_autograder and the grader's package sources with the assignment and rubric,
+        and the course key (course.key): every Gradescope run is a graded run, with the hidden
+        input sets the key derives. Keep the ZIP private, like the key itself.
 
         On Gradescope, setup.sh runs once when the image is built: it downloads the Swift
         toolchain for the image's Ubuntu release from download.swift.org and builds 'grade'.
@@ -27,6 +29,7 @@ enum GradescopeBundleCommand {
 
         OPTIONS:
           --out <file>             the ZIP to write (required)
+          --key-file <file>        the course key (default: $\(CourseKey.environmentVariable); required)
           --student-field <field>  users[0] field used as the student id (default: email)
           --swift-version <x.y.z>  the Swift release setup.sh installs (default: \(defaultSwiftVersion))
           --rubric <file>          a rubric other than the assignment's own
@@ -37,9 +40,9 @@ enum GradescopeBundleCommand {
         bash <dir>/source/run_autograder.
 
         EXAMPLE:
-          grade gradescope-bundle rnn-bptt --out autograder.zip
+          grade gradescope-bundle rnn-bptt --out autograder.zip --key-file course.key
         """,
-      options: GradeCommand.globalOptions + ["--out", "--student-field", "--swift-version", "--rubric", "--package"],
+      options: GradeCommand.globalOptions + ["--out", "--student-field", "--swift-version", "--rubric", "--package", "--key-file"],
       flags: [], run: run)
   }
 
@@ -55,15 +58,17 @@ enum GradescopeBundleCommand {
     guard version.split(separator: ".").count >= 2, version.allSatisfy({ $0.isNumber || $0 == "." }) else {
       throw UsageError("The value '\(version)' is invalid for '--swift-version <x.y.z>': expected a release number such as \(defaultSwiftVersion)")
     }
+    let key = try Commands.requireCourseKey(args, for: "A Gradescope autograder grades, so it")
     let rubricOverride = args.option("--rubric").map { URL(fileURLWithPath: $0) }
     let (assignment, rubric) = try Commands.catalog(args).load(name, rubric: rubricOverride)
     let package = args.option("--package").map { URL(fileURLWithPath: $0) } ?? AssignmentCatalog.packageRoot
     let bundle = GradescopeBundle(
       assignment: assignment, rubricFile: rubricOverride ?? URL(fileURLWithPath: rubric.file),
-      packageRoot: package, swiftVersion: version, studentField: field)
+      packageRoot: package, swiftVersion: version, studentField: field, courseKey: key)
     let members = try bundle.members()
     try AtomicFile.write(try bundle.archive(), to: out)
-    args.console.print("Wrote \(out.path): a Gradescope autograder for \(assignment.id) (\(members.count) files; Swift \(version); student id from submission metadata '\(field)').")
+    chmod(out.path, 0o600)   // it holds the key: readable by its owner only
+    args.console.print("Wrote \(out.path): a Gradescope autograder for \(assignment.id) (\(members.count) files; Swift \(version); student id from submission metadata '\(field)'). It holds the course key: keep it private.")
     return GradeCommand.ExitCode.success
   }
 }

@@ -12,6 +12,7 @@ import BPTTReference
       .invalidTruncationLength(0),
       .stepOutOfRange(step: 9, steps: 5),
       .invalidClippingThreshold(-1),
+      .frozenStates(count: 3, expected: 6, hiddenSize: 4),
     ]
     for e in errors {
       #expect(e.description.first!.isUppercase || e.description.first == "U")

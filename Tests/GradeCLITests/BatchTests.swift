@@ -34,7 +34,7 @@ struct BatchClass {
 
     func reference(_ student: String, ext: String) throws -> URL {
       let url = dir.appendingPathComponent("\(student).\(ext)")
-      let r = try GradeBinary.run(["reference", "rnn-bptt", "--student", student, "--out", url.path])
+      let r = try GradeBinary.run(["reference", "rnn-bptt", "--student", student, "--out", url.path, "--key-file", GradeBinary.keyFile.path])
       precondition(r.status == 0, r.stderr)
       return url
     }
@@ -92,7 +92,7 @@ struct BatchClass {
 
   /// Runs `grade batch` to the end.
   func run(out: URL) throws -> GradeBinary.Output {
-    try GradeBinary.run(["batch", "rnn-bptt", submissions.path, "--out", out.path, "--jobs", "2", "--timeout", "2"], environment: ["GRADE_BATCH_WORKER": worker.path])
+    try GradeBinary.run(["batch", "rnn-bptt", submissions.path, "--out", out.path, "--jobs", "2", "--timeout", "2", "--key-file", GradeBinary.keyFile.path], environment: ["GRADE_BATCH_WORKER": worker.path])
   }
 }
 
@@ -122,7 +122,17 @@ struct BatchTests {
     #expect(try Self.gradebook(out) == c.expected)
 
     let header = try String(contentsOf: out.appendingPathComponent("gradebook.csv"), encoding: .utf8).split(separator: "\n")[0]
-    #expect(header == "student,score,max_score,loss,dU,db_2,dW_h,dW_e,db_1,dE,dh0,delta1,delta2,dW_h_terms")
+    #expect(header == "student,score,max_score,status,loss,dU,db_2,dW_h,dW_e,db_1,dE,dh0,delta1,delta2,dW_h_terms")
+    // The status tells a crash or an unreadable file from a real 0.
+    let rows = try String(contentsOf: out.appendingPathComponent("gradebook.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+    let status = Dictionary(uniqueKeysWithValues: rows.map { line in
+      let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+      return (String(fields[0]), String(fields[3]))
+    })
+    for (student, s) in status {
+      let expected = student.hasPrefix("crash") || student.hasPrefix("loop") ? "not-graded" : student.hasPrefix("bad") ? "unreadable" : "graded"
+      #expect(s == expected, "\(student): \(s)")
+    }
     for student in c.expected.keys {
       for file in ["feedback/\(student).md", "feedback/\(student).html", "results/\(student).json"] {
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file)")
@@ -152,7 +162,7 @@ struct BatchTests {
     let out = temporaryDirectory().appendingPathComponent("interrupted")
     let process = Process()
     process.executableURL = GradeBinary.url
-    process.arguments = ["batch", "rnn-bptt", c.submissions.path, "--out", out.path, "--jobs", "2", "--timeout", "2", "--quiet"]
+    process.arguments = ["batch", "rnn-bptt", c.submissions.path, "--out", out.path, "--jobs", "2", "--timeout", "2", "--quiet", "--key-file", GradeBinary.keyFile.path]
     var env = ProcessInfo.processInfo.environment
     env["GRADE_BATCH_WORKER"] = c.worker.path
     process.environment = env
@@ -188,14 +198,44 @@ struct BatchTests {
     #expect(try Data(contentsOf: out.appendingPathComponent("gradebook.csv")) == a)
   }
 
-  @Test("usage and data errors: no --out, two files for one student")
+  @Test("usage and data errors: no --out, no key (nor --self-check), both, two files for one student")
   func errors() throws {
     let dir = temporaryDirectory()
     let noOut = try GradeBinary.run(["batch", "rnn-bptt", dir.path])
     #expect(noOut.status == 64 && noOut.stderr.contains("--out"))
+    let out = dir.appendingPathComponent("out").path
+    let noKey = try GradeBinary.run(["batch", "rnn-bptt", dir.path, "--out", out])
+    #expect(noKey.status == 64 && noKey.stderr.contains("needs the course key") && noKey.stderr.contains("--self-check"), "\(noKey.stderr)")
+    let both = try GradeBinary.run(["batch", "rnn-bptt", dir.path, "--out", out, "--self-check", "--key-file", GradeBinary.keyFile.path])
+    #expect(both.status == 64 && both.stderr.contains("choose one"))
     for name in ["amy.json", "amy.npz"] { _ = FileManager.default.createFile(atPath: dir.appendingPathComponent(name).path, contents: Data()) }
-    let duplicate = try GradeBinary.run(["batch", "rnn-bptt", dir.path, "--out", dir.appendingPathComponent("out").path])
+    let duplicate = try GradeBinary.run(["batch", "rnn-bptt", dir.path, "--out", out, "--key-file", GradeBinary.keyFile.path])
     #expect(duplicate.status == 65 && duplicate.stderr.contains("Student 'amy' has 2 submissions"))
+  }
+
+  @Test("--self-check grades nothing: every row says self-check; a graded run of the same folder regrades everyone")
+  func selfCheckBatch() throws {
+    let root = temporaryDirectory()
+    let dir = root.appendingPathComponent("submissions")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    for student in ["ada", "bo"] {
+      let made = try GradeBinary.run(["reference", "rnn-bptt", "--student", student, "--out", dir.appendingPathComponent("\(student).json").path, "--key-file", GradeBinary.keyFile.path])
+      #expect(made.status == 0, "\(made.stderr)")
+    }
+    let out = root.appendingPathComponent("graded")
+    let practice = try GradeBinary.run(["batch", "rnn-bptt", dir.path, "--out", out.path, "--self-check", "--quiet"], environment: [CourseKey.environmentVariable: GradeBinary.keyFile.path])
+    #expect(practice.status == 0, "\(practice.stderr)")
+    #expect(practice.stdout.contains("Self-checked (not graded) 2 students"))
+    func statuses() throws -> [String] {
+      try String(contentsOf: out.appendingPathComponent("gradebook.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+        .map { String($0.split(separator: ",")[3]) }
+    }
+    #expect(try statuses() == ["self-check", "self-check"])
+    let feedback = try String(contentsOf: out.appendingPathComponent("feedback/ada.md"), encoding: .utf8)
+    #expect(feedback.contains("Self-check, not a grade"))
+    let graded = try GradeBinary.run(["batch", "rnn-bptt", dir.path, "--out", out.path, "--key-file", GradeBinary.keyFile.path, "--quiet"])
+    #expect(graded.stdout.contains("(2 now, 0 from an earlier run"), "\(graded.stdout)")
+    #expect(try statuses() == ["graded", "graded"])
   }
 }
 
@@ -250,8 +290,9 @@ struct GradescopeBundleCLITests {
   static func autograder(student: String?, submission: (URL) throws -> Void) throws -> URL {
     let root = temporaryDirectory().appendingPathComponent("autograder")
     let (assignment, rubric) = try AssignmentCatalog(root: GradeBinary.packageRoot.appendingPathComponent("Assignments")).load("rnn-bptt")
-    let bundle = GradescopeBundle(assignment: assignment, rubricFile: URL(fileURLWithPath: rubric.file), packageRoot: GradeBinary.packageRoot, swiftVersion: "6.3.1", studentField: "email")
-    for member in try bundle.members() where member.path == "run_autograder" || member.path.hasPrefix("Assignments/") || member.path.hasPrefix("Rubrics/") {
+    let key = try CourseKey.load(GradeBinary.keyFile)
+    let bundle = GradescopeBundle(assignment: assignment, rubricFile: URL(fileURLWithPath: rubric.file), packageRoot: GradeBinary.packageRoot, swiftVersion: "6.3.1", studentField: "email", courseKey: key)
+    for member in try bundle.members() where member.path == "run_autograder" || member.path == GradescopeBundle.keyMember || member.path.hasPrefix("Assignments/") || member.path.hasPrefix("Rubrics/") {
       let url = root.appendingPathComponent("source").appendingPathComponent(member.path)
       try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
       try member.contents.write(to: url)
@@ -286,13 +327,15 @@ struct GradescopeBundleCLITests {
   func grades() throws {
     let student = "ann@example.edu"
     let root = try Self.autograder(student: student) { sub in
-      let made = try GradeBinary.run(["reference", "rnn-bptt", "--student", student, "--out", sub.appendingPathComponent("answers.npz").path])
+      let made = try GradeBinary.run(["reference", "rnn-bptt", "--student", student, "--out", sub.appendingPathComponent("answers.npz").path, "--key-file", GradeBinary.keyFile.path])
       precondition(made.status == 0, made.stderr)
     }
     let results = try Self.runAutograder(root)
     #expect(results["score"] as? Double == 19)
     for key in ["execution_time", "output", "tests"] { #expect(results[key] != nil, "\(key)") }
     #expect((results["tests"] as? [[String: Any]])?.count == 11)
+    // A graded run: the output does not call it a self-check.
+    #expect((results["output"] as? String)?.contains("Self-check") == false, "\(results)")
   }
 
   @Test("run_autograder always writes results: unreadable file, crashing grader, no student id")
@@ -324,10 +367,14 @@ struct GradescopeBundleCLITests {
   @Test("grade gradescope-bundle writes a ZIP Python's zipfile accepts")
   func zip() throws {
     let file = temporaryDirectory().appendingPathComponent("autograder.zip")
-    let r = try GradeBinary.run(["gradescope-bundle", "rnn-bptt", "--out", file.path])
+    let noKey = try GradeBinary.run(["gradescope-bundle", "rnn-bptt", "--out", file.path])
+    #expect(noKey.status == 64 && noKey.stderr.contains("needs the course key"), "\(noKey.stderr)")
+    let r = try GradeBinary.run(["gradescope-bundle", "rnn-bptt", "--out", file.path, "--key-file", GradeBinary.keyFile.path])
     #expect(r.status == 0, "\(r.stderr)")
-    #expect(r.stdout.contains("a Gradescope autograder for rnn-bptt"))
-    let status = try GradeBinary.python(["-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; n = z.namelist(); assert 'setup.sh' in n and 'run_autograder' in n, n", file.path])
+    #expect(r.stdout.contains("a Gradescope autograder for rnn-bptt") && r.stdout.contains("keep it private"))
+    let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
+    #expect(mode == 0o600, "the bundle holds the key: \(String(mode ?? 0, radix: 8))")
+    let status = try GradeBinary.python(["-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; n = z.namelist(); assert 'setup.sh' in n and 'run_autograder' in n and 'course.key' in n, n; assert z.read('course.key') == open(sys.argv[2], 'rb').read()", file.path, GradeBinary.keyFile.path])
     #expect(status == 0)
   }
 }

@@ -42,6 +42,14 @@ struct GradeBinary {
     return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
   }
 
+  /// A course key for the tests, made once by `grade key new --out` (readable by its owner only).
+  static let keyFile: URL = {
+    let url = temporaryDirectory().appendingPathComponent("course.key")
+    let made = try? run(["key", "new", "--out", url.path])
+    precondition(made?.status == 0, "grade key new failed: \(made?.stderr ?? "")")
+    return url
+  }()
+
   /// True when `python3 -c "import numpy"` works.
   static let hasNumPy: Bool = {
     let p = Process()

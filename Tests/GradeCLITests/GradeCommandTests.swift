@@ -4,7 +4,7 @@ import Grader
 
 @Suite("The grade command, end to end")
 struct GradeCommandTests {
-  static let assignments = ["backprop-basics", "rnn-bptt", "rnn-canonical", "window-lm"]
+  static let assignments = ["backprop-basics", "rnn-bptt", "rnn-canonical", "window-lm", "ngram-lm", "lstm-lm", "gru-lm"]
 
   @Test("grade demo prints a full report and exits 0")
   func demo() throws {
@@ -44,10 +44,30 @@ struct GradeCommandTests {
     }
   }
 
+  @Test("ngram-lm: the worked NumPy solution passes every item for 20 students")
+  func ngramNumpyTwentyStudents() throws {
+    guard GradeBinary.hasNumPy else {
+      print("skipped: python3 with numpy is not available")
+      return
+    }
+    let dir = temporaryDirectory()
+    let script = GradeBinary.packageRoot.appendingPathComponent("Assignments/ngram-lm/examples/solution.py").path
+    for k in 1...20 {
+      let student = "ngram-np-\(k)"
+      let inputs = dir.appendingPathComponent("\(student)-in.npz").path
+      let answers = dir.appendingPathComponent("\(student)-out.npz").path
+      #expect(try GradeBinary.run(["inputs", "ngram-lm", "--student", student, "--out", inputs]).status == 0)
+      #expect(try GradeBinary.python([script, inputs, answers]) == 0)
+      let r = try GradeBinary.run(["check", "ngram-lm", answers, "--student", student])
+      #expect(r.status == 0, "\(r.stdout)")
+      #expect(r.stdout.contains("9 of 9 items pass"), "\(r.stdout)")
+    }
+  }
+
   @Test("reference output graded as a submission passes, in every writable format", arguments: ["json", "npz", "safetensors"])
   func referenceFormats(ext: String) throws {
     let file = temporaryDirectory().appendingPathComponent("ref.\(ext)").path
-    #expect(try GradeBinary.run(["reference", "rnn-bptt", "--student", "zed", "--out", file]).status == 0)
+    #expect(try GradeBinary.run(["reference", "rnn-bptt", "--student", "zed", "--out", file, "--key-file", GradeBinary.keyFile.path]).status == 0)
     let r = try GradeBinary.run(["check", "rnn-bptt", file, "--student", "zed"])
     #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
   }
@@ -123,7 +143,7 @@ struct GradeCommandTests {
     #expect(r3.stderr.contains("did you mean 'rnn-bptt'"))
   }
 
-  @Test("--help on every command exits 0 with an example", arguments: ["list", "inputs", "reference", "check", "demo", "explain", "batch", "gradescope-bundle"])
+  @Test("--help on every command exits 0 with an example", arguments: ["list", "inputs", "reference", "check", "demo", "explain", "batch", "gradescope-bundle", "key"])
   func help(command: String) throws {
     let r = try GradeBinary.run([command, "--help"])
     #expect(r.status == 0)

@@ -38,7 +38,7 @@ struct InProcessCommandTests {
   func listAndUsage() {
     let list = Self.run(["list", "--assignments", Self.assignmentsRoot.path])
     #expect(list.status == 0, "\(list.err)")
-    for id in ["backprop-basics", "rnn-bptt", "rnn-canonical"] { #expect(list.out.contains(id)) }
+    for id in ["backprop-basics", "rnn-bptt", "rnn-canonical", "ngram-lm"] { #expect(list.out.contains(id)) }
     let usage = Self.run(["check"])
     #expect(usage.status == 64)
     #expect(usage.err.contains("Missing expected argument '<assignment>'"))

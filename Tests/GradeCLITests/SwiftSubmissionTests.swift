@@ -23,7 +23,7 @@ struct SwiftSubmissionTests {
   }
 
   @Test("every worked Swift solution passes every item; every starter grades as incomplete (exit 1)",
-        arguments: ["backprop-basics", "rnn-bptt", "rnn-canonical"])
+        arguments: ["backprop-basics", "rnn-bptt", "rnn-canonical", "ngram-lm", "lstm-lm", "gru-lm"])
   func workedAndStarter(id: String) throws {
     guard Self.hasSwiftc else { print("skipped: swiftc is not available"); return }
     let worked = try GradeBinary.run(["check", id, Self.assignment(id).appendingPathComponent("examples/swift-solution").path, "--student", "sw-1"])
@@ -71,11 +71,11 @@ struct SwiftSubmissionTests {
     guard Self.hasSwiftc else { print("skipped: swiftc is not available"); return }
     let dir = temporaryDirectory()
     let reference = dir.appendingPathComponent("ref.json")
-    #expect(try GradeBinary.run(["reference", "rnn-bptt", "--student", "sw-4", "--out", reference.path]).status == 0)
+    #expect(try GradeBinary.run(["reference", "rnn-bptt", "--student", "sw-4", "--out", reference.path, "--key-file", GradeBinary.keyFile.path]).status == 0)
     let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: reference)) as? [String: Any])
     let loss = try #require(((object["loss"] as? [String: Any])?["data"] as? [Double])?.first)
     let code = try Self.brokenSolution(replacing: "loss", with: "return \(loss)", in: dir.appendingPathComponent("hard-coded"))
-    let r = try GradeBinary.run(["check", "rnn-bptt", code.path, "--student", "sw-4"])
+    let r = try GradeBinary.run(["check", "rnn-bptt", code.path, "--student", "sw-4", "--key-file", GradeBinary.keyFile.path])
     #expect(r.status == 1)
     #expect(r.stdout.contains("'loss' is right at your inputs but not at the hidden input set"), "\(r.stdout)")
     #expect(r.stdout.contains("also run on 1 hidden input set."))
@@ -95,7 +95,7 @@ struct SwiftSubmissionTests {
         return __unused_loss(p)
       """
     let dir = try Self.brokenSolution(replacing: "loss", with: body, in: temporaryDirectory().appendingPathComponent("second-set"))
-    let r = try GradeBinary.run(["check", "rnn-bptt", dir.path, "--student", "sw-5"])
+    let r = try GradeBinary.run(["check", "rnn-bptt", dir.path, "--student", "sw-5", "--key-file", GradeBinary.keyFile.path])
     #expect(r.status == 1)
     #expect(r.stdout.contains("'loss' is right at your inputs but not at the hidden input set: crashed with SIG"), "\(r.stdout)")
     #expect(r.stdout.contains("only at the second set"), "\(r.stdout)")
@@ -126,10 +126,10 @@ struct SwiftSubmissionTests {
     try fm.copyItem(at: Self.assignment("rnn-bptt").appendingPathComponent("starter"), to: submissions.appendingPathComponent("starter"))
     _ = try Self.brokenSolution(replacing: "dW_h", with: "let a: [Int] = []; _ = a[3]; return nil", in: submissions.appendingPathComponent("crash"))
     _ = try Self.brokenSolution(replacing: "dU", with: "return undefinedName", in: submissions.appendingPathComponent("typo"))
-    #expect(try GradeBinary.run(["reference", "rnn-bptt", "--student", "arrays", "--out", submissions.appendingPathComponent("arrays.npz").path]).status == 0)
+    #expect(try GradeBinary.run(["reference", "rnn-bptt", "--student", "arrays", "--out", submissions.appendingPathComponent("arrays.npz").path, "--key-file", GradeBinary.keyFile.path]).status == 0)
 
     let out = root.appendingPathComponent("graded")
-    let r = try GradeBinary.run(["batch", "rnn-bptt", submissions.path, "--out", out.path, "--jobs", "2"])
+    let r = try GradeBinary.run(["batch", "rnn-bptt", submissions.path, "--out", out.path, "--jobs", "2", "--key-file", GradeBinary.keyFile.path])
     #expect(r.status == 0, "every submission was graded, whatever its score: \(r.stdout)\(r.stderr)")
     let (_, rubric) = try AssignmentCatalog(root: GradeBinary.packageRoot.appendingPathComponent("Assignments")).load("rnn-bptt")
     let full = rubric.maxScore
@@ -139,6 +139,7 @@ struct SwiftSubmissionTests {
       let fields = line.split(separator: ",", omittingEmptySubsequences: false)
       scores[String(fields[0])] = Double(fields[1])
     }
+    #expect(text.contains("\nworked,\(ItemResult.points(full)),\(ItemResult.points(full)),graded,"), "\(text)")
     #expect(scores == ["worked": full, "starter": 0, "crash": full - rubric.entry("dW_h").points, "typo": 0, "arrays": full])
     let crash = try String(contentsOf: out.appendingPathComponent("feedback/crash.md"), encoding: .utf8)
     #expect(crash.contains("dW_h"))

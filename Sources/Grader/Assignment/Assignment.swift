@@ -152,6 +152,27 @@ extension Assignment {
         throw DataFileError(file: file, path: "items", problem: "item '\(spec.id)' is declared with shape \(Tensor.describe(spec.shape)), but the reference computes \(Tensor.describe(item.shape))")
       }
     }
+    try validateChecks(file: file)
+  }
+
+  /// Every item must be checked by something the grader can carry out: an item without checks,
+  /// or with a numeric check the model has no probe for (a loss value is not a derivative),
+  /// would pass whatever was submitted, so it is refused.
+  func validateChecks(file: String) throws(DataFileError) {
+    var sample: [String: Tensor]?
+    for spec in items {
+      if spec.checks.isEmpty {
+        throw DataFileError(file: file, path: "items", problem: "item '\(spec.id)' has no checks, so any answer would pass; expected \"checks\": [\"reference\"] or [\"reference\", \"numeric\"]")
+      }
+      guard spec.checks.contains(.numeric) else { continue }
+      if sample == nil {
+        var rng = SplitMix64(seed: 0)
+        sample = model.generateInputs(using: &rng)
+      }
+      if model.numericProbes(item: spec.id, inputs: sample!).isEmpty {
+        throw DataFileError(file: file, path: "items", problem: "item '\(spec.id)' asks for a numeric check, but reference '\(model.name)' has no numeric probe for it (it is not a derivative the grader can estimate), so the check could verify nothing; use \"checks\": [\"reference\"]")
+      }
+    }
   }
 
   /// Resolves `"shape": [2, "H", "T+1", "window*d"]` against the model's sizes; also returns the

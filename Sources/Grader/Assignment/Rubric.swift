@@ -8,13 +8,21 @@ import Foundation
 ///   "items": { "loss": { "points": 1 },
 ///              "dW_h": { "points": 3, "tolerance": { "relative": 1e-4, "absolute": 1e-6 } },
 ///              "dW_h_terms": { "points": 2, "hidden": true } },
-///   "hidden_inputs": 2 }
+///   "hidden_inputs": 2, "credit": "code-only", "feedback": "errors" }
 /// ```
 /// Every item of the assignment must have an entry, and every entry must name an item.
 ///
-/// `hidden_inputs` (default 0) applies to students' Swift code: besides the student's own inputs,
-/// the code is run on that many input sets the student never sees, and an item passes only if it
-/// is right on them too — code that only reproduces numbers for its own inputs fails.
+/// `hidden_inputs` (default 0) applies to students' Swift code in graded runs (with the course
+/// key): besides the student's own inputs, the code is run on that many input sets the student
+/// never sees (at least 1 in a graded run), and an item passes only if it is right on them too —
+/// code that only reproduces numbers for its own inputs fails.
+///
+/// `credit` (default `any`): `code-only` gives points to Swift code only; an array submission,
+/// which no hidden input set can check, is then reported as practice with 0 points.
+///
+/// `feedback` (default `errors`): what a student's report may reveal. `errors`: where the worst
+/// entry is, how large the error is, the diagnosis and the hint — never a reference value.
+/// `full`: the expected values too (for practice assignments).
 public struct Rubric: Sendable {
   public struct Entry: Sendable {
     public var points: Double
@@ -23,12 +31,32 @@ public struct Rubric: Sendable {
     public var hidden: Bool
   }
 
+  /// What a student's report may reveal (`feedback`).
+  public enum Feedback: String, Sendable, CaseIterable {
+    /// Where and how large the error is, the diagnosis and the hint; no reference value.
+    case errors
+    /// The reference values as well: expected entries, heat-map values, derivations with numbers.
+    case full
+  }
+
+  /// Which submissions earn points (`credit`).
+  public enum Credit: String, Sendable, CaseIterable {
+    /// Arrays and code alike.
+    case any
+    /// Swift code only; arrays are practice.
+    case codeOnly = "code-only"
+  }
+
   public var assignmentID: String
   public var tolerance: Tolerance
   public var entries: [String: Entry]
   public var file: String
   /// How many hidden input sets students' Swift code is also run on.
   public var hiddenInputSets: Int = 0
+  /// What a student's report may reveal.
+  public var feedback: Feedback = .errors
+  /// Which submissions earn points.
+  public var credit: Credit = .any
 
   public var maxScore: Double { entries.values.reduce(0) { $0 + $1.points } }
 
@@ -45,7 +73,7 @@ extension Rubric {
       throw DataFileError(file: file, path: "", problem: "cannot be read (no such file, or not readable)")
     }
     let root = try StrictObject.parse(data, file: file)
-    try root.allowOnly(["assignment", "tolerance", "items", "hidden_inputs"])
+    try root.allowOnly(["assignment", "tolerance", "items", "hidden_inputs", "credit", "feedback"])
     let id = try root.string("assignment")
     if id != assignment.id {
       throw DataFileError(file: file, path: "assignment", problem: "names assignment '\(id)', but it is used for '\(assignment.id)'")
@@ -75,6 +103,18 @@ extension Rubric {
         throw DataFileError(file: file, path: "hidden_inputs", problem: "expected a whole number from 0 to 20, found \(count)")
       }
       rubric.hiddenInputSets = Int(count)
+    }
+    if let name = try root.optionalString("credit") {
+      guard let credit = Credit(rawValue: name) else {
+        throw DataFileError(file: file, path: "credit", problem: "unknown credit '\(name)'; expected 'any' or 'code-only'")
+      }
+      rubric.credit = credit
+    }
+    if let name = try root.optionalString("feedback") {
+      guard let feedback = Feedback(rawValue: name) else {
+        throw DataFileError(file: file, path: "feedback", problem: "unknown feedback '\(name)'; expected 'errors' (no reference values, the default) or 'full' (expected values shown, for practice)")
+      }
+      rubric.feedback = feedback
     }
     return rubric
   }

@@ -35,7 +35,9 @@ public enum StudentGradingOutcome: Sendable {
 /// Every file is written atomically (a temporary file, then a rename). A student whose result
 /// file is complete is not graded again, so a batch interrupted at any point and run again
 /// finishes the rest and writes the same gradebook, byte for byte: the sampled numeric checks use
-/// a fixed seed per student (`BatchNumericSeed`).
+/// a fixed seed per student (`BatchNumericSeed`, from the course key). A stored result of the
+/// other kind of run (a self-check's, when the grader has the key, or the other way round) is not
+/// reused: that student is graded again.
 public struct BatchRunner {
   public var grader: Autograder
   public var output: URL
@@ -81,7 +83,8 @@ public struct BatchRunner {
     guard let data = FileManager.default.contents(atPath: recordURL(student).path),
           let report = try? GradeRecord.decode(data),
           report.student == student, report.assignment == grader.assignment.id,
-          report.items.map(\.id) == grader.assignment.items.map(\.id)
+          report.items.map(\.id) == grader.assignment.items.map(\.id),
+          (report.mode == .selfCheck) == (grader.courseKey == nil)
     else { return nil }
     return report
   }
@@ -149,7 +152,7 @@ public struct BatchRunner {
     try AtomicFile.write(Gradebook.csv(sorted, items: grader.assignment.items.map(\.id)), to: gradebookURL)
     let summary = BatchSummary(reports: sorted, assignment: grader.assignment)
     try AtomicFile.write(summary.markdown, to: output.appendingPathComponent("summary.md"))
-    try AtomicFile.write(summary.jsonValue.rendered() + "\n", to: output.appendingPathComponent("summary.json"))
+    try AtomicFile.write(summary.json, to: output.appendingPathComponent("summary.json"))
     return Outcome(
       reports: sorted, gradedNow: gradedNow, resumed: resumed, ungraded: ungraded.sorted(),
       summary: summary, seconds: Date().timeIntervalSince(start))
@@ -162,7 +165,7 @@ public struct BatchRunner {
       try writeFeedback(stored, onlyIfMissing: true)
       return (stored, true, stored.items.allSatisfy { $0.message.hasPrefix(Self.ungradedPrefix($0.id)) })
     }
-    let seed = BatchNumericSeed.seed(assignment: grader.assignment.id, student: student)
+    let seed = BatchNumericSeed.seed(assignment: grader.assignment.id, student: student, key: grader.courseKey)
     var report: GradeReport
     var notGraded = false
     switch grading.grade(submission, seed: seed, record: recordURL(student), scratch: scratch) {
@@ -172,12 +175,12 @@ public struct BatchRunner {
       report = grader.grade(student: student, answers: Dictionary(uniqueKeysWithValues: grader.assignment.items.map { ($0.id, SubmittedAnswer.unreadable(reason)) }),
                             notes: ["The submission could not be read: \(reason)"])
       report.seconds = 0
-      try AtomicFile.write(GradeRecord.encode(report).rendered() + "\n", to: recordURL(student))
+      try AtomicFile.write(GradeRecord.encode(report), to: recordURL(student))
     case .ungraded(let reason, let log):
       notGraded = true
       report = Self.ungradedReport(grader: grader, student: student, reason: reason)
       if !log.isEmpty { try AtomicFile.write(log, to: logsFolder.appendingPathComponent("\(student).log")) }
-      try AtomicFile.write(GradeRecord.encode(report).rendered() + "\n", to: recordURL(student))
+      try AtomicFile.write(GradeRecord.encode(report), to: recordURL(student))
     }
     try writeFeedback(report, onlyIfMissing: false)
     return (report, false, notGraded)
@@ -195,10 +198,12 @@ public struct BatchRunner {
     }
     return GradeReport(
       assignment: grader.assignment.id, title: grader.assignment.title, student: student, items: items,
-      notes: ["This submission could not be graded: \(reason)."], seconds: 0, isolation: nil)
+      notes: ["This submission could not be graded: \(reason)."], seconds: 0, isolation: nil,
+      mode: grader.courseKey == nil ? .selfCheck : .graded, revealsReference: grader.revealsReference)
   }
 
-  /// `feedback/<student>.md` and `.html`.
+  /// `feedback/<student>.md` and `.html`, with the rubric's policy: the report's own
+  /// `revealsReference`, whatever the record keeps.
   func writeFeedback(_ report: GradeReport, onlyIfMissing: Bool) throws {
     let markdown = feedbackFolder.appendingPathComponent("\(report.student).md")
     let html = feedbackFolder.appendingPathComponent("\(report.student).html")

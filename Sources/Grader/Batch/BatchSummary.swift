@@ -2,7 +2,9 @@
 /// findings, so that an instructor sees which derivation went wrong for whom.
 ///
 /// ```
-/// per item     passed · failed · error · missing · pass rate · mean points
+/// per item     passed · failed · error · missing · in review · pass rate · mean points
+/// needs review every (student, item) the grader could not verify: 0 points until an
+///              instructor looks (listed first, so that none is forgotten)
 /// findings     (item, kind) counted over students, most common first (a submission that
 ///              cannot be read, or was not graded, is one finding for the whole); kinds:
 ///              a diagnosed mistake (its id) · wrong shape · transposed · NaN or ±Inf ·
@@ -14,12 +16,12 @@ public struct BatchSummary: Sendable {
   public struct ItemStatistics: Sendable {
     public var id: String
     public var statement: String
-    public var passed = 0, failed = 0, errors = 0, missing = 0
+    public var passed = 0, failed = 0, errors = 0, missing = 0, review = 0
     public var pointsTotal = 0.0
     public var maxPoints = 0.0
 
-    public var students: Int { passed + failed + errors + missing }
-    /// passed / students (internal errors, not charged, count as passed).
+    public var students: Int { passed + failed + errors + missing + review }
+    /// passed / students (an item in review is not passed).
     public var passRate: Double { students == 0 ? 0 : Double(passed) / Double(students) }
     public var meanPoints: Double { students == 0 ? 0 : pointsTotal / Double(students) }
   }
@@ -41,6 +43,8 @@ public struct BatchSummary: Sendable {
   public var fullMarks: Int
   /// Students none of whose items could be graded (the grading crashed or ran out of time).
   public var ungraded: [String]
+  /// The items the grader could not verify, by student: for the course staff to look at.
+  public var needsReview: [(student: String, item: String)]
   public var items: [ItemStatistics]
   /// Most common first; ties in item order, then by kind.
   public var findings: [Finding]
@@ -57,6 +61,7 @@ public struct BatchSummary: Sendable {
     fullMarks = reports.filter { $0.maxScore > 0 && $0.score >= $0.maxScore }.count
     ungraded = reports.filter { r in BatchSummary.findings(in: r).first?.kind == "ungraded" && BatchSummary.findings(in: r).first?.item == BatchSummary.wholeSubmission }.map(\.student)
 
+    needsReview = reports.flatMap { r in r.items.filter { $0.status == .review }.map { (student: r.student, item: $0.id) } }
     var stats = assignment.items.map { ItemStatistics(id: $0.id, statement: $0.statement) }
     var found: [String: Finding] = [:]
     var order: [String] = []
@@ -67,7 +72,7 @@ public struct BatchSummary: Sendable {
         stats[k].pointsTotal += item.points
         switch item.status {
         case .pass: stats[k].passed += 1
-        case .error where item.internalError: stats[k].passed += 1
+        case .review: stats[k].review += 1
         case .fail: stats[k].failed += 1
         case .error: stats[k].errors += 1
         case .missing: stats[k].missing += 1
@@ -115,10 +120,11 @@ public struct BatchSummary: Sendable {
 
   /// The kind of finding of a non-passing item and its description; nil for a pass.
   static func kind(of item: ItemResult) -> (kind: String, description: String)? {
-    if item.status == .pass || item.internalError { return nil }
+    if item.status == .pass { return nil }
     if let d = item.diagnosis, d.id != Diagnoser.unknownID { return ("mistake:" + d.id, firstSentence(d.message)) }
     switch item.status {
     case .pass: return nil
+    case .review: return ("needs-review", "needs review: the grader could not verify its reference")
     case .missing: return ("missing", "not in the submission, or left unfilled")
     case .error:
       if item.message.hasPrefix(BatchRunner.ungradedPrefix(item.id)) { return ("ungraded", "could not be graded: the grading crashed or ran out of time") }
@@ -150,10 +156,14 @@ public struct BatchSummary: Sendable {
     out += "- **Mean score:** \(Self.decimal(meanScore)) / \(ItemResult.points(maxScore)) · **median** \(Self.decimal(medianScore))\n"
     out += "- **Full marks:** \(fullMarks) of \(students)\n"
     if !ungraded.isEmpty { out += "- **Could not be graded** (crash or time limit): \(ungraded.joined(separator: ", "))\n" }
-    out += "\n## Items\n\n| item | pass rate | passed | failed | error | missing | mean points | most common finding |\n|---|---|---|---|---|---|---|---|\n"
+    if !needsReview.isEmpty {
+      out += "\n## Needs review\n\nThe grader could not verify its own reference for these items (its reference and its numeric gradient disagree): they have 0 points until an instructor has looked at them.\n\n| student | item |\n|---|---|\n"
+      for r in needsReview { out += "| \(r.student) | `\(r.item)` |\n" }
+    }
+    out += "\n## Items\n\n| item | pass rate | passed | failed | error | missing | review | mean points | most common finding |\n|---|---|---|---|---|---|---|---|---|\n"
     for s in items {
       let top = findings.first { $0.item == s.id }.map { "\($0.description.replacingOccurrences(of: "|", with: "\\|")) (\($0.students.count))" } ?? "—"
-      out += "| `\(s.id)` | \(Self.percent(s.passRate)) | \(s.passed) | \(s.failed) | \(s.errors) | \(s.missing) | \(Self.decimal(s.meanPoints)) / \(ItemResult.points(s.maxPoints)) | \(top) |\n"
+      out += "| `\(s.id)` | \(Self.percent(s.passRate)) | \(s.passed) | \(s.failed) | \(s.errors) | \(s.missing) | \(s.review) | \(Self.decimal(s.meanPoints)) / \(ItemResult.points(s.maxPoints)) | \(top) |\n"
     }
     out += "\n## Most common findings\n\n"
     if findings.isEmpty {
@@ -167,29 +177,50 @@ public struct BatchSummary: Sendable {
     return out
   }
 
-  public var jsonValue: JSONValue {
-    .object([
-      ("assignment", .string(assignment)),
-      ("students", .number(students)),
-      ("mean_score", .number(meanScore)),
-      ("median_score", .number(medianScore)),
-      ("max_score", .number(maxScore)),
-      ("full_marks", .number(fullMarks)),
-      ("ungraded", .array(ungraded.map(JSONValue.string))),
-      ("items", .array(items.map { s in
-        .object([
-          ("id", .string(s.id)), ("pass_rate", .number(s.passRate)), ("passed", .number(s.passed)),
-          ("failed", .number(s.failed)), ("error", .number(s.errors)), ("missing", .number(s.missing)),
-          ("mean_points", .number(s.meanPoints)), ("max_points", .number(s.maxPoints)),
-        ])
-      })),
-      ("findings", .array(findings.map { f in
-        .object([
-          ("item", .string(f.item)), ("kind", .string(f.kind)), ("description", .string(f.description)),
-          ("count", .number(f.students.count)), ("students", .array(f.students.map(JSONValue.string))),
-        ])
-      })),
-    ])
+  /// `summary.json`: the statistics, the reviews and the findings.
+  public var json: String { ReportJSON.encode(Document(self)) }
+
+  struct Document: Encodable {
+    struct Review: Encodable { var student: String; var item: String }
+    struct Item: Encodable {
+      var id: String, passRate: Double, passed: Int, failed: Int, error: Int, missing: Int, review: Int
+      var meanPoints: Double, maxPoints: Double
+      enum CodingKeys: String, CodingKey {
+        case id, passRate = "pass_rate", passed, failed, error, missing, review, meanPoints = "mean_points", maxPoints = "max_points"
+      }
+    }
+    struct FindingDocument: Encodable {
+      var item: String, kind: String, description: String, count: Int, students: [String]
+    }
+    var assignment: String
+    var students: Int
+    var meanScore: Double, medianScore: Double, maxScore: Double
+    var fullMarks: Int
+    var ungraded: [String]
+    var needsReview: [Review]
+    var items: [Item]
+    var findings: [FindingDocument]
+
+    enum CodingKeys: String, CodingKey {
+      case assignment, students, meanScore = "mean_score", medianScore = "median_score", maxScore = "max_score"
+      case fullMarks = "full_marks", ungraded, needsReview = "needs_review", items, findings
+    }
+
+    init(_ s: BatchSummary) {
+      assignment = s.assignment
+      students = s.students
+      meanScore = s.meanScore
+      medianScore = s.medianScore
+      maxScore = s.maxScore
+      fullMarks = s.fullMarks
+      ungraded = s.ungraded
+      needsReview = s.needsReview.map { Review(student: $0.student, item: $0.item) }
+      items = s.items.map {
+        Item(id: $0.id, passRate: $0.passRate, passed: $0.passed, failed: $0.failed, error: $0.errors, missing: $0.missing,
+             review: $0.review, meanPoints: $0.meanPoints, maxPoints: $0.maxPoints)
+      }
+      findings = s.findings.map { FindingDocument(item: $0.item, kind: $0.kind, description: $0.description, count: $0.students.count, students: $0.students) }
+    }
   }
 
   public static func decimal(_ x: Double) -> String {

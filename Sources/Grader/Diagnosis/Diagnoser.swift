@@ -173,7 +173,7 @@ public struct Diagnoser {
     }
     return Diagnosis(
       id: Self.unknownID, message: message,
-      hint: "Compare your steps with `grade explain \(assignment.id) \(r.item.id) --student <your id>`, which prints the derivation at your inputs.")
+      hint: "Compare your steps with `grade explain \(assignment.id) \(r.item.id)`, which prints the derivation step by step with every number at the demo inputs; run your code there and compare.")
   }
 
   /// The first mutant (in catalogue order) and variant that `submitted` matches.

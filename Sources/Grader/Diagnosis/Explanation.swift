@@ -29,13 +29,21 @@ public struct Explanation: Sendable {
   public var item: String
   public var student: String
   public var steps: [ExplanationStep]
+  /// True when the steps carry formulas and shapes but no values (the reference is withheld).
+  public var valuesWithheld: Bool = false
 
-  public init(title: String, assignment: String, item: String, student: String, steps: [ExplanationStep]) {
+  public init(title: String, assignment: String, item: String, student: String, steps: [ExplanationStep], valuesWithheld: Bool = false) {
     self.title = title
     self.assignment = assignment
     self.item = item
     self.student = student
     self.steps = steps
+    self.valuesWithheld = valuesWithheld
+  }
+
+  /// The sentence an explanation without values ends with.
+  public static func withheldNote(assignment: String, item: String) -> String {
+    "The values are withheld: they would give away the reference at these inputs. `grade explain \(assignment) \(item)` prints the derivation with every number at the demo inputs (whose answers ship with the assignment)."
   }
 
   /// Plain text: numbered steps; values with at most `maxEntries` entries printed in full,
@@ -48,6 +56,7 @@ public struct Explanation: Sendable {
       if let note = step.note { out += "    \(note)\n" }
       if let value = step.value { out += Explanation.format(value, maxEntries: maxEntries, indent: "    ") }
     }
+    if valuesWithheld { out += "\n" + Self.withheldNote(assignment: assignment, item: item) + "\n" }
     return out
   }
 
@@ -83,24 +92,34 @@ public enum ExplanationError: Error, Equatable, CustomStringConvertible {
 
 /// Builds the derivation of an item for a student's inputs.
 public enum Explainer {
+  /// The id whose inputs `grade explain` uses by default and shows with every number: the inputs
+  /// of the shipped example (`examples/demo.*` holds their answers), which are no secret.
+  public static let demoStudent = "demo"
+
   /// The explanation of `item` for `student` (default inputs of the id, as the grader makes them).
-  public static func explain(assignment: Assignment, item: String, student: String) throws(ExplanationError) -> Explanation {
+  /// Without `values` the steps keep their formulas and shapes only — no value, the item's own
+  /// included, and no note (notes hold numbers) — so that it gives away no reference entry.
+  public static func explain(assignment: Assignment, item: String, student: String, values: Bool) throws(ExplanationError) -> Explanation {
     var rng = StudentVariant.generator(assignment: assignment.id, student: student)
     let inputs = assignment.model.generateInputs(using: &rng)
-    return try explain(assignment: assignment, item: item, inputs: inputs, student: student)
+    return try explain(assignment: assignment, item: item, inputs: inputs, student: student, values: values)
   }
 
   /// The explanation of `item` at `inputs`.
-  public static func explain(assignment: Assignment, item: String, inputs: [String: Tensor], student: String) throws(ExplanationError) -> Explanation {
+  public static func explain(assignment: Assignment, item: String, inputs: [String: Tensor], student: String, values: Bool) throws(ExplanationError) -> Explanation {
     guard let spec = assignment.item(item) else {
       throw .unknownItem(item: item, assignment: assignment.id, items: assignment.items.map(\.id))
     }
-    let reference = assignment.model.reference(inputs: inputs)[item]!
     var steps = assignment.model.explanation(item: item, inputs: inputs)
     steps.append(ExplanationStep(
       formula: "\(item) = \(spec.statement)", shape: Tensor.describe(spec.shape),
-      value: displayMatrix(reference), note: spec.shape.count == 3 ? "row i − 1 holds slice i, flattened row-major" : nil))
-    return Explanation(title: "The derivation of \(item): \(spec.statement)", assignment: assignment.id, item: item, student: student, steps: steps)
+      value: values ? displayMatrix(assignment.model.reference(inputs: inputs)[item]!) : nil,
+      note: spec.shape.count == 3 ? "row i − 1 holds slice i, flattened row-major" : nil))
+    if !values {
+      // Notes describe values (their layout, a norm, a loss, the numbers around them): all go.
+      steps = steps.map { ExplanationStep(formula: $0.formula, shape: $0.shape) }
+    }
+    return Explanation(title: "The derivation of \(item): \(spec.statement)", assignment: assignment.id, item: item, student: student, steps: steps, valuesWithheld: !values)
   }
 
   /// A tensor as a matrix for display: vectors as one row, 3-D stacks one slice per row.

@@ -22,9 +22,19 @@ public enum SubmittedAnswer: Sendable {
 ///          fail     wrong shape, NaN/±Inf, or outside the tolerance of the reference or the
 ///                   numeric gradient
 ///          pass     within the rubric's tolerance of both
+///          review   the grader could not verify its own reference: 0 points until an
+///                   instructor looks
 /// ```
 /// The grader checks itself: where its reference and its numeric gradient disagree (beyond
-/// `numericTolerance`), the item is an internal error and the student keeps its points.
+/// `numericTolerance`), the item is `review` — never a free point, hidden or not.
+///
+/// Without a `courseKey` a grading is a self-check (`GradingMode.selfCheck`): no hidden input
+/// set can be computed and the report says it is not a grade. With the key it is graded, and the
+/// hidden input sets and the numeric seed are derived from the key (`CourseKey`).
+///
+/// Messages follow the rubric's `feedback`: unless it is `full` (or `instructorView` is set) no
+/// message holds a reference value — the worst entry's position, the size of the error, the
+/// diagnosis and the hint remain.
 public struct Autograder {
   public var assignment: Assignment
   public var rubric: Rubric
@@ -32,16 +42,41 @@ public struct Autograder {
   public var model: any ModelReference { assignment.model }
   /// How closely the numeric gradient is trusted: |ref − num| ≤ 1e-7 + 1e-5·|num|.
   public var numericTolerance = Tolerance(relative: 1e-5, absolute: 1e-7)
-  /// The seed of the sampled numeric checks; secret and new for each run unless set.
-  public var numericSeed: UInt64 = UInt64.random(in: .min ... .max)
+  /// The course key of a graded run; nil for a self-check.
+  public var courseKey: CourseKey?
+  /// The seed of the sampled numeric checks when fixed (tests, `--numeric-seed`); nil derives it:
+  /// from the course key per student, or new and secret for each run without one.
+  public var numericSeed: UInt64?
+  /// An instructor's view: reference values shown whatever the rubric's `feedback` (the command
+  /// line allows it only with the course key).
+  public var instructorView = false
   /// Consulted for failing items: the mistake the submission matches (given the item, the
   /// inputs, every reference and the submission's other items).
   public var diagnose: ((DiagnosisRequest) -> Diagnosis?)?
 
-  public init(assignment: Assignment, rubric: Rubric) {
+  public init(assignment: Assignment, rubric: Rubric, courseKey: CourseKey? = nil) {
     self.assignment = assignment
     self.rubric = rubric
+    self.courseKey = courseKey
     self.diagnose = Diagnoser.hook(for: assignment)
+  }
+
+  /// True when reports may show reference values: the rubric's `"feedback": "full"`, or
+  /// `instructorView`.
+  public var revealsReference: Bool { rubric.feedback == .full || instructorView }
+
+  /// What grading a submission of `kind` is: a self-check without the key; with it, practice for
+  /// arrays under `"credit": "code-only"`, a grade otherwise.
+  public func mode(for kind: SubmissionKind) -> GradingMode {
+    guard courseKey != nil else { return .selfCheck }
+    return rubric.credit == .codeOnly && kind == .arrays ? .practice : .graded
+  }
+
+  /// The seed of `student`'s sampled numeric checks (see `numericSeed`).
+  public func numericSeed(for student: String) -> UInt64 {
+    if let numericSeed { return numericSeed }
+    if let courseKey { return courseKey.numericSeed(assignment: assignment.id, student: student) }
+    return UInt64.random(in: .min ... .max)
   }
 
   /// The inputs of `student`: the same id always gives the same inputs, two ids never share them.
@@ -55,12 +90,12 @@ public struct Autograder {
     model.reference(inputs: inputs(for: student))
   }
 
-  /// Grades one submission.
-  public func grade(student: String, answers: [String: SubmittedAnswer], notes: [String] = [], isolation: String? = nil) -> GradeReport {
+  /// Grades one submission of `kind` (arrays unless the grader ran the student's code).
+  public func grade(student: String, answers: [String: SubmittedAnswer], notes: [String] = [], isolation: String? = nil, kind: SubmissionKind = .arrays) -> GradeReport {
     let start = Date()
     let inputs = inputs(for: student)
     let reference = model.reference(inputs: inputs)
-    var rng = SplitMix64(seed: numericSeed)
+    var rng = SplitMix64(seed: numericSeed(for: student))
     // What the diagnosis of a failing item sees of the rest of the submission.
     let submitted: [SubmittedItem] = assignment.items.compactMap { item in
       guard case .value(let t)? = answers[item.id], t.shape == item.shape, let r = reference[item.id] else { return nil }
@@ -71,14 +106,30 @@ public struct Autograder {
       results.append(gradeItem(item, answer: answers[item.id], expected: reference[item.id]!, inputs: inputs, rng: &rng,
                                reference: reference, submission: submitted))
     }
+    let mode = mode(for: kind)
     var notes = notes
     let known = Set(assignment.items.map(\.id))
     for name in answers.keys.sorted() where !known.contains(name) {
       notes.append("'\(name)' is not an item of \(assignment.id) and was ignored (items: \(assignment.items.map(\.id).joined(separator: ", "))).")
     }
+    switch mode {
+    case .selfCheck:
+      notes.append(kind == .code
+        ? "This is a self-check, not a grade: your code ran at your own inputs only. A graded run (with the course's key) also runs it on hidden input sets, and an item counts only if it is right there too."
+        : "This is a self-check, not a grade: it compares your arrays with the reference at your own inputs.")
+    case .practice:
+      for k in results.indices { results[k].points = 0 }
+      notes.append("This assignment gives credit only for Swift code (the rubric's \"credit\": \"code-only\"): arrays computed at your own inputs cannot be checked on hidden inputs, so this submission is checked for practice and earns 0 points. Submit your code for a grade.")
+    case .graded:
+      break
+    }
+    if results.contains(where: { $0.status == .review }) {
+      notes.append("The grader could not verify some items (they need review by the course staff): they earn no points until an instructor has looked at them.")
+    }
     return GradeReport(
       assignment: assignment.id, title: assignment.title, student: student, items: results,
-      notes: notes, seconds: Date().timeIntervalSince(start), isolation: isolation)
+      notes: notes, seconds: Date().timeIntervalSince(start), isolation: isolation,
+      mode: mode, revealsReference: revealsReference)
   }
 
   func gradeItem(
@@ -138,7 +189,8 @@ public struct Autograder {
       let c = EntryComparison.compare(submitted: submitted.scalars, expected: expected.scalars, shape: item.shape, tolerance: tolerance)
       result.reference = .init(comparison: c)
       if !c.passed {
-        failures.append("differs from the reference in \(c.failingEntries) of \(expected.count) entries; worst at \(Self.index(c.worstIndex)): yours \(Self.number(c.worstSubmitted)), expected \(Self.number(c.worstExpected)) (max abs error \(Self.number(c.maxAbsError)), max rel error \(Self.number(c.maxRelError)); tolerance \(tolerance))")
+        let values = revealsReference ? ": yours \(Self.number(c.worstSubmitted)), expected \(Self.number(c.worstExpected))" : ""
+        failures.append("differs from the reference in \(c.failingEntries) of \(expected.count) entries; worst at \(Self.index(c.worstIndex))\(values) (max abs error \(Self.number(c.maxAbsError)), max rel error \(Self.number(c.maxRelError)); tolerance \(tolerance))")
       }
     }
     if item.checks.contains(.numeric) {
@@ -147,16 +199,18 @@ public struct Autograder {
         let estimate = NumericEstimator.estimate(probes: probes, itemCount: expected.count, rng: &rng)
         let selfCheck = NumericEstimator.compare(expected.scalars, with: estimate, shape: item.shape, tolerance: numericTolerance)
         if !selfCheck.passed {
-          result.internalError = true
-          result.status = .error
-          result.points = entry.points
-          result.message = "Internal error, not charged: the grader's reference and its numeric gradient disagree for '\(item.id)' (max rel error \(Self.number(selfCheck.maxRelError)) at \(Self.index(selfCheck.worstIndex))). Please report this to the course staff."
+          result.status = .review
+          result.points = 0
+          result.message = "Needs review: the grader could not verify its own reference for '\(item.id)' (its reference and its numeric gradient differ, max rel error \(Self.number(selfCheck.maxRelError)) at \(Self.index(selfCheck.worstIndex))), so the item earns no points until the course staff has looked at it."
           return result
         }
         let c = NumericEstimator.compare(submitted.scalars, with: estimate, shape: item.shape, tolerance: tolerance.widened(to: numericTolerance))
         result.numeric = .init(comparison: c, method: estimate.method.rawValue, forwardPasses: estimate.forwardPasses)
         if !c.passed && failures.isEmpty {
-          failures.append("differs from the numeric gradient at \(Self.index(c.worstIndex)): yours \(Self.number(c.worstSubmitted)), numeric \(Self.number(c.worstExpected))")
+          let values = revealsReference
+            ? ": yours \(Self.number(c.worstSubmitted)), numeric \(Self.number(c.worstExpected))"
+            : " (abs error \(Self.number(c.maxAbsError)), rel error \(Self.number(c.maxRelError)))"
+          failures.append("differs from the numeric gradient at \(Self.index(c.worstIndex))\(values)")
         }
       }
     }
@@ -187,11 +241,12 @@ public struct Autograder {
     return result
   }
 
-  static func index(_ index: [Int]) -> String {
+  public static func index(_ index: [Int]) -> String {
     index.isEmpty ? "the value" : "[" + index.map(String.init).joined(separator: ", ") + "]"
   }
 
-  static func number(_ x: Double) -> String {
+  /// A number as every report prints it: `%.6g` between 1e-3 and 1e5, else `%.3e`.
+  public static func number(_ x: Double) -> String {
     if x.isNaN { return "NaN" }
     if x.isInfinite { return x > 0 ? "+Inf" : "-Inf" }
     if x == 0 { return "0" }

@@ -1,15 +1,17 @@
 /// The outcome of grading one item.
 public struct ItemResult: Sendable {
-  public enum Status: String, Sendable, CaseIterable {
+  public enum Status: String, Sendable, CaseIterable, Codable {
     /// Agrees with the reference and with the numeric gradient.
     case pass
     /// Evaluated and wrong: a value, a shape, NaN or ±Inf.
     case fail
-    /// Could not be evaluated: unreadable, wrong dtype, a crash of the student's code — or an
-    /// internal error of the grader, which is never charged to the student.
+    /// Could not be evaluated: unreadable, wrong dtype, a crash of the student's code.
     case error
     /// Not in the submission, or left unfilled.
     case missing
+    /// The grader could not verify its own reference (it disagrees with the numeric gradient):
+    /// 0 points until an instructor looks.
+    case review = "needs-review"
   }
 
   /// A comparison with one expected value (the reference, or the numeric gradient).
@@ -33,13 +35,14 @@ public struct ItemResult: Sendable {
   public var submittedDType: DType?
   public var reference: Check?
   public var numeric: Check?
-  /// True when the grader's own reference and numeric gradient disagree (not charged).
-  public var internalError: Bool = false
+  /// True when the grader's own reference and numeric gradient disagree: the item is in review.
+  public var internalError: Bool { status == .review }
   /// The known mistake the submission matches, when one does.
   public var diagnosis: Diagnosis?
   /// The submitted values (row-major), kept for pictures and diagnosis; nil when absent.
   public var submitted: [Double]?
-  /// The reference values (row-major).
+  /// The reference values (row-major): for instructors' records and pictures; a student's report
+  /// shows them only when its `revealsReference`.
   public var expected: [Double]?
 }
 
@@ -72,11 +75,18 @@ public struct GradeReport: Sendable {
   public var seconds: Double
   /// How student code was isolated, when code was run.
   public var isolation: String?
+  /// A self-check, a graded run, or practice (`GradingMode`).
+  public var mode: GradingMode = .selfCheck
+  /// Whether the student's report may show reference values (expected entries, heat-map values,
+  /// derivations with numbers): the rubric's `"feedback": "full"`, or an instructor's view.
+  public var revealsReference: Bool = false
 
   public var score: Double { items.reduce(0) { $0 + $1.points } }
   public var maxScore: Double { items.reduce(0) { $0 + $1.maxPoints } }
-  /// True when every item passes (internal errors, which are not charged, count as passing).
-  public var allPassed: Bool { items.allSatisfy { $0.status == .pass || $0.internalError } }
+  /// True when every item passes (an item in review does not).
+  public var allPassed: Bool { items.allSatisfy { $0.status == .pass } }
+  /// The items the course staff must look at: the grader could not verify its reference.
+  public var itemsInReview: [ItemResult] { items.filter { $0.status == .review } }
 
   public func item(_ id: String) -> ItemResult? { items.first { $0.id == id } }
 }

@@ -3,16 +3,27 @@ import Jacobians
 /// Hidden input sets: inputs a student never sees, on which students' code is run as well.
 ///
 /// ```
-/// hidden set k of student s   generated from the seed of "assignment/s#hidden-k"
+/// hidden set k of student s   SplitMix64 seeded with HMAC-SHA256(course key,
+///                             "hidden-inputs\0<assignment>\0<s>\0<k>")   (`CourseKey`)
 /// ```
-/// An item that passes at the student's own inputs passes only if, at every hidden set, it also
-/// agrees with the reference (entry by entry, the rubric's tolerance). The numeric self-check is
-/// not repeated there: it has already vouched for the reference at the student's inputs.
+/// Only the holder of the course key can compute them; without it there is none (a self-check).
+/// A graded run of code uses `hiddenInputSetCount` of them: the rubric's `hidden_inputs`, at
+/// least 1. An item that passes at the student's own inputs passes only if, at every hidden set,
+/// it also agrees with the reference (entry by entry, the rubric's tolerance). The numeric
+/// self-check is not repeated there: it has already vouched for the reference at the student's
+/// inputs. A failure there names the entry and the relative error, never an expected value.
 extension Autograder {
-  /// The inputs of hidden set `k` (0-based) of `student`.
-  public func hiddenInputs(for student: String, set k: Int) -> [String: Tensor] {
-    var rng = StudentVariant.generator(assignment: assignment.id, student: "\(student)#hidden-\(k)")
+  /// The inputs of hidden set `k` (0-based) of `student`; nil without the course key.
+  public func hiddenInputs(for student: String, set k: Int) -> [String: Tensor]? {
+    guard let courseKey else { return nil }
+    var rng = SplitMix64(seed: courseKey.hiddenInputsSeed(assignment: assignment.id, student: student, set: k))
     return model.generateInputs(using: &rng)
+  }
+
+  /// How many hidden sets students' code runs on: none without the key, else the rubric's
+  /// `hidden_inputs` and at least 1.
+  public var hiddenInputSetCount: Int {
+    courseKey == nil ? 0 : Swift.max(rubric.hiddenInputSets, 1)
   }
 
   /// Re-checks every passing item of `report` on hidden input sets. `runs[k]` holds the inputs of
@@ -46,7 +57,8 @@ extension Autograder {
       if let problem = ShapeCheck.problem(submitted: t.shape, expected: shape) { return "it \(problem)" }
       let c = EntryComparison.compare(submitted: t.scalars, expected: expected.scalars, shape: shape, tolerance: tolerance)
       if c.passed { return nil }
-      return "at \(index(c.worstIndex)) it gave \(number(c.worstSubmitted)), expected \(number(c.worstExpected))"
+      // No absolute error: where the submission is 0 it would be the hidden reference's entry.
+      return "it differs from the reference in \(c.failingEntries) of \(expected.count) entries (worst at \(index(c.worstIndex)), max rel error \(number(c.maxRelError)))"
     }
   }
 }

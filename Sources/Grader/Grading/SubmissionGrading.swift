@@ -44,9 +44,10 @@ public enum SubmissionGrading {
     return swift.isEmpty ? nil : swift
   }
 
-  /// Compiles and runs the student's Swift files on the student's inputs and on the rubric's
-  /// hidden input sets (one process per item answers every set), then grades what each item
-  /// returned. The student's process sees only inputs, never a reference value.
+  /// Compiles and runs the student's Swift files on the student's inputs and, in a graded run, on
+  /// the hidden input sets (`hiddenInputSetCount`; one process per item answers every set), then
+  /// grades what each item returned. The student's process sees only inputs, never a reference
+  /// value.
   public static func gradeSwift(_ files: [URL], student: String, with grader: Autograder, options: SwiftOptions) -> GradeReport {
     let assignment = grader.assignment
     let itemIDs = assignment.items.map(\.id)
@@ -54,7 +55,7 @@ public enum SubmissionGrading {
     let compiled = SwiftModuleRunner.compile(
       files: files, assignment: assignment, itemIDs: itemIDs,
       limits: options.limits, isolation: options.isolation)
-    let hiddenInputs = (0..<max(grader.rubric.hiddenInputSets, 0)).map { grader.hiddenInputs(for: student, set: $0) }
+    let hiddenInputs = (0..<grader.hiddenInputSetCount).compactMap { grader.hiddenInputs(for: student, set: $0) }
     let runs = compiled.run(itemIDs: itemIDs, itemShapes: shapes, inputSets: [grader.inputs(for: student)] + hiddenInputs)
     let run = runs[0]
     var notes = run.notes
@@ -63,9 +64,9 @@ public enum SubmissionGrading {
       notes.append("The submission did not compile:\n\(shown)")
       let first = run.compileErrors.first ?? "compiler error"
       let answers = Dictionary(uniqueKeysWithValues: itemIDs.map { ($0, SubmittedAnswer.failed("the submission did not compile (\(first))")) })
-      return grader.grade(student: student, answers: answers, notes: notes, isolation: run.isolationUsed)
+      return grader.grade(student: student, answers: answers, notes: notes, isolation: run.isolationUsed, kind: .code)
     }
-    var report = grader.grade(student: student, answers: answers(of: run, items: itemIDs), notes: notes, isolation: run.isolationUsed)
+    var report = grader.grade(student: student, answers: answers(of: run, items: itemIDs), notes: notes, isolation: run.isolationUsed, kind: .code)
     if !hiddenInputs.isEmpty && report.items.contains(where: { $0.status == .pass }) {
       let hidden = zip(hiddenInputs, runs.dropFirst()).map { inputs, hiddenRun in
         (inputs: inputs, answers: answers(of: hiddenRun, items: itemIDs))

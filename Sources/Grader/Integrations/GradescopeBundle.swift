@@ -10,6 +10,8 @@ import Foundation
 ///                   (always: a score-0 result with the reason when grading fails)
 /// Package.swift, Sources/, Tests/       the package (the test targets are named in the manifest)
 /// Assignments/<id>/, Rubrics/<id>.json  the assignment and the rubric in effect
+/// course.key        the course key (`CourseKey`): Gradescope's runs are graded runs, with hidden
+///                   input sets only the key can compute — so the archive must be kept private
 /// ```
 /// The two scripts are the templates in the package's `Integrations/gradescope/` folder, with
 /// `@ASSIGNMENT@`, `@STUDENT_FIELD@` and `@SWIFT_VERSION@` filled in. Members are sorted and
@@ -24,14 +26,20 @@ public struct GradescopeBundle {
   public var swiftVersion: String
   /// The field of Gradescope's `submission_metadata.json` users[0] used as the student id.
   public var studentField: String
+  /// The course key the bundle carries (as `course.key`).
+  public var courseKey: CourseKey
 
-  public init(assignment: Assignment, rubricFile: URL, packageRoot: URL, swiftVersion: String, studentField: String) {
+  public init(assignment: Assignment, rubricFile: URL, packageRoot: URL, swiftVersion: String, studentField: String, courseKey: CourseKey) {
     self.assignment = assignment
     self.rubricFile = rubricFile
     self.packageRoot = packageRoot
     self.swiftVersion = swiftVersion
     self.studentField = studentField
+    self.courseKey = courseKey
   }
+
+  /// The key's path in the archive (and under /autograder/source).
+  public static let keyMember = "course.key"
 
   /// The student-id fields Gradescope's submission metadata gives for each user.
   public static let studentFields = ["email", "sid", "id", "name"]
@@ -65,6 +73,9 @@ public struct GradescopeBundle {
     } else {
       out["Rubrics/\(assignment.id).json"] = rubric
     }
+    // Whatever the package folder holds, the bundle carries only the key it was given.
+    out = out.filter { !$0.key.hasSuffix(".key") }
+    out[Self.keyMember] = Data(courseKey.fileText.utf8)
     return out.keys.sorted().map { ($0, out[$0]!) }
   }
 

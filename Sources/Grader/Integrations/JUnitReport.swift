@@ -11,21 +11,22 @@ extension GradeReport {
   ///     <testcase name="<item id>" classname="<assignment>.<student>" time="0">
   ///       <failure message="…" type="fail|missing">message and statement</failure>   item fails or is missing
   ///       <error message="…" type="error">…</error>                                  item unreadable, or the code failed
+  ///       <error message="…" type="needs-review">…</error>                           the grader could not verify it
   ///       <system-out>points, and a hint when one applies</system-out>
   ///     </testcase>
   /// ```
-  /// A passing item has no failure element; an internal error of the grader (not charged) passes
-  /// with a note. Hidden items say only "hidden item" unless `showHidden`.
+  /// A passing item has no failure element. The properties carry the report's `mode`
+  /// (`self-check` is not a grade). Hidden items say only "hidden item" unless `showHidden`.
   public func junitReport(showHidden: Bool = false) -> String {
     let failures = items.filter { ($0.status == .fail || $0.status == .missing) }.count
-    let errors = items.filter { $0.status == .error && !$0.internalError }.count
+    let errors = items.filter { $0.status == .error || $0.status == .review }.count
     let time = String(format: "%.3f", seconds)
     let counts = "tests=\"\(items.count)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"0\" time=\"\(time)\""
     var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
     out += "<testsuites name=\"grade\" \(counts)>\n"
     out += "  <testsuite name=\(XMLText.attribute(assignment)) \(counts)>\n"
     out += "    <properties>\n"
-    for (name, value) in [("title", title), ("student", student), ("score", ItemResult.points(score)), ("max_score", ItemResult.points(maxScore))] {
+    for (name, value) in [("title", title), ("student", student), ("score", ItemResult.points(score)), ("max_score", ItemResult.points(maxScore)), ("mode", mode.rawValue)] {
       out += "      <property name=\"\(name)\" value=\(XMLText.attribute(value))/>\n"
     }
     out += "    </properties>\n"
@@ -39,18 +40,16 @@ extension GradeReport {
       case .pass: break
       case .fail, .missing:
         out += "      <failure message=\(XMLText.attribute(message)) type=\"\(item.status.rawValue)\">\(XMLText.escape(detail))</failure>\n"
-      case .error where !item.internalError:
-        out += "      <error message=\(XMLText.attribute(message)) type=\"error\">\(XMLText.escape(detail))</error>\n"
-      case .error:
-        break
+      case .error, .review:
+        out += "      <error message=\(XMLText.attribute(message)) type=\"\(item.status.rawValue)\">\(XMLText.escape(detail))</error>\n"
       }
-      var note = "\(ItemResult.points(item.points))/\(ItemResult.points(item.maxPoints)) points"
-      if item.internalError && !concealed { note += ". " + item.message }
+      let note = "\(ItemResult.points(item.points))/\(ItemResult.points(item.maxPoints)) points"
       out += "      <system-out>\(XMLText.escape(note))</system-out>\n"
       out += "    </testcase>\n"
     }
-    if !notes.isEmpty {
-      out += "    <system-out>\(XMLText.escape(notes.joined(separator: "\n")))</system-out>\n"
+    let lines = (mode == .graded ? [] : [mode.banner]) + notes
+    if !lines.isEmpty {
+      out += "    <system-out>\(XMLText.escape(lines.joined(separator: "\n")))</system-out>\n"
     }
     out += "  </testsuite>\n</testsuites>\n"
     return out

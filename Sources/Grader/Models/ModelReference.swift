@@ -17,6 +17,7 @@ import Jacobians
 ///                  mistakes                     a catalogue of mutants, for a model without one
 /// teaching         explanation(item:inputs:)    the derivation at the student's inputs
 ///                  figures(inputs:)             pictures of the model at the student's inputs
+///                  valueHeatMaps(of:inputs:)    an item's values drawn beside the reference's
 /// ```
 /// A model lives in one folder, `Sources/Grader/Models/<Model>/`; the references themselves stay
 /// in `Jacobians` and `BPTTReference`. Nothing outside that folder names the model's items or
@@ -69,6 +70,9 @@ public protocol ModelReference: Sendable {
   func steps(of item: String) -> StepSlices?
   /// Pictures of the model at the student's inputs, drawn by the HTML report.
   func figures(inputs: [String: Tensor]) -> [ReportFigure]
+  /// For an item best read as a table (a matrix or vector over named things): how the HTML report
+  /// draws the student's values beside the reference's; nil for the others.
+  func valueHeatMaps(of item: String, inputs: [String: Tensor]) -> ValueHeatMaps?
 }
 
 extension ModelReference {
@@ -83,6 +87,7 @@ extension ModelReference {
   public func explanation(item: String, inputs: [String: Tensor]) -> [ExplanationStep] { [] }
   public func steps(of item: String) -> StepSlices? { nil }
   public func figures(inputs: [String: Tensor]) -> [ReportFigure] { [] }
+  public func valueHeatMaps(of item: String, inputs: [String: Tensor]) -> ValueHeatMaps? { nil }
 }
 
 /// An input or item a model declares: its name, its shape at the model's sizes, its dtype.

@@ -57,3 +57,37 @@ public struct ReportFigure: Sendable, Equatable {
     }
   }
 }
+
+/// How the HTML report draws an item's values as a table: the student's heat map beside the
+/// reference's, on one colour scale, with the model's names for the rows and columns.
+///
+/// ```
+/// a bigram table   (V+2) × (V+2)   rows "previous token w_(n−1)", columns "next token w_n",
+///                                  labels <s>, </s>, the, a, …
+/// a vector         n               drawn as one row: `rowLabels` has one entry (or none)
+/// ```
+/// Prose (`explanation`, the axes, `valueLabel`) follows `ReportFigure`'s marks: `^(…)` as a
+/// superscript, `` `…` `` as code. Labels the report cannot fit are replaced by indices.
+public struct ValueHeatMaps: Sendable, Equatable {
+  /// What the rows are (the first index), e.g. "previous token w_(n−1)"; empty for a vector.
+  public var rowAxis: String
+  /// What the columns are (the last index).
+  public var columnAxis: String
+  /// One name per row; empty to number the rows.
+  public var rowLabels: [String]
+  /// One name per column; empty to number the columns.
+  public var columnLabels: [String]
+  /// What an entry is, for the colour bar (e.g. "P(w_n | w_(n−1))").
+  public var valueLabel: String
+  /// A sentence appended to the caption: how to read the table.
+  public var explanation: String?
+
+  public init(rowAxis: String, columnAxis: String, rowLabels: [String] = [], columnLabels: [String] = [], valueLabel: String, explanation: String? = nil) {
+    self.rowAxis = rowAxis
+    self.columnAxis = columnAxis
+    self.rowLabels = rowLabels
+    self.columnLabels = columnLabels
+    self.valueLabel = valueLabel
+    self.explanation = explanation
+  }
+}

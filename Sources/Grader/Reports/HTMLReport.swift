@@ -12,23 +12,42 @@ public struct HTMLReportContext: Sendable {
   public var explanations: [String: Explanation]
   /// What the slices of per-step items are (`ModelReference.steps(of:)`).
   public var steps: [String: StepSlices]
+  /// The items the model draws as tables, yours beside the reference's
+  /// (`ModelReference.valueHeatMaps(of:inputs:)`).
+  public var valueMaps: [String: ValueHeatMaps]
+  /// Whether the context may carry reference values: derivations with numbers, the reference's
+  /// heat map beside the student's (`valueMaps`), model figures drawn from the reference. When
+  /// false, only the student's map is drawn, on a scale of the student's values alone. The one
+  /// switch for the rule that withholds reference values: `make` sets it from the grader's
+  /// policy (`Autograder.revealsReference`, the rubric's `feedback`); false unless told.
+  public var revealReference: Bool
 
-  public init(figures: [ReportFigure] = [], tolerances: [String: Tolerance] = [:], explanations: [String: Explanation] = [:], steps: [String: StepSlices] = [:]) {
+  public init(
+    figures: [ReportFigure] = [], tolerances: [String: Tolerance] = [:], explanations: [String: Explanation] = [:],
+    steps: [String: StepSlices] = [:], valueMaps: [String: ValueHeatMaps] = [:], revealReference: Bool = false
+  ) {
     self.figures = figures
     self.tolerances = tolerances
     self.explanations = explanations
     self.steps = steps
+    self.valueMaps = valueMaps
+    self.revealReference = revealReference
   }
 
-  /// The context of `student`'s report: the tolerances of the rubric, the derivations, and the
-  /// model's figures at the student's inputs.
+  /// The context of `student`'s report: the tolerances of the rubric, the derivations (with their
+  /// numbers only when the reference may be shown), and the model's figures at the student's
+  /// inputs.
   public static func make(for grader: Autograder, student: String) -> HTMLReportContext {
-    var context = HTMLReportContext(tolerances: Dictionary(uniqueKeysWithValues: grader.assignment.items.map { ($0.id, grader.rubric.entry($0.id).tolerance) }))
+    var context = HTMLReportContext(
+      tolerances: Dictionary(uniqueKeysWithValues: grader.assignment.items.map { ($0.id, grader.rubric.entry($0.id).tolerance) }),
+      revealReference: grader.revealsReference)
+    let inputs = grader.inputs(for: student)
     for item in grader.assignment.items {
-      context.explanations[item.id] = try? Explainer.explain(assignment: grader.assignment, item: item.id, student: student)
+      context.explanations[item.id] = try? Explainer.explain(assignment: grader.assignment, item: item.id, student: student, values: context.revealReference)
       context.steps[item.id] = grader.model.steps(of: item.id)
+      context.valueMaps[item.id] = grader.model.valueHeatMaps(of: item.id, inputs: inputs)
     }
-    context.figures = grader.model.figures(inputs: grader.inputs(for: student))
+    context.figures = grader.model.figures(inputs: inputs)
     return context
   }
 }
@@ -41,17 +60,24 @@ extension GradeReport {
   /// failing matrix or vector item   heatmap of |yours − reference| per entry (entries outside
   ///                                 the tolerance outlined); a stack (T×H×H) is one per slice
   /// stack of per-step terms         ‖slice i‖_F per i, yours against the reference
+  /// an item the model draws as a     heatmaps of your values and the reference's side by side,
+  /// table (`valueMaps`)              labelled with the model's names (the reference's only when
+  ///                                  `revealReference`)
   /// the model's figures             e.g. ‖∂J^(t)/∂h^(i)‖₂ against the distance t − i (rnn-lm)
   /// ```
   /// Inline CSS and SVG only: nothing is loaded from the network. Hidden items show only their
-  /// status unless `showHidden`.
+  /// status unless `showHidden`. Unless the report `revealsReference`, no reference value
+  /// appears: heat-map entries say only whether they are outside the tolerance, per-step charts
+  /// show the student's norms alone, and derivations carry formulas and shapes.
   public func htmlReport(showHidden: Bool = false, context: HTMLReportContext? = nil) -> String {
-    let passed = items.filter { $0.status == .pass || $0.internalError }.count
+    let passed = items.filter { $0.status == .pass }.count
     let fraction = maxScore > 0 ? Swift.min(Swift.max(score / maxScore, 0), 1) : 0
     var body = "<header><p class=\"kicker\">\(h(assignment)) · feedback for <strong>\(h(student))</strong></p>"
     body += "<h1>\(h(title))</h1>"
     body += "<div class=\"score\"><span class=\"big\">\(ItemResult.points(score)) / \(ItemResult.points(maxScore))</span> points · \(passed) of \(items.count) items pass"
-    body += "<div class=\"bar\"><div style=\"width: \(SVGChart.f(fraction * 100))%\"></div></div></div></header>\n"
+    body += "<div class=\"bar\"><div style=\"width: \(SVGChart.f(fraction * 100))%\"></div></div></div>"
+    if mode != .graded { body += "<p class=\"mode \(mode.rawValue)\"><strong>\(h(mode.banner))</strong></p>" }
+    body += "</header>\n"
 
     body += "<table class=\"overview\"><thead><tr><th>item</th><th>status</th><th>points</th><th>statement</th></tr></thead><tbody>\n"
     for item in items {
@@ -68,7 +94,7 @@ extension GradeReport {
       if let isolation { body += "<li>Your code ran under: \(h(isolation))</li>" }
       body += "</ul></section>\n"
     }
-    body += "<footer>Graded by <code>grade</code>: every item is compared with the reference and with a numeric gradient at your own inputs.</footer>\n"
+    body += "<footer>\(mode == .graded ? "Graded" : "Checked") by <code>grade</code>: every item is compared with the reference and with a numeric gradient at your own inputs\(mode == .graded ? "" : "; this is not a grade").</footer>\n"
 
     return """
       <!DOCTYPE html>
@@ -89,8 +115,7 @@ extension GradeReport {
   }
 
   private func badge(_ item: ItemResult) -> String {
-    let label = item.internalError ? "not charged" : item.status.rawValue
-    return "<span class=\"badge \(item.internalError ? "internal" : item.status.rawValue)\">\(label)</span>"
+    "<span class=\"badge \(item.status.rawValue)\">\(item.status == .review ? "needs review" : item.status.rawValue)</span>"
   }
 
   private func itemSection(_ item: ItemResult, showHidden: Bool, context: HTMLReportContext?) -> String {
@@ -112,11 +137,16 @@ extension GradeReport {
         out += differenceFigure(item, submitted: submitted, expected: expected, tolerance: context?.tolerances[item.id], steps: context?.steps[item.id])
       }
       if item.expectedShape.count == 3 {
-        out += sliceNormFigure(item, submitted: submitted, expected: expected, diverging: item.diagnosis?.divergingSteps, steps: context?.steps[item.id])
+        out += sliceNormFigure(item, submitted: submitted, expected: revealsReference ? expected : nil, diverging: item.diagnosis?.divergingSteps, steps: context?.steps[item.id])
+      }
+      if let context, let maps = context.valueMaps[item.id], (1...2).contains(item.expectedShape.count) {
+        out += valueMapsFigure(item, submitted: submitted, expected: expected, maps: maps, revealReference: context.revealReference && revealsReference)
       }
     }
-    if item.status != .pass, let explanation = context?.explanations[item.id] {
-      out += "<details class=\"derivation\"><summary>How \(h(item.id)) is derived, with your numbers</summary><pre>\(h(explanation.rendered()))</pre></details>"
+    if item.status != .pass, item.status != .review, let explanation = context?.explanations[item.id],
+       revealsReference || explanation.valuesWithheld {
+      let summary = explanation.valuesWithheld ? "How \(h(item.id)) is derived" : "How \(h(item.id)) is derived, with your numbers"
+      out += "<details class=\"derivation\"><summary>\(summary)</summary><pre>\(h(explanation.rendered()))</pre></details>"
     }
     return out + "</section>\n"
   }
@@ -149,6 +179,10 @@ extension GradeReport {
       ) { k in
         let flat = base + k
         let index = EntryComparison.multiIndex(flat, shape: shape).map(String.init).joined(separator: ", ")
+        guard revealsReference else {
+          let outside = outlined.map { $0[flat] ? "outside the tolerance" : "within the tolerance" } ?? ""
+          return "[\(index)]  \(outside)"
+        }
         return "[\(index)]  yours \(Autograder.number(submitted[flat]))  reference \(Autograder.number(expected[flat]))  |difference| \(Autograder.number(difference[flat]))"
       }
     }
@@ -157,31 +191,74 @@ extension GradeReport {
     let failing = outlined.map { $0.filter { $0 }.count }
     var caption = "Where your <code>\(h(item.id))</code> differs from the reference: darker is further off"
     if let failing { caption += "; the \(failing) outlined \(failing == 1 ? "entry is" : "entries are") outside the tolerance" }
-    caption += ". Rows are the first index\(shape.count == 1 ? " (a vector is drawn as one row)" : ""), columns the \(shape.count == 3 ? "last" : "second"). Hover an entry for its numbers."
+    caption += ". Rows are the first index\(shape.count == 1 ? " (a vector is drawn as one row)" : ""), columns the \(shape.count == 3 ? "last" : "second"). \(revealsReference ? "Hover an entry for its numbers." : "Hover an entry for its index.")"
     return out + "<figcaption>\(caption)</figcaption></figure>"
   }
 
-  /// ‖slice i‖_F for i = 1…T, yours against the reference (the per-timestep terms of BPTT).
-  private func sliceNormFigure(_ item: ItemResult, submitted: [Double], expected: [Double], diverging: [Int]?, steps: StepSlices?) -> String {
+  /// Your values as a heatmap beside the reference's, on one colour scale, with the model's labels
+  /// (a vector is one row). Without `revealReference`, your map alone, scaled by your values.
+  private func valueMapsFigure(_ item: ItemResult, submitted: [Double], expected: [Double], maps: ValueHeatMaps, revealReference: Bool) -> String {
+    let shape = item.expectedShape
+    let (rows, cols) = shape.count == 1 ? (1, shape[0]) : (shape[0], shape[1])
+    guard rows > 0, cols > 0 else { return "" }
+    let shown = revealReference ? submitted + expected : submitted
+    let scale = shown.filter(\.isFinite).map { Swift.abs($0) }.max() ?? 0
+    let negative = shown.contains { $0 < 0 }
+    let nonFinite = shown.contains { !$0.isFinite }
+    func label(_ labels: [String], _ k: Int, _ count: Int) -> String { labels.count == count ? labels[k] : String(k) }
+    func map(_ values: [Double], caption: String, whose: String) -> String {
+      SVGChart.labelledHeatmap(
+        values: values, rows: rows, cols: cols, scale: scale, rowLabels: maps.rowLabels, columnLabels: maps.columnLabels, caption: caption
+      ) { k in
+        let (i, j) = (k / cols, k % cols)
+        let place = shape.count == 1 ? "[\(j)] \(label(maps.columnLabels, j, cols))" : "[\(i), \(j)] \(label(maps.rowLabels, i, rows)) → \(label(maps.columnLabels, j, cols))"
+        var tip = "\(place): \(whose) \(Autograder.number(values[k]))"
+        if revealReference && whose == "yours" { tip += ", reference \(Autograder.number(expected[k]))" }
+        return tip
+      }
+    }
+    var out = "<figure class=\"values\"><div class=\"maps\">"
+    out += map(submitted, caption: "yours", whose: "yours")
+    if revealReference { out += map(expected, caption: "reference", whose: "reference") }
+    out += "</div>"
+    out += SVGChart.valueLegend(scale: scale, label: maps.valueLabel, negative: negative, nonFinite: nonFinite, id: item.id)
+    var caption = revealReference
+      ? "Your <code>\(h(item.id))</code> (left) beside the reference (right), on one colour scale: darker is larger"
+      : "Your <code>\(h(item.id))</code>: darker is larger (the reference's values are not shown in this report)"
+    if shape.count == 2 {
+      caption += ". Rows: \(Self.notation(maps.rowAxis)); columns: \(Self.notation(maps.columnAxis))"
+    } else {
+      caption += ". Entries: \(Self.notation(maps.columnAxis))"
+    }
+    if let explanation = maps.explanation { caption += "; " + Self.notation(explanation) }
+    caption += ". Hover an entry for its numbers."
+    return out + "<figcaption>\(caption)</figcaption></figure>"
+  }
+
+  /// ‖slice i‖_F for i = 1…T, yours against the reference (the per-timestep terms of BPTT); yours
+  /// alone when the reference is withheld (`expected` nil).
+  private func sliceNormFigure(_ item: ItemResult, submitted: [Double], expected: [Double]?, diverging: [Int]?, steps: StepSlices?) -> String {
     let n = item.expectedShape[0]
     let size = item.expectedShape.dropFirst().reduce(1, *)
     guard n > 0, size > 0 else { return "" }
     func norms(_ v: [Double]) -> [Double] {
       (0..<n).map { i in (v[(i * size)..<((i + 1) * size)].reduce(0) { $0 + $1 * $1 }).squareRoot() }
     }
-    let yours = norms(submitted), reference = norms(expected)
+    let yours = norms(submitted), reference = expected.map(norms) ?? []
     let positive = (yours + reference).filter { $0.isFinite && $0 > 0 }
     let logScale = (positive.max() ?? 1) / (positive.min() ?? 1) > 30
+    var series: [SVGChart.Series] = []
+    if expected != nil {
+      series.append(.init(name: "reference", colour: "#2b6cb0", points: reference.enumerated().map { (Double($0.offset + 1), $0.element) }, dashed: true, hollowMarkers: true))
+    }
+    series.append(.init(name: "yours", colour: "#d1495b", points: yours.enumerated().map { (Double($0.offset + 1), $0.element) }))
     let chart = SVGChart.lineChart(
-      series: [
-        .init(name: "reference", colour: "#2b6cb0", points: reference.enumerated().map { (Double($0.offset + 1), $0.element) }, dashed: true, hollowMarkers: true),
-        .init(name: "yours", colour: "#d1495b", points: yours.enumerated().map { (Double($0.offset + 1), $0.element) }),
-      ],
+      series: series,
       xTicks: (1...n).map { (Double($0), String($0)) },
       xLabel: steps?.chart?.xLabel ?? "slice",
       yLabel: steps?.chart?.yLabel ?? "Frobenius norm",
       logScale: logScale)
-    var caption = "The size of each per-step term of <code>\(h(item.id))</code>, yours against the reference"
+    var caption = "The size of each per-step term of <code>\(h(item.id))</code>\(expected == nil ? ", yours" : ", yours against the reference")"
     if let explanation = steps?.chart?.explanation {
       caption += ": " + Self.notation(explanation)
     }
@@ -253,7 +330,8 @@ extension GradeReport {
     .badge { display: inline-block; font-size: 12px; font-weight: 600; padding: 1px 8px; border-radius: 10px; color: #fff; text-transform: uppercase; letter-spacing: .03em; }
     .badge.pass { background: var(--pass); } .badge.fail { background: var(--fail); }
     .badge.error { background: var(--error); } .badge.missing { background: var(--missing); }
-    .badge.internal { background: #6b7280; }
+    .badge.needs-review { background: #6b7280; }
+    p.mode { margin: 10px 0 0; padding: 6px 10px; background: #fff8e6; border: 1px solid #f3d48b; border-radius: 6px; }
     section.item, section.context, section.notes { background: #fff; border-radius: 10px; padding: 14px 20px; margin: 14px 0; box-shadow: 0 1px 3px rgba(0,0,0,.08); border-left: 5px solid #cbd5e1; }
     section.item.pass { border-left-color: var(--pass); } section.item.fail { border-left-color: var(--fail); }
     section.item.error { border-left-color: var(--error); } section.item.missing { border-left-color: var(--missing); }

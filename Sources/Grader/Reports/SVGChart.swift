@@ -68,6 +68,87 @@ enum SVGChart {
     return svg + "</svg>"
   }
 
+  /// A small heatmap of values with names for its rows and columns (column names written upward
+  /// above the columns, row names left of the rows; indices where no name is given or the names
+  /// do not match the size; every 5th when there are more than 40).
+  ///
+  /// ```
+  /// colour(v) = Blues(v / scale)       v ≥ 0
+  ///             Oranges(|v| / scale)   v < 0;  NaN or ±Inf: black
+  /// ```
+  static func labelledHeatmap(
+    values: [Double], rows: Int, cols: Int, scale: Double, rowLabels: [String], columnLabels: [String],
+    caption: String?, tooltip: (Int) -> String
+  ) -> String {
+    let rowNames = rowLabels.count == rows ? rowLabels : (0..<rows).map(String.init)
+    let colNames = columnLabels.count == cols ? columnLabels : (0..<cols).map(String.init)
+    let cell = Double(Swift.max(8, Swift.min(22, 264 / Swift.max(cols, 1))))
+    let charWidth = 6.2
+    let left = 8 + charWidth * Double(rowNames.map(\.count).max() ?? 1)
+    let top = (caption == nil ? 4.0 : 20.0) + 6 + charWidth * Double(colNames.map(\.count).max() ?? 1)
+    let width = left + cell * Double(cols) + 8
+    let height = top + cell * Double(rows) + 6
+    var svg = "<svg class=\"heatmap\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(f(width))\" height=\"\(f(height))\" viewBox=\"0 0 \(f(width)) \(f(height))\" role=\"img\">"
+    if let caption { svg += "<text x=\"\(f(left))\" y=\"12\" class=\"cap\">\(XMLText.escape(caption))</text>" }
+    for j in 0..<cols where cols <= 40 || j % 5 == 0 {
+      let x = left + cell * (Double(j) + 0.5) + 3
+      svg += "<text transform=\"translate(\(f(x)) \(f(top - 4))) rotate(-90)\" class=\"tick\">\(XMLText.escape(colNames[j]))</text>"
+    }
+    for i in 0..<rows where rows <= 40 || i % 5 == 0 {
+      svg += "<text x=\"\(f(left - 4))\" y=\"\(f(top + cell * (Double(i) + 0.5) + 3))\" class=\"tick\" text-anchor=\"end\">\(XMLText.escape(rowNames[i]))</text>"
+    }
+    for i in 0..<rows {
+      for j in 0..<cols {
+        let k = i * cols + j
+        guard k < values.count else { continue }
+        let v = values[k]
+        let t = scale > 0 ? Swift.abs(v) / scale : 0
+        let colour = !v.isFinite ? "#000000" : v < 0 ? ramp(oranges, t) : ramp(blues, t)
+        svg += "<rect x=\"\(f(left + cell * Double(j)))\" y=\"\(f(top + cell * Double(i)))\" width=\"\(f(cell))\" height=\"\(f(cell))\" fill=\"\(colour)\" stroke=\"#ffffff\" stroke-width=\"0.5\"><title>\(XMLText.escape(tooltip(k)))</title></rect>"
+      }
+    }
+    return svg + "</svg>"
+  }
+
+  /// The colour bar of `labelledHeatmap`: 0 to `scale` in blues, and swatches for negative
+  /// (orange) and NaN/±Inf (black) entries when there are any.
+  static func valueLegend(scale: Double, label: String, negative: Bool, nonFinite: Bool, id: String) -> String {
+    let gradient = "blues-" + String(id.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) || $0 == "_" }.map(Character.init))
+    let width = 220.0
+    var svg = "<svg class=\"legend\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(f(width + 220))\" height=\"38\" viewBox=\"0 0 \(f(width + 220)) 38\" role=\"img\">"
+    svg += "<defs><linearGradient id=\"\(gradient)\" x1=\"0\" x2=\"1\" y1=\"0\" y2=\"0\">"
+    for (k, stop) in blues.enumerated() {
+      svg += "<stop offset=\"\(f(Double(k) / Double(blues.count - 1)))\" stop-color=\"\(hex(stop))\"/>"
+    }
+    svg += "</linearGradient></defs>"
+    svg += "<rect x=\"0\" y=\"4\" width=\"\(f(width))\" height=\"12\" fill=\"url(#\(gradient))\" stroke=\"#999\" stroke-width=\"0.5\"/>"
+    svg += "<text x=\"0\" y=\"30\" class=\"tick\">0</text>"
+    svg += "<text x=\"\(f(width))\" y=\"30\" class=\"tick\" text-anchor=\"end\">\(XMLText.escape(number(scale)))</text>"
+    svg += "<text x=\"\(f(width / 2))\" y=\"30\" class=\"tick\" text-anchor=\"middle\">\(XMLText.escape(label))</text>"
+    var x = width + 16
+    if negative {
+      svg += "<rect x=\"\(f(x))\" y=\"4\" width=\"12\" height=\"12\" fill=\"\(ramp(oranges, 0.7))\"/><text x=\"\(f(x + 16))\" y=\"14\" class=\"tick\">negative</text>"
+      x += 80
+    }
+    if nonFinite {
+      svg += "<rect x=\"\(f(x))\" y=\"4\" width=\"12\" height=\"12\" fill=\"#000\"/><text x=\"\(f(x + 16))\" y=\"14\" class=\"tick\">NaN / ±Inf</text>"
+    }
+    return svg + "</svg>"
+  }
+
+  /// ColorBrewer's sequential "Blues" and "Oranges", 5 stops.
+  static let blues: [(Double, Double, Double)] = [(247, 251, 255), (198, 219, 239), (107, 174, 214), (33, 113, 181), (8, 48, 107)]
+  static let oranges: [(Double, Double, Double)] = [(255, 245, 235), (253, 208, 162), (253, 141, 60), (217, 72, 1), (127, 39, 4)]
+
+  /// The colour at `t` ∈ [0, 1] (clamped) along `stops`, as `#rrggbb`.
+  static func ramp(_ stops: [(Double, Double, Double)], _ t: Double) -> String {
+    let x = Swift.min(Swift.max(t.isNaN ? 1 : t, 0), 1) * Double(stops.count - 1)
+    let k = Swift.min(Int(x), stops.count - 2)
+    let u = x - Double(k)
+    let a = stops[k], b = stops[k + 1]
+    return hex((a.0 + (b.0 - a.0) * u, a.1 + (b.1 - a.1) * u, a.2 + (b.2 - a.2) * u))
+  }
+
   /// ColorBrewer's sequential "Reds", 5 stops.
   static let redStops: [(Double, Double, Double)] = [
     (255, 245, 240), (252, 187, 161), (251, 106, 74), (203, 24, 29), (103, 0, 13),

@@ -8,7 +8,7 @@ struct GradescopeBundleTests {
     let (assignment, rubric) = try shipped("rnn-bptt")
     return GradescopeBundle(
       assignment: assignment, rubricFile: URL(fileURLWithPath: rubric.file),
-      packageRoot: AssignmentCatalog.packageRoot, swiftVersion: "6.3.1", studentField: "email")
+      packageRoot: AssignmentCatalog.packageRoot, swiftVersion: "6.3.1", studentField: "email", courseKey: testKey)
   }
 
   @Test("setup.sh and run_autograder at the root, filled in; the package, the assignment and its rubric")
@@ -16,13 +16,16 @@ struct GradescopeBundleTests {
     let members = try bundle().members()
     let paths = members.map(\.path)
     #expect(paths == paths.sorted())
-    for required in ["setup.sh", "run_autograder", "Package.swift", "Assignments/rnn-bptt/assignment.json", "Rubrics/rnn-bptt.json", "Sources/Grader/Grading/Autograder.swift", "Sources/grade/main.swift"] {
+    for required in ["setup.sh", "run_autograder", "course.key", "Package.swift", "Assignments/rnn-bptt/assignment.json", "Rubrics/rnn-bptt.json", "Sources/Grader/Grading/Autograder.swift", "Sources/grade/main.swift"] {
       #expect(paths.contains(required), "\(required)")
     }
     #expect(!paths.contains { $0.contains(".build") || $0.hasPrefix("Assignments/backprop-basics") || $0.split(separator: "/").contains { $0.hasPrefix(".") } })
     let run = String(decoding: members.first { $0.path == "run_autograder" }!.contents, as: UTF8.self)
     #expect(run.contains("ASSIGNMENT=\"rnn-bptt\"") && run.contains("STUDENT_FIELD=\"email\""))
     for placeholder in ["@ASSIGNMENT@", "@STUDENT_FIELD@", "@SWIFT_VERSION@"] { #expect(!run.contains(placeholder)) }
+    #expect(run.contains("--key-file \"$KEY\"") && run.contains("chmod 600 \"$KEY\""))
+    let key = String(decoding: members.first { $0.path == "course.key" }!.contents, as: UTF8.self)
+    #expect(try CourseKey.parse(key) == testKey)
     let setup = String(decoding: members.first { $0.path == "setup.sh" }!.contents, as: UTF8.self)
     #expect(setup.contains("SWIFT_VERSION:-6.3.1") && setup.contains("swift build -c release --product grade"))
   }

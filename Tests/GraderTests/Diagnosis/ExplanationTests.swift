@@ -11,7 +11,7 @@ struct ExplanationTests {
     let g = try grader(assignment)
     let reference = g.reference(for: "demo")
     for spec in g.assignment.items {
-      let e = try Explainer.explain(assignment: g.assignment, item: spec.id, student: "demo")
+      let e = try Explainer.explain(assignment: g.assignment, item: spec.id, student: "demo", values: true)
       #expect(e.steps.count >= 2, "\(spec.id)")
       let last = try #require(e.steps.last?.value)
       #expect(last.scalars == reference[spec.id]!.scalars, "\(spec.id)")
@@ -22,7 +22,7 @@ struct ExplanationTests {
   @Test("dW_h lists the terms ∂J^(t)/∂W_h|_(i) by Frobenius norm, and the last row is the norm of each dW_h_terms slice")
   func recurrentWeightTerms() throws {
     let g = try grader("rnn-bptt")
-    let e = try Explainer.explain(assignment: g.assignment, item: "dW_h", student: "demo")
+    let e = try Explainer.explain(assignment: g.assignment, item: "dW_h", student: "demo", values: true)
     let text = e.rendered()
     #expect(text.contains("∂J/∂W_h = (1/T) Σ_t Σ_{i≤t} ∂J^(t)/∂W_h|_(i)"))
     #expect(text.contains("(Π_{k=i+1..t} diag(sigmoid′(z^(k))) W_h) diag(sigmoid′(z^(i)))"))
@@ -39,12 +39,27 @@ struct ExplanationTests {
     for t in 0..<T { for i in (t + 1)..<T where i < T { #expect(norms[t, i] == 0) } }
   }
 
+  @Test("without values every step keeps its formula and shape, but no value and no number of the reference", arguments: shippedAssignments)
+  func withheld(assignment: String) throws {
+    let g = try grader(assignment)
+    for spec in g.assignment.items {
+      let full = try Explainer.explain(assignment: g.assignment, item: spec.id, student: "ada", values: true)
+      let bare = try Explainer.explain(assignment: g.assignment, item: spec.id, student: "ada", values: false)
+      #expect(bare.valuesWithheld && !full.valuesWithheld)
+      #expect(bare.steps.map(\.formula) == full.steps.map(\.formula))
+      #expect(bare.steps.map(\.shape) == full.steps.map(\.shape))
+      #expect(bare.steps.allSatisfy { $0.value == nil })
+      #expect(bare.rendered().contains("The values are withheld"))
+      #expect(!full.rendered().contains("The values are withheld"))
+    }
+  }
+
   @Test("an unknown item is an error naming the items")
   func unknownItem() throws {
     let g = try grader("rnn-bptt")
-    #expect(throws: ExplanationError.self) { try Explainer.explain(assignment: g.assignment, item: "dW_x", student: "demo") }
+    #expect(throws: ExplanationError.self) { try Explainer.explain(assignment: g.assignment, item: "dW_x", student: "demo", values: true) }
     do {
-      _ = try Explainer.explain(assignment: g.assignment, item: "dW_x", student: "demo")
+      _ = try Explainer.explain(assignment: g.assignment, item: "dW_x", student: "demo", values: true)
     } catch {
       #expect(error.description.contains("dW_h_terms"))
     }

@@ -107,4 +107,36 @@ struct AssignmentLoadingTests {
     #expect(Assignment.evaluateSize("d", sizes: sizes) == 3)
     #expect(Assignment.evaluateSize("Q", sizes: sizes) == nil)
   }
+
+  @Test("an item the grader cannot verify is refused: no checks, or a numeric check of a value that is not a derivative")
+  func unverifiableChecks() throws {
+    func editItem(_ id: String, checks: [String]) -> (inout [String: Any]) -> Void {
+      { object in
+        var items = object["items"] as! [[String: Any]]
+        for k in items.indices where items[k]["id"] as? String == id { items[k]["checks"] = checks }
+        object["items"] = items
+      }
+    }
+    for (checks, phrase) in [([String](), "has no checks"), (["numeric"], "no numeric probe"), (["reference", "numeric"], "no numeric probe")] {
+      let result = try loadEdited("rnn-bptt", edit: editItem("loss", checks: checks))
+      guard case .failure(let error) = result else { Issue.record("\(checks) loaded"); continue }
+      #expect(error.description.contains(phrase), "\(error)")
+      #expect(error.description.contains("'loss'"))
+    }
+    // A numeric check alone, of a derivative, is something the grader can carry out.
+    #expect(throws: Never.self) { try loadEdited("rnn-bptt", edit: editItem("dW_h", checks: ["numeric"])).get() }
+  }
+
+  @Test("the rubric's credit and feedback keys are read, and unknown values refused")
+  func creditAndFeedback() throws {
+    let (_, defaults) = try shipped("rnn-bptt")
+    #expect(defaults.credit == .any && defaults.feedback == .errors)
+    let (_, set) = try loadEdited("rnn-bptt", file: "rubric.json") { $0["credit"] = "code-only"; $0["feedback"] = "full" }.get()
+    #expect(set.credit == .codeOnly && set.feedback == .full)
+    for (key, value) in [("credit", "code"), ("feedback", "everything")] {
+      let result = try loadEdited("rnn-bptt", file: "rubric.json") { $0[key] = value }
+      guard case .failure(let error) = result else { Issue.record("\(key): \(value) loaded"); continue }
+      #expect(error.description.contains("unknown \(key) '\(value)'"), "\(error)")
+    }
+  }
 }

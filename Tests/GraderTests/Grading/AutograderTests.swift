@@ -14,7 +14,7 @@ struct AutograderTests {
       let report = g.grade(student: student, answers: correctAnswers(g, student: student))
       for item in report.items {
         #expect(item.status == .pass, "\(assignment)/\(student)/\(item.id): \(item.message)")
-        #expect(!item.internalError)
+        #expect(item.status != .review)
       }
       #expect(report.score == report.maxScore)
       #expect(report.allPassed)
@@ -155,17 +155,39 @@ struct AutograderTests {
     #expect(report.item("dE")?.message.contains("has shape 4×9, expected 4×10") == true)
   }
 
-  @Test("where the grader's reference and numeric gradient disagree, the item is an internal error and not charged")
-  func internalErrorIsNotCharged() throws {
-    var g = try grader("rnn-canonical")
-    g.assignment.model = CorruptedModel(base: g.model, corrupt: "dW_hh")
-    let answers = correctAnswers(Autograder(assignment: g.assignment, rubric: g.rubric), student: "ivy")
-    let report = g.grade(student: "ivy", answers: answers)
-    let item = try #require(report.item("dW_hh"))
-    #expect(item.internalError)
-    #expect(item.status == .error)
-    #expect(item.points == item.maxPoints)
-    #expect(item.message.contains("Internal error, not charged"))
+  @Test("where the grader's reference and numeric gradient disagree, the item needs review and earns 0 points, hidden or not")
+  func disagreementNeedsReview() throws {
+    for hidden in [false, true] {
+      var g = try grader("rnn-canonical", key: testKey)
+      g.assignment.model = CorruptedModel(base: g.model, corrupt: "dW_hh")
+      g.rubric.entries["dW_hh"]!.hidden = hidden
+      let answers = correctAnswers(Autograder(assignment: g.assignment, rubric: g.rubric), student: "ivy")
+      let report = g.grade(student: "ivy", answers: answers)
+      let item = try #require(report.item("dW_hh"))
+      #expect(item.status == .review)
+      #expect(item.internalError)
+      #expect(item.points == 0, "hidden: \(hidden)")
+      #expect(item.message.hasPrefix("Needs review: the grader could not verify its own reference for 'dW_hh'"))
+      #expect(!report.allPassed)
+      #expect(report.itemsInReview.map(\.id) == ["dW_hh"])
+      #expect(report.score == report.maxScore - item.maxPoints)
+      #expect(report.notes.contains { $0.contains("need review by the course staff") })
+      // Every format says so and gives no point for it.
+      #expect(report.rendered(.text).contains("? review "))
+      #expect(report.rendered(.json).contains("\"status\" : \"needs-review\""))
+      #expect(report.rendered(.junit).contains("type=\"needs-review\""))
+      #expect(report.htmlReport().contains("badge needs-review"))
+      let gradescope = try #require(try JSONSerialization.jsonObject(with: Data(report.rendered(.gradescope).utf8)) as? [String: Any])
+      let test = try #require((gradescope["tests"] as? [[String: Any]])?.first { ($0["name"] as? String)?.hasPrefix("dW_hh") == true })
+      #expect(test["status"] as? String == "failed" && test["score"] as? Double == 0)
+      // The class summary lists it and the gradebook's status says it.
+      let summary = BatchSummary(reports: [report], assignment: g.assignment)
+      #expect(summary.needsReview.map(\.item) == ["dW_hh"] && summary.needsReview.map(\.student) == ["ivy"])
+      #expect(summary.markdown.contains("## Needs review") && summary.markdown.contains("| ivy | `dW_hh` |"))
+      #expect(summary.items.first { $0.id == "dW_hh" }?.review == 1)
+      #expect(GradebookStatus(report) == .needsReview)
+      #expect(Gradebook.csv([report], items: g.assignment.items.map(\.id)).contains("ivy,\(ItemResult.points(report.score)),\(ItemResult.points(report.maxScore)),needs-review,"))
+    }
   }
 }
 

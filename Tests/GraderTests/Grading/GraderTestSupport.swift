@@ -9,12 +9,17 @@ func shipped(_ id: String) throws -> (Assignment, Rubric) {
   try AssignmentCatalog(root: assignmentsRoot).load(id)
 }
 
-func grader(_ id: String) throws -> Autograder {
+/// A self-check grader (no course key) of a shipped assignment, or a graded one with `key`.
+func grader(_ id: String, key: CourseKey? = nil) throws -> Autograder {
   let (a, r) = try shipped(id)
-  var g = Autograder(assignment: a, rubric: r)
+  var g = Autograder(assignment: a, rubric: r, courseKey: key)
   g.numericSeed = 7
   return g
 }
+
+/// Fixed course keys for the tests (a course makes its own with `grade key new`).
+let testKey = try! CourseKey(bytes: Array(0..<32))
+let otherTestKey = try! CourseKey(bytes: (0..<32).map { UInt8(255 - $0) })
 
 /// A correct submission: the reference values, as arrays.
 func correctAnswers(_ g: Autograder, student: String) -> [String: SubmittedAnswer] {
@@ -29,4 +34,4 @@ func temporaryDirectory() -> URL {
   return url
 }
 
-let shippedAssignments = ["backprop-basics", "rnn-bptt", "rnn-canonical", "window-lm"]
+let shippedAssignments = ["backprop-basics", "rnn-bptt", "rnn-canonical", "window-lm", "ngram-lm", "lstm-lm", "gru-lm"]

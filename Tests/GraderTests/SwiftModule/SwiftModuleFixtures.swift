@@ -8,7 +8,7 @@ import Jacobians
 enum SwiftModuleFixtures {
   static let repository = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-  static let assignmentIDs = ["rnn-bptt", "rnn-canonical", "backprop-basics", "window-lm"]
+  static let assignmentIDs = ["rnn-bptt", "rnn-canonical", "backprop-basics", "window-lm", "ngram-lm", "lstm-lm", "gru-lm"]
 
   static func assignmentDirectory(_ id: String) -> URL {
     repository.appendingPathComponent("Assignments/\(id)", isDirectory: true)
@@ -28,6 +28,7 @@ enum SwiftModuleFixtures {
   // MARK: Assignment specs
 
   struct Spec {
+    var assignment: String
     var sizes: [String: Int]
     var inputs: [(name: String, shape: [Int], isInteger: Bool)]
     var items: [(id: String, shape: [Int])]
@@ -55,12 +56,20 @@ enum SwiftModuleFixtures {
     let items = (object["items"] as! [[String: Any]]).map { entry in
       (id: entry["id"] as! String, shape: (entry["shape"] as! [Any]).map(resolve))
     }
-    return Spec(sizes: sizes, inputs: inputs, items: items)
+    return Spec(assignment: id, sizes: sizes, inputs: inputs, items: items)
   }
 
-  /// Uniform weights in [−1, 1) (scaled down for the RNNs), tokens in 0..<V, labels in range.
+  /// Assignments whose inputs must follow a convention (corpora of sentences <s> … </s>): their
+  /// random inputs come from the model's own generator.
+  static let modelGeneratedInputs: Set<String> = ["ngram-lm"]
+
+  /// Uniform weights in [−1, 1) (scaled down for the RNNs), tokens in 0..<V, labels in range; or
+  /// the model's own inputs (`modelGeneratedInputs`).
   static func randomInputs(_ spec: Spec, seed: UInt64) -> [String: Tensor] {
     var rng = SplitMix64(seed: seed)
+    if modelGeneratedInputs.contains(spec.assignment), let a = try? assignment(spec.assignment) {
+      return a.model.generateInputs(using: &rng)
+    }
     let bounds = ["tokens": spec.sizes["V"] ?? 1, "label": spec.sizes["K"] ?? 1, "y": spec.sizes["C"] ?? 1]
     var result: [String: Tensor] = [:]
     for input in spec.inputs {

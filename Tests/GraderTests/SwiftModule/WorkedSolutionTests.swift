@@ -143,6 +143,23 @@ struct WorkedSolutionTests {
     #expect(run.outcomes["graph_grad"] == .value(Tensor(shape: [3], scalars: [2, 5, 0])))
   }
 
+  @Test("ngram-lm: the worked solution passes every item for 20 students, graded against the reference at their own inputs")
+  func ngramPassesEveryItemFor20Students() throws {
+    let g = try grader("ngram-lm")
+    let spec = try SwiftModuleFixtures.spec("ngram-lm")
+    let submission = try SwiftModuleFixtures.workedSolution("ngram-lm")
+    for k in 1...20 {
+      let student = "ngram-swift-\(k)"
+      let run = submission.run(itemIDs: spec.itemIDs, itemShapes: spec.itemShapes, inputs: g.inputs(for: student))
+      #expect(run.compileErrors.isEmpty, "\(run.compileErrors)")
+      var answers: [String: SubmittedAnswer] = [:]
+      for id in spec.itemIDs { if let t = run.outcomes[id]?.tensor { answers[id] = .value(t) } }
+      let report = g.grade(student: student, answers: answers)
+      for item in report.items where item.status != .pass { Issue.record("\(student) \(item.id): \(item.message)") }
+      #expect(report.items.count == 9)
+    }
+  }
+
   // MARK: - Losses, written out independently of the solutions
 
   static func matrix(_ t: Tensor) -> [[Double]] {

@@ -9,7 +9,8 @@ import Jacobians
 /// options  activation, reduction (sum, as min-char-rnn; or mean), truncation, biases,
 ///          initial_state (given | zero: then h0 is not an input)
 /// ```
-/// Numeric probes: E as a function of each parameter. Diagnosis and derivations see it as the
+/// Numeric probes: E as a function of each parameter (under a truncation that cuts, the truncated
+/// surrogate `CanonicalRNN.truncatedSurrogateLoss`). Diagnosis and derivations see it as the
 /// column form with E = I and W_e = W_xh (`CanonicalRNNParameters.columnForm`).
 struct CanonicalRNNModel: RecurrentModel {
   static let name = "rnn-canonical"
@@ -104,11 +105,17 @@ struct CanonicalRNNModel: RecurrentModel {
     let p = parameters(inputs)
     let tokens = tokens(inputs)
     let options = self.options
+    // Truncated BPTT differentiates the surrogate whose cut states are constants computed at the
+    // student's parameters; full BPTT the loss itself.
+    let truncated = !options.truncation.isFull(forSteps: tokens.count - 1)
+    let frozen = truncated ? CanonicalRNN.frozenStates(p, tokens: tokens, options: options) : []
     func lossProbe(_ keyPath: WritableKeyPath<CanonicalRNNParameters, Matrix>) -> [NumericProbe] {
       [NumericProbe(point: p[keyPath: keyPath]) { m in
         var q = p
         q[keyPath: keyPath] = m
-        return CanonicalRNN.loss(q, tokens: tokens, options: options)
+        return truncated
+          ? CanonicalRNN.truncatedSurrogateLoss(q, tokens: tokens, options: options, frozen: frozen)
+          : CanonicalRNN.loss(q, tokens: tokens, options: options)
       }]
     }
     switch item {

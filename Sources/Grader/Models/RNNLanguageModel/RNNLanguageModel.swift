@@ -14,7 +14,10 @@ import Jacobians
 /// ```
 /// Numeric probes: J as a function of each parameter; J^(t) as a function of the logits
 /// θ^(t) = U h^(t) + b_2 (delta1) and of z^(t) (delta2); J^(T) as a function of the copy of W_h
-/// used at step i alone (dW_h_terms).
+/// used at step i alone (dW_h_terms). Under a truncation that cuts, J and J^(T) are the truncated
+/// surrogate (`BPTT.truncatedSurrogateLoss`, `truncatedStepLoss`): the cut states are constants
+/// computed at the student's parameters, so the probes estimate the truncated gradient. δ1^(t)
+/// and δ2^(t) are the step's own loss term, which no truncation changes.
 struct RNNLanguageModel: RecurrentModel {
   static let name = "rnn-lm"
   static let summary = "the RNN language model of notes 000/002/003 (column form): BPTT"
@@ -127,11 +130,17 @@ struct RNNLanguageModel: RecurrentModel {
     let tokens = tokens(inputs)
     let options = self.options
     let T = tokens.count - 1
+    // Truncated BPTT differentiates the surrogate whose cut states are constants computed at the
+    // student's parameters; full BPTT the loss itself.
+    let truncated = !options.truncation.isFull(forSteps: T)
+    let frozen = truncated ? BPTT.frozenStates(p, tokens: tokens, options: options) : []
     func lossProbe(_ keyPath: WritableKeyPath<RNNParameters, Matrix>) -> [NumericProbe] {
       [NumericProbe(point: p[keyPath: keyPath]) { m in
         var q = p
         q[keyPath: keyPath] = m
-        return BPTT.loss(q, tokens: tokens, options: options)
+        return truncated
+          ? BPTT.truncatedSurrogateLoss(q, tokens: tokens, options: options, frozen: frozen)
+          : BPTT.loss(q, tokens: tokens, options: options)
       }]
     }
     switch item {
@@ -165,7 +174,9 @@ struct RNNLanguageModel: RecurrentModel {
       let H = p.hiddenSize
       return (1...T).map { i in
         NumericProbe(offset: (i - 1) * H * H, point: p.W_h) { W in
-          BPTT.stepLoss(p, tokens: tokens, options: options, t: T, recurrentWeightAtStep: i, W)
+          truncated
+            ? BPTT.truncatedStepLoss(p, tokens: tokens, options: options, frozen: frozen, t: T, recurrentWeightAtStep: i, W)
+            : BPTT.stepLoss(p, tokens: tokens, options: options, t: T, recurrentWeightAtStep: i, W)
         }
       }
     default:
