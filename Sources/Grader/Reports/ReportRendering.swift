@@ -107,6 +107,7 @@ extension GradeReport {
       out += "\n## What to look at\n"
       for item in details {
         out += "\n### `\(item.id)` — \(item.statement)\n\n\(item.message)\n"
+        if let latex = item.formula?.latex { out += "\nYour formula: $\(latex)$\n" }
         if let d = item.diagnosis { out += "\n> **Hint:** \(d.hint)\n" }
       }
     }
@@ -131,6 +132,7 @@ extension ItemResult {
     fields.append(("shape", .array(expectedShape.map { .number($0) })))
     if let s = submittedShape { fields.append(("submitted_shape", .array(s.map { .number($0) }))) }
     if let d = submittedDType { fields.append(("dtype", .string(d.rawValue))) }
+    if let f = formula { fields.append(("formula", f.jsonValue)) }
     if let r = reference { fields.append(("reference", r.jsonValue(revealsReference: revealsReference))) }
     if let n = numeric { fields.append(("numeric", n.jsonValue(revealsReference: revealsReference))) }
     if let d = diagnosis {
@@ -144,6 +146,19 @@ extension ItemResult {
 
   public static func points(_ x: Double) -> String {
     x == x.rounded() ? String(Int(x)) : String(format: "%.2f", x)
+  }
+}
+
+extension FormulaRendering {
+  /// `{"source", "origin", "text", "latex", "points_checked"}`: the student's own formula, as
+  /// written and as read (no value of any point).
+  var jsonValue: JSONValue {
+    var fields: [(String, JSONValue)] = [("source", .string(source))]
+    if let origin { fields.append(("origin", .string(origin))) }
+    if let text { fields.append(("text", .string(text))) }
+    if let latex { fields.append(("latex", .string(latex))) }
+    fields.append(("points_checked", .number(pointsChecked)))
+    return .object(fields)
   }
 }
 
