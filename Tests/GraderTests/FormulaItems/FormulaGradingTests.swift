@@ -109,7 +109,7 @@ struct FormulaGradingTests {
     let text = report.rendered(.text)
     #expect(text.contains("(1/T) Σ_t δ1^(t) h^(t)ᵀ"))
     let json = report.rendered(.json)
-    #expect(json.contains(#""formula""#) && json.contains(#""points_checked": 4"#), "\(json)")
+    #expect(json.contains(#""formula""#) && json.contains(#""points_checked" : 4"#), "\(json)")
     let html = report.htmlReport()
     #expect(html.contains(#"<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">"#))
     #expect(html.contains("<munderover><mo>∑</mo>") || html.contains("<munder><mo>∑</mo>"))
