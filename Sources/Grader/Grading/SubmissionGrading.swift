@@ -8,6 +8,15 @@ import Foundation
 /// Markdown or LaTeX file of `item: formula` lines, or a JSON object of strings;
 /// `FormulaSubmissionReader`). A folder may mix formula files with arrays or with code: each item
 /// is graded from what answers it.
+///
+/// ```
+/// the grader concluded something      → a report (exit 0 or 1)
+/// an entry is not the student's own   → SubmissionEntryError (a link leaving the folder, a FIFO,
+///   regular file                        a device, a socket): the submission is unreadable
+/// the files cannot be read as arrays  → SubmissionReadError: unreadable
+/// the grader could not do its part    → InfrastructureError (a full disk, a sandbox that cannot
+///                                       start): not graded, never a score
+/// ```
 public enum SubmissionGrading {
   /// How student code is run.
   public struct SwiftOptions: Sendable {
@@ -16,11 +25,12 @@ public enum SubmissionGrading {
     public init() {}
   }
 
-  /// Grades the submission at `url`.
+  /// Grades the submission at `url`, after `SubmissionFiles.check` of everything in it.
   public static func grade(_ url: URL, student: String, with grader: Autograder, swift: SwiftOptions = SwiftOptions()) throws -> GradeReport {
+    try SubmissionFiles.check(url)
     let formulas = try FormulaSubmissionReader.read(at: url, items: grader.assignment.items.map(\.id))
     if let files = swiftFiles(at: url) {
-      return gradeSwift(files, student: student, with: grader, options: swift, formulas: formulas)
+      return try gradeSwift(files, student: student, with: grader, options: swift, root: url, formulas: formulas)
     }
     var answers: [String: SubmittedAnswer] = [:]
     var notes: [String] = []
@@ -89,15 +99,26 @@ public enum SubmissionGrading {
   /// the hidden input sets (`hiddenInputSetCount`; one process per item answers every set), then
   /// grades what each item returned. The student's process sees only inputs, never a reference
   /// value.
-  public static func gradeSwift(_ files: [URL], student: String, with grader: Autograder, options: SwiftOptions, formulas: FormulaSubmission? = nil) -> GradeReport {
+  ///
+  /// Throws `SubmissionEntryError` when a file is not the student's own regular file, and
+  /// `InfrastructureError` when the grader could not compile or run it for a reason of its own;
+  /// `root` is the submission (the files' folder when not given); `formulas` answer the items
+  /// they name, in place of the code's.
+  public static func gradeSwift(
+    _ files: [URL], student: String, with grader: Autograder, options: SwiftOptions, root: URL? = nil,
+    formulas: FormulaSubmission? = nil
+  ) throws -> GradeReport {
     let assignment = grader.assignment
     let itemIDs = assignment.items.map(\.id)
     let shapes = Dictionary(uniqueKeysWithValues: assignment.items.map { ($0.id, $0.shape) })
     let compiled = SwiftModuleRunner.compile(
       files: files, assignment: assignment, itemIDs: itemIDs,
-      limits: options.limits, isolation: options.isolation)
+      limits: options.limits, isolation: options.isolation, root: root)
+    if let entryError = compiled.entryError { throw entryError }
+    if let setupError = compiled.setupError { throw InfrastructureError(setupError) }
     let hiddenInputs = (0..<grader.hiddenInputSetCount).compactMap { grader.hiddenInputs(for: student, set: $0) }
     let runs = compiled.run(itemIDs: itemIDs, itemShapes: shapes, inputSets: [grader.inputs(for: student)] + hiddenInputs)
+    if let why = runs.lazy.compactMap(\.infrastructureError).first { throw InfrastructureError(why) }
     let run = runs[0]
     var notes = run.notes
     if let formulas { notes += formulas.problems }
