@@ -82,10 +82,14 @@ public enum GradeCommand {
         usage: "grade check <assignment> <submission> --student <id> [--key-file <file>] [--format text|json|markdown|html|junit|gradescope|prairielearn|record] [--out <file>] [--rubric <file>] [--show-hidden] [--show-reference] [--timing] [--no-timing]",
         help: """
           Grades a submission: a file or folder of arrays named by item id (.json, .npz, .npy,
-          .safetensors), or the student's Swift code (a Solution.swift, or a folder of .swift
+          .safetensors), the student's Swift code (a Solution.swift, or a folder of .swift
           files filled in from the assignment's starter), which is compiled and run item by
-          item in a sandbox. Every item is compared with the reference and with a numeric
-          gradient at the student's inputs.
+          item in a sandbox, or formulas (answers.md, answers.tex or answers.txt with one
+          'item: formula' per line, or a JSON object of strings; 'grade formulas <assignment>'
+          lists the names they may use). A folder may mix formulas with arrays or code. Every
+          item is compared with the reference and with a numeric gradient at the student's
+          inputs; a formula also at random points of the model that the student never sees.
+          A self-check of a file of formulas may leave out --student.
 
           Without the course key this is a self-check, and every report says so: the code runs
           at the student's own inputs only, and the score is not a grade. With the key
@@ -119,6 +123,7 @@ public enum GradeCommand {
           EXAMPLE:
             grade check rnn-bptt my-gradients.npz --student alice
             grade check rnn-bptt MySolution/ --student alice --format json
+            grade check backprop-basics answers.md
           """,
         options: globalOptions + ["--student", "--format", "--out", "--rubric", "--numeric-seed", "--isolation", "--timeout", "--key-file"],
         flags: ["--show-hidden", "--show-reference", "--timing", "--no-timing"], run: Commands.check),
@@ -135,6 +140,7 @@ public enum GradeCommand {
           """,
         options: globalOptions + ["--format"], flags: [], run: Commands.demo),
       ExplainCommand.subcommand,
+      FormulasCommand.subcommand,
       StarterCommand.subcommand,
       BatchCommand.subcommand,
       GradescopeBundleCommand.subcommand,

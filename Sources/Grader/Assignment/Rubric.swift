@@ -22,8 +22,9 @@ import Foundation
 /// never sees (at least 1 in a graded run), and an item passes only if it is right on them too —
 /// code that only reproduces numbers for its own inputs fails.
 ///
-/// `credit` (default `any`): `code-only` gives points to Swift code only; an array submission,
-/// which no hidden input set can check, is then reported as practice with 0 points.
+/// `credit` (default `any`): `code-only` gives points to Swift code (and to formulas, which the
+/// grader evaluates at random points of its own) only; an array submission, which no hidden input
+/// set can check, is then reported as practice with 0 points.
 ///
 /// `feedback` (default `errors`): what a student's report may reveal. `errors`: where the worst
 /// entry is, how large the error is, the diagnosis and the hint — never a reference value.
