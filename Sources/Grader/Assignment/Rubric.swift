@@ -8,7 +8,7 @@ import Foundation
 ///   "items": { "loss": { "points": 1 },
 ///              "dW_h": { "points": 3, "tolerance": { "relative": 1e-4, "absolute": 1e-6 } },
 ///              "dW_h_terms": { "points": 2, "hidden": true } },
-///   "hidden_inputs": 2, "credit": "code-only", "feedback": "errors" }
+///   "hidden_inputs": 2, "credit": "code-only", "feedback": "errors", "python_packages": ["scipy"] }
 /// ```
 /// Every item of the assignment must have an entry, and every entry must name an item.
 ///
@@ -19,6 +19,9 @@ import Foundation
 ///
 /// `credit` (default `any`): `code-only` gives points to Swift code only; an array submission,
 /// which no hidden input set can check, is then reported as practice with 0 points.
+///
+/// `python_packages` (default none): what a Python submission may import besides the standard
+/// library and NumPy, e.g. `["scipy"]` (the grader's `python3` must have them).
 ///
 /// `feedback` (default `errors`): what a student's report may reveal. `errors`: where the worst
 /// entry is, how large the error is, the diagnosis and the hint — never a reference value.
@@ -57,6 +60,8 @@ public struct Rubric: Sendable {
   public var feedback: Feedback = .errors
   /// Which submissions earn points.
   public var credit: Credit = .any
+  /// The packages a Python submission may import besides the standard library and NumPy.
+  public var pythonPackages: [String] = []
 
   public var maxScore: Double { entries.values.reduce(0) { $0 + $1.points } }
 
@@ -73,7 +78,7 @@ extension Rubric {
       throw DataFileError(file: file, path: "", problem: "cannot be read (no such file, or not readable)")
     }
     let root = try StrictObject.parse(data, file: file)
-    try root.allowOnly(["assignment", "tolerance", "items", "hidden_inputs", "credit", "feedback"])
+    try root.allowOnly(["assignment", "tolerance", "items", "hidden_inputs", "credit", "feedback", "python_packages"])
     let id = try root.string("assignment")
     if id != assignment.id {
       throw DataFileError(file: file, path: "assignment", problem: "names assignment '\(id)', but it is used for '\(assignment.id)'")
@@ -109,6 +114,14 @@ extension Rubric {
         throw DataFileError(file: file, path: "credit", problem: "unknown credit '\(name)'; expected 'any' or 'code-only'")
       }
       rubric.credit = credit
+    }
+    if root.has("python_packages") {
+      for name in try root.strings("python_packages") {
+        guard PythonSubmissionFiles.isIdentifier(name), name != "numpy" else {
+          throw DataFileError(file: file, path: "python_packages", problem: "'\(name)' is not a package a submission can be allowed to import; expected top-level module names such as \"scipy\" (NumPy is always allowed)")
+        }
+        rubric.pythonPackages.append(name)
+      }
     }
     if let name = try root.optionalString("feedback") {
       guard let feedback = Feedback(rawValue: name) else {

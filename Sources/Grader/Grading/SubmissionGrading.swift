@@ -2,9 +2,10 @@ import Foundation
 
 /// Reading a submission from disk and grading it.
 ///
-/// A submission is either arrays (a `.json`, `.npz`, `.npy`, `.safetensors` file, or a folder of
-/// them) or a Swift module (a `.swift` file, or a folder holding `.swift` files), which is
-/// compiled with a generated harness and run item by item in a sandbox.
+/// A submission is arrays (a `.json`, `.npz`, `.npy`, `.safetensors` file, or a folder of them),
+/// a Python module (a `.py` file, or a folder holding `solution.py`), run item by item in a
+/// sandbox with the system's `python3` and NumPy, or a Swift module (a `.swift` file, or a folder
+/// holding `.swift` files), compiled with a generated harness and run item by item in a sandbox.
 public enum SubmissionGrading {
   /// How student code is run.
   public struct SwiftOptions: Sendable {
@@ -15,6 +16,9 @@ public enum SubmissionGrading {
 
   /// Grades the submission at `url`.
   public static func grade(_ url: URL, student: String, with grader: Autograder, swift: SwiftOptions = SwiftOptions()) throws -> GradeReport {
+    if let python = pythonSubmission(at: url) {
+      return try gradePython(python, student: student, with: grader, options: swift)
+    }
     if let files = swiftFiles(at: url) {
       return gradeSwift(files, student: student, with: grader, options: swift)
     }
@@ -65,6 +69,47 @@ public enum SubmissionGrading {
       let first = run.compileErrors.first ?? "compiler error"
       let answers = Dictionary(uniqueKeysWithValues: itemIDs.map { ($0, SubmittedAnswer.failed("the submission did not compile (\(first))")) })
       return grader.grade(student: student, answers: answers, notes: notes, isolation: run.isolationUsed, kind: .code)
+    }
+    var report = grader.grade(student: student, answers: answers(of: run, items: itemIDs), notes: notes, isolation: run.isolationUsed, kind: .code)
+    if !hiddenInputs.isEmpty && report.items.contains(where: { $0.status == .pass }) {
+      let hidden = zip(hiddenInputs, runs.dropFirst()).map { inputs, hiddenRun in
+        (inputs: inputs, answers: answers(of: hiddenRun, items: itemIDs))
+      }
+      grader.applyHiddenChecks(to: &report, runs: hidden)
+    }
+    return report
+  }
+
+  /// The Python submission at `url`: a `.py` file, or a folder that holds `solution.py`; nil
+  /// otherwise.
+  public static func pythonSubmission(at url: URL) -> URL? {
+    if url.pathExtension == "py" { return url }
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
+    var info = stat()
+    return lstat(url.appendingPathComponent(PythonSubmissionFiles.solutionFileName).path, &info) == 0 ? url : nil
+  }
+
+  /// Runs the student's Python functions on the student's inputs and, in a graded run, on the
+  /// hidden input sets (`hiddenInputSetCount`; one process per item answers every set), then grades
+  /// what each item returned. The student's code sees only inputs, never a reference value; it
+  /// may import the standard library, NumPy and the rubric's `python_packages`.
+  public static func gradePython(_ url: URL, student: String, with grader: Autograder, options: SwiftOptions) throws -> GradeReport {
+    let assignment = grader.assignment
+    let itemIDs = assignment.items.map(\.id)
+    let shapes = Dictionary(uniqueKeysWithValues: assignment.items.map { ($0.id, $0.shape) })
+    let prepared = try PythonModuleRunner.prepare(
+      url, assignment: assignment, allowedPackages: grader.rubric.pythonPackages, limits: options.limits, isolation: options.isolation)
+    let hiddenInputs = (0..<grader.hiddenInputSetCount).compactMap { grader.hiddenInputs(for: student, set: $0) }
+    let runs = prepared.run(itemIDs: itemIDs, itemShapes: shapes, inputSets: [grader.inputs(for: student)] + hiddenInputs)
+    let run = runs[0]
+    var notes = run.notes
+    let failures = itemIDs.compactMap { id -> String? in
+      if case .failed(let why)? = run.outcomes[id] { return why }
+      return nil
+    }
+    if failures.count == itemIDs.count, let first = failures.first, first.contains(".py could not be imported"), Set(failures).count == 1 {
+      notes.append("The submission could not be imported, so no item ran: \(first)")
     }
     var report = grader.grade(student: student, answers: answers(of: run, items: itemIDs), notes: notes, isolation: run.isolationUsed, kind: .code)
     if !hiddenInputs.isEmpty && report.items.contains(where: { $0.status == .pass }) {

@@ -32,6 +32,7 @@ struct ProcessReport: Sendable {
 /// output until it exits or the wall clock runs out, and kills the whole group either way.
 ///
 /// ```
+/// standard input    /dev/null, or a pipe holding `standardInput` (at most 4 KiB), then closed
 /// deadline reached  → kill(-pgid, SIGKILL), report timedOut
 /// streams closed    → check for the exit after 1, 2, 4, … ms (at most 20), not a fixed 20 ms
 /// child exited      → kill(-pgid, SIGKILL) for anything it left behind, drain ≤ 0.3 s
@@ -50,23 +51,41 @@ enum SandboxedProcess {
 
   static func run(
     executable: String, arguments: [String], environment: [String: String],
-    wallClockSeconds: Double, maxOutputBytes: Int
+    wallClockSeconds: Double, maxOutputBytes: Int, standardInput: [UInt8]? = nil
   ) throws -> ProcessReport {
     var outPipe: [Int32] = [0, 0]
     var errPipe: [Int32] = [0, 0]
+    var inPipe: [Int32] = [-1, -1]
     try pipeLock.withLock {
       guard pipe(&outPipe) == 0 else { throw SpawnError(executable: executable, code: errno) }
       guard pipe(&errPipe) == 0 else {
         close(outPipe[0]); close(outPipe[1])
         throw SpawnError(executable: executable, code: errno)
       }
-      for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+      if standardInput != nil {
+        guard pipe(&inPipe) == 0 else {
+          for fd in outPipe + errPipe { close(fd) }
+          throw SpawnError(executable: executable, code: errno)
+        }
+      }
+      for fd in outPipe + errPipe + inPipe where fd >= 0 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    }
+    if let standardInput {
+      // A pipe holds 4 KiB at least: the bytes are in it before the child starts, and it sees
+      // their end once they are read.
+      precondition(standardInput.count <= 4096, "standard input of a sandboxed process is at most 4 KiB")
+      _ = standardInput.withUnsafeBytes { write(inPipe[1], $0.baseAddress, $0.count) }
+      close(inPipe[1])
     }
 
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    if standardInput != nil {
+      posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+    } else {
+      posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    }
     posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
     posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
 
@@ -94,6 +113,7 @@ enum SandboxedProcess {
     let spawned = pipeLock.withLock { posix_spawn(&pid, executable, &actions, &attributes, argv, envp) }
     close(outPipe[1])
     close(errPipe[1])
+    if inPipe[0] >= 0 { close(inPipe[0]) }
     guard spawned == 0 else {
       close(outPipe[0]); close(errPipe[0])
       throw SpawnError(executable: executable, code: spawned)
