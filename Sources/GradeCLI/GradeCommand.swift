@@ -78,10 +78,11 @@ public enum GradeCommand {
         usage: "grade check <assignment> <submission> --student <id> [--key-file <file>] [--format text|json|markdown|html|junit|gradescope|prairielearn|record] [--out <file>] [--rubric <file>] [--show-hidden] [--show-reference] [--timing]",
         help: """
           Grades a submission: a file or folder of arrays named by item id (.json, .npz, .npy,
-          .safetensors), or the student's Swift code (a Solution.swift, or a folder of .swift
-          files filled in from the assignment's starter), which is compiled and run item by
-          item in a sandbox. Every item is compared with the reference and with a numeric
-          gradient at the student's inputs.
+          .safetensors), the student's Python code (a solution.py, or a folder holding one,
+          filled in from the assignment's starter-python/), run with python3 and NumPy, or the
+          student's Swift code (a Solution.swift, or a folder of .swift files filled in from the
+          assignment's starter), compiled. Code runs item by item in a sandbox. Every item is
+          compared with the reference and with a numeric gradient at the student's inputs.
 
           Without the course key this is a self-check, and every report says so: the code runs
           at the student's own inputs only, and the score is not a grade. With the key
@@ -101,9 +102,9 @@ public enum GradeCommand {
             --show-hidden       show hidden items' details (for instructors)
             --show-reference    show reference values whatever the rubric (needs the key)
             --timing            print the time grading took to standard error
-            --isolation <mode>  for Swift code: auto (default: bubblewrap when installed,
+            --isolation <mode>  for code: auto (default: bubblewrap when installed,
                                 else resource limits), bubblewrap or rlimits
-            --timeout <seconds> for Swift code: wall-clock limit per item (default 10)
+            --timeout <seconds> for code: wall-clock limit per item (default 10)
 
           EXIT CODES: 0 every item passes, 1 some item does not, 64 usage error,
           65 unreadable assignment or submission.
@@ -111,6 +112,7 @@ public enum GradeCommand {
           EXAMPLE:
             grade check rnn-bptt my-gradients.npz --student alice
             grade check rnn-bptt MySolution/ --student alice --format json
+            grade check rnn-bptt solution.py --student alice
           """,
         options: globalOptions + ["--student", "--format", "--out", "--rubric", "--numeric-seed", "--isolation", "--timeout", "--key-file"],
         flags: ["--show-hidden", "--show-reference", "--timing"], run: Commands.check),

@@ -12,12 +12,12 @@ import Foundation
 /// ```
 /// Every item of the assignment must have an entry, and every entry must name an item.
 ///
-/// `hidden_inputs` (default 0) applies to students' Swift code in graded runs (with the course
+/// `hidden_inputs` (default 0) applies to students' code (Swift or Python) in graded runs (with the course
 /// key): besides the student's own inputs, the code is run on that many input sets the student
 /// never sees (at least 1 in a graded run), and an item passes only if it is right on them too —
 /// code that only reproduces numbers for its own inputs fails.
 ///
-/// `credit` (default `any`): `code-only` gives points to Swift code only; an array submission,
+/// `credit` (default `any`): `code-only` gives points to code only (Swift or Python); an array submission,
 /// which no hidden input set can check, is then reported as practice with 0 points.
 ///
 /// `python_packages` (default none): what a Python submission may import besides the standard
@@ -46,7 +46,7 @@ public struct Rubric: Sendable {
   public enum Credit: String, Sendable, CaseIterable {
     /// Arrays and code alike.
     case any
-    /// Swift code only; arrays are practice.
+    /// Code only (Swift or Python); arrays are practice.
     case codeOnly = "code-only"
   }
 
@@ -54,7 +54,7 @@ public struct Rubric: Sendable {
   public var tolerance: Tolerance
   public var entries: [String: Entry]
   public var file: String
-  /// How many hidden input sets students' Swift code is also run on.
+  /// How many hidden input sets students' code is also run on.
   public var hiddenInputSets: Int = 0
   /// What a student's report may reveal.
   public var feedback: Feedback = .errors

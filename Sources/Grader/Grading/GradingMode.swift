@@ -22,7 +22,7 @@ public enum GradingMode: String, Sendable, CaseIterable {
     case .graded:
       return "Graded run."
     case .practice:
-      return "Practice, not graded: this assignment gives credit to Swift code only; an array submission is checked for practice and earns 0 points."
+      return "Practice, not graded: this assignment gives credit to code (Swift or Python) only; an array submission is checked for practice and earns 0 points."
     }
   }
 }
@@ -31,6 +31,6 @@ public enum GradingMode: String, Sendable, CaseIterable {
 public enum SubmissionKind: String, Sendable {
   /// Arrays (files) computed by the student.
   case arrays
-  /// The student's Swift code, run by the grader.
+  /// The student's code (Swift or Python), run by the grader.
   case code
 }

@@ -128,6 +128,9 @@ public final class PreparedPythonSubmission: @unchecked Sendable {
     } catch {
       return failEverySet("not run: \(error)")
     }
+    // A namespace's processes die with its first process, but not at once: wait until no process
+    // of an item's uid is left (the harness has already killed each item's at its end).
+    Self.sweep(uids: Set(uids.compactMap { $0 }))
     let seconds = Date().timeIntervalSince(start)
     let channel = PythonResultChannel.records(in: report.stdout, nonce: nonce)
     let studentDirectories = ["/sbx/student", workspace.student.path]
@@ -215,6 +218,31 @@ public final class PreparedPythonSubmission: @unchecked Sendable {
     }
   }
 
+  /// Kills every live process whose real, effective or saved uid is one of `uids` and waits until
+  /// none is left (zombies, already dead, do not count), for at most 2 s.
+  static func sweep(uids: Set<UInt32>) {
+    guard !uids.isEmpty else { return }
+    let start = Date()
+    while Date().timeIntervalSince(start) < 2 {
+      var found = false
+      for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where entry.allSatisfy(\.isNumber) {
+        guard let pid = pid_t(entry), let status = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8) else { continue }
+        var ids: [UInt32] = []
+        var zombie = false
+        for line in status.split(separator: "\n") {
+          if line.hasPrefix("Uid:") { ids = line.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().compactMap { UInt32($0) } }
+          if line.hasPrefix("State:") { zombie = line.contains("Z") || line.contains("X") }
+        }
+        if !zombie && ids.contains(where: uids.contains) {
+          found = true
+          kill(pid, SIGKILL)
+        }
+      }
+      if !found { return }
+      usleep(2_000)
+    }
+  }
+
   /// Why `inputs` cannot be run: an input the assignment declares is missing or of another rank.
   private func inputProblem(_ inputs: [String: Tensor]) -> HarnessSetupError? {
     for input in assignment.inputs {
@@ -252,6 +280,8 @@ public final class PreparedPythonSubmission: @unchecked Sendable {
       "allowed_packages": sandbox.packages.map(\.name),
       "package_paths": Array(Set(sandbox.packages.map(\.package.site))).sorted(),
       "stdlib_names": sandbox.interpreter.standardLibraryNames,
+      "stdlib_paths": sandbox.interpreter.standardLibrary,
+      "site_paths": sandbox.interpreter.siteDirectories,
     ]
     return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
   }

@@ -169,6 +169,8 @@ def main():
     import numpy
     inputs = [load_set(run, numpy, k) for k in range(run.sets)]
     supervise(run, inputs, sealer_pid)
+    for item in run.items:
+        sweep(run, Worker(0, item, 0, None, None, 0))
     run.send("-", -1, "done", b"")
     os.close(seal_w)
     try:
@@ -385,6 +387,8 @@ def sweep(run, worker):
     (a helper that takes the uid and signals -1), else its process group."""
     uid = worker.item.get("uid")
     if uid is None:
+        if worker.pid <= 0:
+            return
         try:
             os.killpg(worker.pid, 9)
         except OSError:
@@ -468,7 +472,7 @@ def worker_main(run, inputs, item, reply, output):
     allowed = set(getattr(sys, "stdlib_module_names", ())) | set(config["stdlib_names"])
     allowed |= set(config["allowed_packages"]) | set(config["student_modules"])
     allowed |= {name.partition(".")[0] for name in list(sys.modules)}
-    sys.meta_path.insert(0, ImportGuard(allowed, config["allowed_packages"]))
+    sys.meta_path.insert(0, ImportGuard(allowed, config["allowed_packages"], config["stdlib_paths"], config["site_paths"]))
     import numpy as np
     tools = Tools(np, student, config)
     try:
@@ -504,17 +508,27 @@ class Channel:
 
 
 class ImportGuard:
-    """A finder ahead of the others: a top-level module that is neither in the standard library,
-    nor an allowed package, nor one of the student's own files cannot be imported."""
+    """A finder ahead of the others: a top-level module that is neither in the standard library
+    (by name, or found in its directories outside the site directories), nor an allowed package,
+    nor one of the student's own files cannot be imported."""
 
-    def __init__(self, allowed, packages):
+    def __init__(self, allowed, packages, stdlib_paths, site_paths):
         self.allowed = allowed
         self.packages = packages
+        self.stdlib = tuple(p.rstrip("/") + "/" for p in stdlib_paths)
+        self.sites = tuple(p.rstrip("/") + "/" for p in site_paths)
 
     def find_spec(self, fullname, path=None, target=None):
         top = fullname.partition(".")[0]
         if top in self.allowed:
             return None
+        if fullname == top:
+            import importlib.machinery
+            spec = importlib.machinery.PathFinder.find_spec(fullname)
+            origin = (getattr(spec, "origin", None) or "") if spec is not None else ""
+            if origin.startswith(self.stdlib) and not origin.startswith(self.sites):
+                self.allowed.add(top)
+                return spec
         names = ["the Python standard library"] + list(self.packages)
         allowed = ", ".join(names[:-1]) + " and " + names[-1]
         raise ModuleNotFoundError(

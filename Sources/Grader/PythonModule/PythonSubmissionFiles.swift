@@ -128,7 +128,7 @@ public enum PythonSubmissionError: Error, Sendable, Equatable, CustomStringConve
     case .noSolution: return "it holds no solution.py"
     case .cannotOpen(_, let reason): return "it cannot be read (\(reason))"
     case .notRegular(_, let what): return "it is \(what)"
-    case let .tooLarge(_, bytes, limit): return "it is \(ArrayReadLimits.describe(bytes: bytes)), more than \(ArrayReadLimits.describe(bytes: limit))"
+    case let .tooLarge(_, bytes, limit): return "it holds \(bytes) bytes, more than \(limit)"
     }
   }
 
@@ -143,7 +143,7 @@ public enum PythonSubmissionError: Error, Sendable, Equatable, CustomStringConve
     case let .notRegular(file, what):
       return "\(file) is \(what); submit the file itself"
     case let .tooLarge(file, bytes, limit):
-      return "\(file) is \(ArrayReadLimits.describe(bytes: bytes)), more than the \(ArrayReadLimits.describe(bytes: limit)) a Python submission may hold; it was not read"
+      return "\(file) holds \(bytes) bytes, more than the \(limit) a Python submission may hold; it was not read"
     }
   }
 }

@@ -137,7 +137,8 @@ def _run_locally(arguments):
     if len(arguments) not in (1, 2):
         sys.exit("usage: python3 solution.py inputs.npz [answers.npz]")
     with np.load(arguments[0], allow_pickle=False) as data:
-        inputs = {name: data[name][()] if data[name].ndim == 0 else data[name] for name in data.files}
+        inputs = {name: data[name] for name in data.files}
+    inputs = {name: value[()] if value.ndim == 0 else value for name, value in inputs.items()}
     answers = {}
     for item in ITEMS:
         function = globals()[item]
