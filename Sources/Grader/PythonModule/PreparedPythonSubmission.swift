@@ -231,7 +231,8 @@ public final class PreparedPythonSubmission: @unchecked Sendable {
         var zombie = false
         for line in status.split(separator: "\n") {
           if line.hasPrefix("Uid:") { ids = line.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().compactMap { UInt32($0) } }
-          if line.hasPrefix("State:") { zombie = line.contains("Z") || line.contains("X") }
+          // Z (zombie) and X (dead): gone already, waiting only to be reaped.
+          if line.hasPrefix("State:") { zombie = line.dropFirst(6).contains(where: "ZX".contains) }
         }
         if !zombie && ids.contains(where: uids.contains) {
           found = true

@@ -633,7 +633,7 @@ class Tools:
         return "×".join(str(d) for d in shape) if shape else "scalar"
 
     def describe(self, error, importing=False):
-        """`raised ValueError: … (solution.py, line 12, in dW_h: `z = W @ x`)`, with the student's
+        """`raised ValueError: … (solution.py, line 12, in d_out: `z = A @ x`)`, with the student's
         frames only (the innermost three), never the harness's."""
         import traceback
         kind = type(error).__name__

@@ -32,7 +32,7 @@ struct PythonRuntime: Sendable {
   static let setprivPath = "/sbx/setpriv"
 
   /// Standard-library folders no submission needs.
-  static let skippedStandardLibrary: Set<String> = ["site-packages", "dist-packages", "test", "idlelib", "tkinter", "turtledemo", "ensurepip", "lib2to3"]
+  static let skippedStandardLibrary = Set("site-packages dist-packages test idlelib tkinter turtledemo ensurepip lib2to3".split(separator: " ").map(String.init))
 
   private static let lock = NSLock()
   nonisolated(unsafe) private static var known: [String: PythonRuntime] = [:]
