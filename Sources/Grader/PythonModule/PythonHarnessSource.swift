@@ -621,8 +621,8 @@ class Tools:
         if array.size > max_entries:
             return "error", ("returned an array of shape %s (%d entries), far more than the item has"
                              % (self.shape_text(array.shape), array.size))
+        shape = array.shape     # ascontiguousarray makes a 0-d array 1-d
         array = self.ascontiguousarray(array, dtype=self.float64)
-        shape = array.shape
         dims = "(%s)" % (", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else ""))
         header = "{'descr': '<f8', 'fortran_order': False, 'shape': %s, }" % dims
         header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"

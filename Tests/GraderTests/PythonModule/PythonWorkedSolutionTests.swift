@@ -122,5 +122,18 @@ extension SwiftModuleRunnerTests {
       #expect(message.contains("solution.py could not be imported: SyntaxError at solution.py, line 3"), "\(message)")
       #expect(report.notes.contains { $0.hasPrefix("The submission could not be imported, so no item ran") })
     }
+
+    @Test("an input missing from a set fails that set only; an item id that is no Python identifier fails without running")
+    func badRequests() throws {
+      let spec = try SwiftModuleFixtures.spec("window-lm")
+      let prepared = try PythonModuleFixtures.workedSolution("window-lm")
+      let g = try grader("window-lm")
+      var broken = g.inputs(for: "b")
+      broken["U"] = nil
+      let runs = prepared.run(itemIDs: ["loss", "not-an-id"], itemShapes: spec.itemShapes, inputSets: [g.inputs(for: "a"), broken])
+      #expect(runs[0].outcomes["loss"]?.tensor?.shape == [])
+      #expect(runs[1].outcomes["loss"] == .failed("not run: Input U was not given, so the submission cannot be run."))
+      #expect(runs[0].outcomes["not-an-id"] == .failed("not run: item id not-an-id is not a Python identifier, so no function can answer it"))
+    }
   }
 }
