@@ -29,7 +29,7 @@ median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 isolation="rlimits"
 command -v bwrap > /dev/null && isolation="bubblewrap"
 echo "grade check of a worked Python solution against a bare python3 solution.py; isolation $isolation; median of $rounds rounds"
-for assignment in rnn-bptt rnn-canonical backprop-basics window-lm ngram-lm; do
+for assignment in rnn-bptt rnn-canonical backprop-basics window-lm ngram-lm lstm-lm gru-lm; do
   solution="Assignments/$assignment/examples/python-solution/solution.py"
   "$grade" check "$assignment" "$solution" --student bench > /dev/null   # warm the page cache
   : > "$work/bare"; : > "$work/check"; : > "$work/graded"; : > "$work/ratio"; : > "$work/graded-ratio"

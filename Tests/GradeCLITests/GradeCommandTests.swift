@@ -4,7 +4,7 @@ import Grader
 
 @Suite("The grade command, end to end")
 struct GradeCommandTests {
-  static let assignments = ["backprop-basics", "rnn-bptt", "rnn-canonical", "window-lm", "ngram-lm"]
+  static let assignments = ["backprop-basics", "rnn-bptt", "rnn-canonical", "window-lm", "ngram-lm", "lstm-lm", "gru-lm"]
 
   @Test("grade demo prints a full report and exits 0")
   func demo() throws {

@@ -152,7 +152,7 @@ public struct BatchRunner {
     try AtomicFile.write(Gradebook.csv(sorted, items: grader.assignment.items.map(\.id)), to: gradebookURL)
     let summary = BatchSummary(reports: sorted, assignment: grader.assignment)
     try AtomicFile.write(summary.markdown, to: output.appendingPathComponent("summary.md"))
-    try AtomicFile.write(summary.jsonValue.rendered() + "\n", to: output.appendingPathComponent("summary.json"))
+    try AtomicFile.write(summary.json, to: output.appendingPathComponent("summary.json"))
     return Outcome(
       reports: sorted, gradedNow: gradedNow, resumed: resumed, ungraded: ungraded.sorted(),
       summary: summary, seconds: Date().timeIntervalSince(start))
@@ -175,12 +175,12 @@ public struct BatchRunner {
       report = grader.grade(student: student, answers: Dictionary(uniqueKeysWithValues: grader.assignment.items.map { ($0.id, SubmittedAnswer.unreadable(reason)) }),
                             notes: ["The submission could not be read: \(reason)"])
       report.seconds = 0
-      try AtomicFile.write(GradeRecord.encode(report).rendered() + "\n", to: recordURL(student))
+      try AtomicFile.write(GradeRecord.encode(report), to: recordURL(student))
     case .ungraded(let reason, let log):
       notGraded = true
       report = Self.ungradedReport(grader: grader, student: student, reason: reason)
       if !log.isEmpty { try AtomicFile.write(log, to: logsFolder.appendingPathComponent("\(student).log")) }
-      try AtomicFile.write(GradeRecord.encode(report).rendered() + "\n", to: recordURL(student))
+      try AtomicFile.write(GradeRecord.encode(report), to: recordURL(student))
     }
     try writeFeedback(report, onlyIfMissing: false)
     return (report, false, notGraded)

@@ -177,30 +177,50 @@ public struct BatchSummary: Sendable {
     return out
   }
 
-  public var jsonValue: JSONValue {
-    .object([
-      ("assignment", .string(assignment)),
-      ("students", .number(students)),
-      ("mean_score", .number(meanScore)),
-      ("median_score", .number(medianScore)),
-      ("max_score", .number(maxScore)),
-      ("full_marks", .number(fullMarks)),
-      ("ungraded", .array(ungraded.map(JSONValue.string))),
-      ("needs_review", .array(needsReview.map { .object([("student", .string($0.student)), ("item", .string($0.item))]) })),
-      ("items", .array(items.map { s in
-        .object([
-          ("id", .string(s.id)), ("pass_rate", .number(s.passRate)), ("passed", .number(s.passed)),
-          ("failed", .number(s.failed)), ("error", .number(s.errors)), ("missing", .number(s.missing)), ("review", .number(s.review)),
-          ("mean_points", .number(s.meanPoints)), ("max_points", .number(s.maxPoints)),
-        ])
-      })),
-      ("findings", .array(findings.map { f in
-        .object([
-          ("item", .string(f.item)), ("kind", .string(f.kind)), ("description", .string(f.description)),
-          ("count", .number(f.students.count)), ("students", .array(f.students.map(JSONValue.string))),
-        ])
-      })),
-    ])
+  /// `summary.json`: the statistics, the reviews and the findings.
+  public var json: String { ReportJSON.encode(Document(self)) }
+
+  struct Document: Encodable {
+    struct Review: Encodable { var student: String; var item: String }
+    struct Item: Encodable {
+      var id: String, passRate: Double, passed: Int, failed: Int, error: Int, missing: Int, review: Int
+      var meanPoints: Double, maxPoints: Double
+      enum CodingKeys: String, CodingKey {
+        case id, passRate = "pass_rate", passed, failed, error, missing, review, meanPoints = "mean_points", maxPoints = "max_points"
+      }
+    }
+    struct FindingDocument: Encodable {
+      var item: String, kind: String, description: String, count: Int, students: [String]
+    }
+    var assignment: String
+    var students: Int
+    var meanScore: Double, medianScore: Double, maxScore: Double
+    var fullMarks: Int
+    var ungraded: [String]
+    var needsReview: [Review]
+    var items: [Item]
+    var findings: [FindingDocument]
+
+    enum CodingKeys: String, CodingKey {
+      case assignment, students, meanScore = "mean_score", medianScore = "median_score", maxScore = "max_score"
+      case fullMarks = "full_marks", ungraded, needsReview = "needs_review", items, findings
+    }
+
+    init(_ s: BatchSummary) {
+      assignment = s.assignment
+      students = s.students
+      meanScore = s.meanScore
+      medianScore = s.medianScore
+      maxScore = s.maxScore
+      fullMarks = s.fullMarks
+      ungraded = s.ungraded
+      needsReview = s.needsReview.map { Review(student: $0.student, item: $0.item) }
+      items = s.items.map {
+        Item(id: $0.id, passRate: $0.passRate, passed: $0.passed, failed: $0.failed, error: $0.errors, missing: $0.missing,
+             review: $0.review, meanPoints: $0.meanPoints, maxPoints: $0.maxPoints)
+      }
+      findings = s.findings.map { FindingDocument(item: $0.item, kind: $0.kind, description: $0.description, count: $0.students.count, students: $0.students) }
+    }
   }
 
   public static func decimal(_ x: Double) -> String {

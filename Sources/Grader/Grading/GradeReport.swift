@@ -1,6 +1,6 @@
 /// The outcome of grading one item.
 public struct ItemResult: Sendable {
-  public enum Status: String, Sendable, CaseIterable {
+  public enum Status: String, Sendable, CaseIterable, Codable {
     /// Agrees with the reference and with the numeric gradient.
     case pass
     /// Evaluated and wrong: a value, a shape, NaN or ±Inf.

@@ -9,7 +9,7 @@
 /// Array submissions are computed by the student at inputs the student holds, so no hidden input
 /// set can check them: a rubric that must be sure the work is the student's own gives credit to
 /// code only.
-public enum GradingMode: String, Sendable, CaseIterable {
+public enum GradingMode: String, Sendable, CaseIterable, Codable {
   case selfCheck = "self-check"
   case graded
   case practice
