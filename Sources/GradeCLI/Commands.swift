@@ -130,13 +130,20 @@ enum Commands {
     let swift = try swiftOptions(args)
     let submission = URL(fileURLWithPath: args.positional[1])
     let start = Date()
-    let report: GradeReport
+    var report: GradeReport
     do {
       report = try SubmissionGrading.grade(submission, student: student, with: grader, swift: swift)
     } catch let error as SubmissionReadError {
       args.console.error("Error: \(error)")
       return GradeCommand.ExitCode.dataError
+    } catch let error as SubmissionEntryError {
+      args.console.error("Error: \(error)")
+      return GradeCommand.ExitCode.dataError
+    } catch let error as InfrastructureError {
+      args.console.error("Error: \(error)")
+      return GradeCommand.ExitCode.infrastructure
     }
+    if args.flag("--no-timing") { report.seconds = 0 }
     try emit(report, format: format, grader: grader, args: args)
     if args.flag("--timing") {
       args.console.error(String(format: "graded %@ for %@ in %.3f s", assignment.id, student, Date().timeIntervalSince(start)))
@@ -155,7 +162,16 @@ enum Commands {
     }
     let grader = Autograder(assignment: assignment, rubric: rubric)
     args.console.print("Grading \(example.path) as student 'demo':\n")
-    let report = try SubmissionGrading.grade(example, student: "demo", with: grader)
+    let report: GradeReport
+    do {
+      report = try SubmissionGrading.grade(example, student: "demo", with: grader)
+    } catch let error as SubmissionReadError {
+      args.console.error("Error: \(error)")
+      return GradeCommand.ExitCode.dataError
+    } catch let error as SubmissionEntryError {
+      args.console.error("Error: \(error)")
+      return GradeCommand.ExitCode.dataError
+    }
     try emit(report, format: format, grader: grader, args: args)
     return report.allPassed ? GradeCommand.ExitCode.success : GradeCommand.ExitCode.failure
   }
@@ -189,7 +205,7 @@ enum Commands {
   static func emit(_ report: GradeReport, format: ReportFormat, grader: Autograder, args: Arguments) throws {
     if let out = args.option("--out") {
       let text = rendered(report, format: format, color: false, grader: grader, args: args)
-      try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+      try AtomicFile.write(text, to: URL(fileURLWithPath: out))
     } else {
       args.console.print(rendered(report, format: format, color: format == .text && args.console.isColorTerminal, grader: grader, args: args), terminator: "")
     }

@@ -6,6 +6,8 @@ import Grader
 /// ```
 /// exit codes   0  every item passes        1  some item does not
 ///             64  usage error             65  unreadable assignment or submission
+///             75  not graded (infrastructure): a full disk, an I/O error, a sandbox that
+///                 could not start; nothing was concluded about the submission, try again
 /// ```
 public enum GradeCommand {
   public enum ExitCode {
@@ -13,6 +15,8 @@ public enum GradeCommand {
     public static let failure: Int32 = 1
     public static let usage: Int32 = 64
     public static let dataError: Int32 = 65
+    /// The grader could not do its part (EX_TEMPFAIL): never a statement about the submission.
+    public static let infrastructure: Int32 = 75
   }
 
   /// A subcommand: its name, one line of abstract, its usage and help, and what it runs.
@@ -75,7 +79,7 @@ public enum GradeCommand {
         options: globalOptions + ["--student", "--out", "--key-file", "--hidden-set"], flags: [], run: Commands.reference),
       Subcommand(
         name: "check", abstract: "Grade a submission and print a report per item.",
-        usage: "grade check <assignment> <submission> --student <id> [--key-file <file>] [--format text|json|markdown|html|junit|gradescope|prairielearn|record] [--out <file>] [--rubric <file>] [--show-hidden] [--show-reference] [--timing]",
+        usage: "grade check <assignment> <submission> --student <id> [--key-file <file>] [--format text|json|markdown|html|junit|gradescope|prairielearn|record] [--out <file>] [--rubric <file>] [--show-hidden] [--show-reference] [--timing] [--no-timing]",
         help: """
           Grades a submission: a file or folder of arrays named by item id (.json, .npz, .npy,
           .safetensors), the student's Python code (a solution.py, or a folder holding one,
@@ -102,12 +106,16 @@ public enum GradeCommand {
             --show-hidden       show hidden items' details (for instructors)
             --show-reference    show reference values whatever the rubric (needs the key)
             --timing            print the time grading took to standard error
+            --no-timing         write 0 for the time grading took, so that the same
+                                submission gives the same bytes in every format
             --isolation <mode>  for code: auto (default: bubblewrap when installed,
                                 else resource limits), bubblewrap or rlimits
             --timeout <seconds> for code: wall-clock limit per item (default 10)
 
           EXIT CODES: 0 every item passes, 1 some item does not, 64 usage error,
-          65 unreadable assignment or submission.
+          65 unreadable assignment or submission (also: a file that is a link leaving
+          the submission, a FIFO, a device or a socket), 75 not graded for a reason of
+          the grader's (a full disk, an I/O error, a sandbox that could not start).
 
           EXAMPLE:
             grade check rnn-bptt my-gradients.npz --student alice
@@ -115,7 +123,7 @@ public enum GradeCommand {
             grade check rnn-bptt solution.py --student alice
           """,
         options: globalOptions + ["--student", "--format", "--out", "--rubric", "--numeric-seed", "--isolation", "--timeout", "--key-file"],
-        flags: ["--show-hidden", "--show-reference", "--timing"], run: Commands.check),
+        flags: ["--show-hidden", "--show-reference", "--timing", "--no-timing"], run: Commands.check),
       Subcommand(
         name: "demo", abstract: "Grade the bundled example submission and print its report.",
         usage: "grade demo [<assignment>]",
@@ -138,6 +146,7 @@ public enum GradeCommand {
 
   /// Runs `grade <arguments>`, writing to `console`, and returns the exit code.
   public static func run(arguments: [String], console: Console = .standard) -> Int32 {
+    WorkerProcess.dieWithParent()
     guard let first = arguments.first else {
       console.print(overview)
       return ExitCode.success
@@ -177,7 +186,18 @@ public enum GradeCommand {
     } catch let error as DataFileError {
       console.error("Error: \(error)")
       return ExitCode.dataError
+    } catch let error as InfrastructureError {
+      console.error("Error: \(error)")
+      return ExitCode.infrastructure
+    } catch let error as AtomicFileError {
+      console.error("Error: \(error)")
+      return ExitCode.infrastructure
     } catch {
+      // A file that could not be written, a full disk: the system's, not the input's fault.
+      if SystemErrorText.isSystemError(error) {
+        console.error("Error: \(SystemErrorText.sentence(error))")
+        return ExitCode.infrastructure
+      }
       console.error("Error: \(error)")
       return ExitCode.dataError
     }

@@ -6,6 +6,15 @@ import Foundation
 /// a Python module (a `.py` file, or a folder holding `solution.py`), run item by item in a
 /// sandbox with the system's `python3` and NumPy, or a Swift module (a `.swift` file, or a folder
 /// holding `.swift` files), compiled with a generated harness and run item by item in a sandbox.
+///
+/// ```
+/// the grader concluded something      → a report (exit 0 or 1)
+/// an entry is not the student's own   → SubmissionEntryError (a link leaving the folder, a FIFO,
+///   regular file                        a device, a socket): the submission is unreadable
+/// the files cannot be read as arrays  → SubmissionReadError: unreadable
+/// the grader could not do its part    → InfrastructureError (a full disk, a sandbox that cannot
+///                                       start): not graded, never a score
+/// ```
 public enum SubmissionGrading {
   /// How student code is run.
   public struct SwiftOptions: Sendable {
@@ -14,13 +23,14 @@ public enum SubmissionGrading {
     public init() {}
   }
 
-  /// Grades the submission at `url`.
+  /// Grades the submission at `url`, after `SubmissionFiles.check` of everything in it.
   public static func grade(_ url: URL, student: String, with grader: Autograder, swift: SwiftOptions = SwiftOptions()) throws -> GradeReport {
+    try SubmissionFiles.check(url)
     if let python = pythonSubmission(at: url) {
       return try gradePython(python, student: student, with: grader, options: swift)
     }
     if let files = swiftFiles(at: url) {
-      return gradeSwift(files, student: student, with: grader, options: swift)
+      return try gradeSwift(files, student: student, with: grader, options: swift, root: url)
     }
     let submission = try ArraySubmissionReader.read(at: url, limits: ArrayReadLimits(itemShapes: grader.assignment.items.map(\.shape)))
     var answers: [String: SubmittedAnswer] = [:]
@@ -52,15 +62,24 @@ public enum SubmissionGrading {
   /// the hidden input sets (`hiddenInputSetCount`; one process per item answers every set), then
   /// grades what each item returned. The student's process sees only inputs, never a reference
   /// value.
-  public static func gradeSwift(_ files: [URL], student: String, with grader: Autograder, options: SwiftOptions) -> GradeReport {
+  ///
+  /// Throws `SubmissionEntryError` when a file is not the student's own regular file, and
+  /// `InfrastructureError` when the grader could not compile or run it for a reason of its own;
+  /// `root` is the submission (the files' folder when not given).
+  public static func gradeSwift(
+    _ files: [URL], student: String, with grader: Autograder, options: SwiftOptions, root: URL? = nil
+  ) throws -> GradeReport {
     let assignment = grader.assignment
     let itemIDs = assignment.items.map(\.id)
     let shapes = Dictionary(uniqueKeysWithValues: assignment.items.map { ($0.id, $0.shape) })
     let compiled = SwiftModuleRunner.compile(
       files: files, assignment: assignment, itemIDs: itemIDs,
-      limits: options.limits, isolation: options.isolation)
+      limits: options.limits, isolation: options.isolation, root: root)
+    if let entryError = compiled.entryError { throw entryError }
+    if let setupError = compiled.setupError { throw InfrastructureError(setupError) }
     let hiddenInputs = (0..<grader.hiddenInputSetCount).compactMap { grader.hiddenInputs(for: student, set: $0) }
     let runs = compiled.run(itemIDs: itemIDs, itemShapes: shapes, inputSets: [grader.inputs(for: student)] + hiddenInputs)
+    if let why = runs.lazy.compactMap(\.infrastructureError).first { throw InfrastructureError(why) }
     let run = runs[0]
     var notes = run.notes
     if !run.compileErrors.isEmpty {
@@ -94,14 +113,20 @@ public enum SubmissionGrading {
   /// hidden input sets (`hiddenInputSetCount`; one process per item answers every set), then grades
   /// what each item returned. The student's code sees only inputs, never a reference value; it
   /// may import the standard library, NumPy and the rubric's `python_packages`.
+  ///
+  /// Throws `PythonSubmissionError` when the student's files cannot be read, and
+  /// `InfrastructureError` when the grader could not run them for a reason of its own (no
+  /// interpreter or NumPy, a sandbox that cannot start, a full disk, a harness that stopped).
   public static func gradePython(_ url: URL, student: String, with grader: Autograder, options: SwiftOptions) throws -> GradeReport {
     let assignment = grader.assignment
     let itemIDs = assignment.items.map(\.id)
     let shapes = Dictionary(uniqueKeysWithValues: assignment.items.map { ($0.id, $0.shape) })
     let prepared = try PythonModuleRunner.prepare(
       url, assignment: assignment, allowedPackages: grader.rubric.pythonPackages, limits: options.limits, isolation: options.isolation)
+    if let setupError = prepared.setupError { throw InfrastructureError(setupError) }
     let hiddenInputs = (0..<grader.hiddenInputSetCount).compactMap { grader.hiddenInputs(for: student, set: $0) }
     let runs = prepared.run(itemIDs: itemIDs, itemShapes: shapes, inputSets: [grader.inputs(for: student)] + hiddenInputs)
+    if let why = runs.lazy.compactMap(\.infrastructureError).first { throw InfrastructureError(why) }
     let run = runs[0]
     var notes = run.notes
     let failures = itemIDs.compactMap { id -> String? in

@@ -14,7 +14,8 @@ public final class PreparedPythonSubmission: @unchecked Sendable {
   public internal(set) var isolationUsed = "none"
   /// Sentences about the files used, e.g. "alice.py was run as solution.py."
   public internal(set) var notes: [String] = []
-  /// Why nothing can run, when the problem is not the student's code.
+  /// Why nothing can run, when the problem is not the student's code (no interpreter, NumPy
+  /// missing, an isolation that cannot be had, a full disk): the submission is then not graded.
   public internal(set) var setupError: String?
   /// The interpreter's version, e.g. "3.11.7".
   public internal(set) var interpreterVersion: String?
@@ -35,7 +36,10 @@ public final class PreparedPythonSubmission: @unchecked Sendable {
   }
 
   deinit {
-    if let workspace { try? FileManager.default.removeItem(at: workspace.root) }
+    if let workspace {
+      Workspace.remove(workspace.root)
+      RunningChildren.release(workspace.root)
+    }
   }
 
   /// True when items can run.
@@ -56,6 +60,10 @@ public final class PreparedPythonSubmission: @unchecked Sendable {
   /// no record of the item       "not run: the grading harness stopped …"
   /// ```
   /// A set with an input missing or of the wrong rank fails every item at that set and is not run.
+  /// A run the grader could not do its part of — its files not written, the harness not started,
+  /// or, when the items have uids of their own (so that the student's code cannot reach it), the
+  /// harness stopped before it was done — has an `infrastructureError`: it says nothing about the
+  /// submission.
   public func run(itemIDs: [String], itemShapes: [String: [Int]], inputSets: [[String: Tensor]]) -> [SwiftModuleRun] {
     let empty = SwiftModuleRun(isolationUsed: isolationUsed, compileErrors: [], outcomes: [:], compileSeconds: 0, runSeconds: 0, notes: notes)
     var results = Array(repeating: empty, count: inputSets.count)
@@ -67,7 +75,11 @@ public final class PreparedPythonSubmission: @unchecked Sendable {
       for k in results.indices { failAll(why, set: k) }
       return results
     }
-    if let setupError { return failEverySet("not run: \(setupError)") }
+    func notGraded(_ why: String) -> [SwiftModuleRun] {
+      for k in results.indices { results[k].infrastructureError = why }
+      return failEverySet("not run: \(why)")
+    }
+    if let setupError { return notGraded(setupError) }
     guard isRunnable, let sandbox, let workspace else { return failEverySet("not run: the submission was not prepared") }
 
     var sent: [Int] = []
@@ -92,8 +104,14 @@ public final class PreparedPythonSubmission: @unchecked Sendable {
     let maxEntries = runnable.map { id in
       itemShapes[id].map { ArrayReadLimits(itemShapes: [$0]).maximumEntriesPerArray } ?? ArrayReadLimits.default.maximumEntriesPerArray
     }
+    let work = workspace.work(run: name)
     do {
-      try PythonWorkspace.makeDirectory(directory)
+      try PythonWorkspace.makeDirectory(directory, mode: 0o711)
+      if sandbox.needsWorkDirectory {
+        // Each item's uid makes its own folder in it (the sticky bit keeps the others out).
+        try PythonWorkspace.makeDirectory(work, mode: sandbox.usesItemUIDs ? 0o1777 : 0o700)
+      }
+      try PythonWorkspace.makeDirectory(directory.appendingPathComponent("inputs", isDirectory: true))
       for (position, k) in sent.enumerated() {
         let setDirectory = directory.appendingPathComponent("inputs/\(position)", isDirectory: true)
         try PythonWorkspace.makeDirectory(setDirectory)
@@ -103,18 +121,21 @@ public final class PreparedPythonSubmission: @unchecked Sendable {
           try PythonWorkspace.write(NpyFormat.encode(tensor), to: setDirectory.appendingPathComponent("\(input.name).npy"))
         }
       }
-      try PythonWorkspace.makeDirectory(directory.appendingPathComponent("inputs", isDirectory: true))
       let config = configuration(items: runnable, uids: uids, maxEntries: maxEntries, sets: sent.count, limits: whole,
                                  sandbox: sandbox, paths: sandbox.paths(workspace: workspace, run: name))
       try PythonWorkspace.write(config, to: directory.appendingPathComponent("config.json"))
     } catch {
-      try? FileManager.default.removeItem(at: directory)
-      return failEverySet("not run: \(HarnessSetupError.workspace("\(error)"))")
+      Workspace.remove(directory)
+      Workspace.remove(work)
+      return notGraded("\(HarnessSetupError.workspace(SystemErrorText.sentence(error)))")
     }
-    defer { try? FileManager.default.removeItem(at: directory) }
+    defer {
+      Workspace.remove(directory)
+      Workspace.remove(work)
+    }
 
     let nonce = PythonResultChannel.nonce()
-    let launch = sandbox.launch(workspace: workspace, run: name)
+    let launch = sandbox.launch(workspace: workspace, run: name, items: runnable.count, limits: limits)
     let waves = (runnable.count + max(1, limits.parallelItems) - 1) / max(1, limits.parallelItems)
     let outerSeconds = Self.startupSeconds + Double(waves) * (whole.wallClockSeconds + 2)
     let outputBytes = maxEntries.reduce(1 << 16) { $0 + sent.count * (8 * $1 + 1024) + (16 << 10) }
@@ -123,14 +144,11 @@ public final class PreparedPythonSubmission: @unchecked Sendable {
     do {
       report = try SandboxedProcess.run(
         executable: launch.executable, arguments: launch.arguments, environment: launch.environment,
-        wallClockSeconds: outerSeconds, maxOutputBytes: max(outputBytes, limits.maxOutputBytes),
-        standardInput: Array((Hex.string(nonce) + "\n").utf8))
+        wallClockSeconds: outerSeconds, maxOutputBytes: max(outputBytes, limits.maxOutputBytes), quota: launch.quota,
+        sweepUIDs: Set(uids.compactMap { $0 }), standardInput: Array((Hex.string(nonce) + "\n").utf8))
     } catch {
-      return failEverySet("not run: \(error)")
+      return notGraded("\(error)")
     }
-    // A namespace's processes die with its first process, but not at once: wait until no process
-    // of an item's uid is left (the harness has already killed each item's at its end).
-    Self.sweep(uids: Set(uids.compactMap { $0 }))
     let seconds = Date().timeIntervalSince(start)
     let channel = PythonResultChannel.records(in: report.stdout, nonce: nonce)
     let studentDirectories = ["/sbx/student", workspace.student.path]
@@ -145,6 +163,9 @@ public final class PreparedPythonSubmission: @unchecked Sendable {
       }
     }
     let harnessStopped = Self.harnessStopped(report, done: done, outerSeconds: outerSeconds, studentDirectories: studentDirectories)
+    // Without uids of their own the items could have stopped the harness (a signal to their own
+    // uid); with them, and without a quota passed, only the grader's side can have.
+    let harnessFailed = sandbox.usesItemUIDs && report.quotaExceeded == nil
     for k in results.indices { results[k].runSeconds = seconds }
     if channel.forged > 0 {
       for k in results.indices {
@@ -154,6 +175,7 @@ public final class PreparedPythonSubmission: @unchecked Sendable {
     for (index, id) in runnable.enumerated() {
       var ended: (position: Int, why: String)?
       for (position, k) in sent.enumerated() {
+        if let uid = uids[index] { results[k].itemUIDs[id] = uid }
         if let record = byItem[id]?[position] {
           results[k].outcomes[id] = outcome(of: record, item: id, expectedShape: itemShapes[id], maxEntries: maxEntries[index])
           continue
@@ -169,8 +191,13 @@ public final class PreparedPythonSubmission: @unchecked Sendable {
           let output = String(text.dropFirst(firstLine.count))
           why = PythonItemEnding.sentence(ending: firstLine, output: output, limits: limits, inputSets: sent.count,
                                           studentDirectories: studentDirectories)
+        } else if let quota = report.quotaExceeded {
+          why = "stopped: \(quota)"
         } else {
           why = "not run: \(harnessStopped)"
+          if harnessFailed && results[k].infrastructureError == nil {
+            for j in results.indices { results[j].infrastructureError = harnessStopped }
+          }
         }
         results[k].outcomes[id] = .failed(why)
         ended = (position, why)
@@ -218,32 +245,6 @@ public final class PreparedPythonSubmission: @unchecked Sendable {
     }
   }
 
-  /// Kills every live process whose real, effective or saved uid is one of `uids` and waits until
-  /// none is left (zombies, already dead, do not count), for at most 2 s.
-  static func sweep(uids: Set<UInt32>) {
-    guard !uids.isEmpty else { return }
-    let start = Date()
-    while Date().timeIntervalSince(start) < 2 {
-      var found = false
-      for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where entry.allSatisfy(\.isNumber) {
-        guard let pid = pid_t(entry), let status = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8) else { continue }
-        var ids: [UInt32] = []
-        var zombie = false
-        for line in status.split(separator: "\n") {
-          if line.hasPrefix("Uid:") { ids = line.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().compactMap { UInt32($0) } }
-          // Z (zombie) and X (dead): gone already, waiting only to be reaped.
-          if line.hasPrefix("State:") { zombie = line.dropFirst(6).contains(where: "ZX".contains) }
-        }
-        if !zombie && ids.contains(where: uids.contains) {
-          found = true
-          kill(pid, SIGKILL)
-        }
-      }
-      if !found { return }
-      usleep(2_000)
-    }
-  }
-
   /// Why `inputs` cannot be run: an input the assignment declares is missing or of another rank.
   private func inputProblem(_ inputs: [String: Tensor]) -> HarnessSetupError? {
     for input in assignment.inputs {
@@ -276,6 +277,7 @@ public final class PreparedPythonSubmission: @unchecked Sendable {
       "parallel": parallel,
       "inputs": assignment.inputs.map { ["name": $0.name, "rank": $0.shape.count, "integer": !$0.dtype.isFloatingPoint] as [String: Any] },
       "student_dir": paths.student,
+      "work_dir": paths.work,
       "module": PythonSubmissionFiles.moduleName,
       "student_modules": studentModules,
       "allowed_packages": sandbox.packages.map(\.name),

@@ -12,8 +12,9 @@
 ///          holder of the result channel (standard output); each record carries
 ///          HMAC-SHA256(nonce, record)                                  (`PythonResultChannel`)
 /// worker   forked from main: its own process group and resource limits and, when the grader is
-///          root, an unused uid of its own; imports the student's module behind an import guard
-///          and answers every input set in order on descriptor 3
+///          root, an unused uid of its own; makes its folder <work>/<n> (0700, its `TMPDIR`),
+///          imports the student's module behind an import guard and answers every input set in
+///          order on descriptor 3; the folder is removed when the item ends
 /// ```
 /// It runs on Python 3.8 and later, with the standard library and NumPy only.
 enum PythonHarnessSource {
@@ -34,9 +35,10 @@ The grader writes this file read-only into the sandbox and starts it as
              (standard input) and holds the result channel (standard output); it writes each
              record with HMAC-SHA256(nonce, record).
     worker   forked from main for one item: its own process group, resource limits and, when the
-             grader is root, an unused uid of its own; it imports the student's module and answers
-             every input set in order on its reply pipe (descriptor 3). Its output (print, errors)
-             goes to a pipe main reads; only its last bytes are kept, to explain a crash.
+             grader is root, an unused uid of its own; it makes its folder <work_dir>/<n> (0700,
+             its TMPDIR), imports the student's module and answers every input set in order on its
+             reply pipe (descriptor 3). Its output (print, errors) goes to a pipe main reads; only
+             its last bytes are kept, to explain a crash. Its folder is removed when it ends.
 
 Records on standard output, in order (the grader verifies the HMAC of each):
 
@@ -262,7 +264,7 @@ def start(run, inputs, index, selector, deadline):
     if pid == 0:
         status = 70
         try:
-            worker_main(run, inputs, item, reply_w, output_w)
+            worker_main(run, inputs, index, item, reply_w, output_w)
             status = 0
         except BaseException:
             pass
@@ -382,17 +384,36 @@ def npy_problem(body, max_entries):
     return None
 
 
-def sweep(run, worker):
+def work_folder(run, index):
+    """The item's own writable folder (its TMPDIR)."""
+    return os.path.join(run.config["work_dir"], str(index))
+
+
+def remove_tree(path):
+    """Removes `path` and everything in it, giving back first any folder the item made unreadable."""
+    import shutil
+    for root, folders, _ in os.walk(path):
+        for folder in folders:
+            try:
+                os.chmod(os.path.join(root, folder), 0o700)
+            except OSError:
+                pass
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def sweep(run, worker, remove=None):
     """Kills the worker and every process it started: every process of its uid when it has one
-    (a helper that takes the uid and signals -1), else its process group."""
+    (a helper that takes the uid and signals -1), else its process group; then removes the folder
+    `remove`, as the item's uid (its files are the uid's)."""
     uid = worker.item.get("uid")
     if uid is None:
-        if worker.pid <= 0:
-            return
-        try:
-            os.killpg(worker.pid, 9)
-        except OSError:
-            pass
+        if worker.pid > 0:
+            try:
+                os.killpg(worker.pid, 9)
+            except OSError:
+                pass
+        if remove is not None:
+            remove_tree(remove)
         return
     helper = os.fork()
     if helper == 0:
@@ -403,6 +424,8 @@ def sweep(run, worker):
             os.setresuid(uid, uid, uid)
             for _ in range(1000):
                 os.kill(-1, 9)
+            if remove is not None:
+                remove_tree(remove)
         except BaseException:
             pass
         os._exit(0)
@@ -413,7 +436,7 @@ def finish(run, worker, selector):
     """Drains what the worker sent, kills what it left behind, and records how it ended."""
     read_reply(run, worker, selector)
     read_output(worker, selector)
-    sweep(run, worker)
+    sweep(run, worker, remove=work_folder(run, worker.index))
     close_reply(worker, selector)
     if worker.output is not None:
         selector.unregister(worker.output)
@@ -434,8 +457,9 @@ def finish(run, worker, selector):
 
 # MARK: - worker
 
-def worker_main(run, inputs, item, reply, output):
-    """The item's process: descriptors, limits and uid first, then the student's module."""
+def worker_main(run, inputs, index, item, reply, output):
+    """The item's process: descriptors, limits, uid and its folder first, then the student's
+    module."""
     os.setpgid(0, 0)
     os.dup2(output, 1)
     os.dup2(output, 2)
@@ -462,6 +486,10 @@ def worker_main(run, inputs, item, reply, output):
         os.setresuid(uid, uid, uid)
         if os.getresuid() != (uid, uid, uid):
             raise SystemExit(70)
+    work = work_folder(run, index)
+    os.mkdir(work, 0o700)
+    os.environ["TMPDIR"] = work
+    os.environ["GRADING_WORKDIR"] = work
     config = run.config
     student = config["student_dir"]
     os.chdir(student)

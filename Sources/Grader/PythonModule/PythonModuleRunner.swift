@@ -25,7 +25,8 @@ public enum PythonModuleRunner {
   /// Prepares the submission at `submission` (a `.py` file, or a folder holding `solution.py`).
   ///
   /// Throws only when the student's files cannot be read (a symbolic link, no `solution.py`, too
-  /// large); a machine that cannot run Python gives a submission whose items fail with the reason.
+  /// large); a machine that cannot run Python gives a submission with a `setupError` (not graded)
+  /// whose items fail with the reason.
   public static func prepare(
     _ submission: URL, assignment: Assignment, allowedPackages: [String] = [], limits: SandboxLimits = .default,
     isolation: Isolation = .auto
@@ -44,7 +45,7 @@ public enum PythonModuleRunner {
       let sandbox = try PythonSandbox.resolve(isolation, interpreter: python, packages: packages)
       prepared.sandbox = sandbox
       prepared.isolationUsed = sandbox.name
-      let workspace = try PythonWorkspace(root: makeTemporaryDirectory())
+      let workspace = try PythonWorkspace(root: SwiftModuleRunner.makeTemporaryDirectory(prefix: "python-submission"))
       prepared.workspace = workspace
       for (name, contents) in files.files {
         try PythonWorkspace.write(contents, to: workspace.student.appendingPathComponent(name))
@@ -58,16 +59,8 @@ public enum PythonModuleRunner {
       }
       prepared.isRunnable = true
     } catch {
-      prepared.setupError = "\(error)"
+      prepared.setupError = SystemErrorText.sentence(error)
     }
     return prepared
-  }
-
-  static func makeTemporaryDirectory() throws -> URL {
-    var template = Array(SwiftModuleRunner.workspaceParent.appendingPathComponent("python-submission-XXXXXX").path.utf8CString)
-    guard let made = mkdtemp(&template) else {
-      throw HarnessSetupError.workspace("mkdtemp failed: \(String(cString: strerror(errno)))")
-    }
-    return URL(fileURLWithPath: String(cString: made), isDirectory: true)
   }
 }

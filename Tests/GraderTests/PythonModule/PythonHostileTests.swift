@@ -331,7 +331,10 @@ extension SwiftModuleRunnerTests {
       #expect(Self.value(run, "dz_dt") == [0])
       #expect(Self.value(run, "dJ_du_win") == [0, 0], "no ptrace, no /proc access to the harness, no root, no nonce")
       if isolated {
-        #expect(Self.value(run, "ds_dx") == [0], "nothing can be written")
+        // Only the item's own working space (/tmp, TMPDIR) can be written: one file, cut at the
+        // file-size limit; the student's folder, the run's inputs and / are read-only.
+        let written = Self.value(run, "ds_dx").first ?? .infinity
+        #expect(written <= Double(Self.limits.maxFileBytes), "\(written) bytes written")
         #expect(Self.value(run, "dJ_dwindow") == [0], "no file outside the sandbox can be read")
         #expect(Self.value(run, "dJ_dW_win") == [0], "the environment is the harness's own")
         if !run.isolationUsed.contains("network is reachable") { #expect(Self.value(run, "dJ_db_win") == [0], "no network") }

@@ -28,7 +28,7 @@ struct PythonSandboxTests {
 
   static func binds(_ python: PythonInterpreter, allowing: [String]) throws -> [String] {
     let packages = try python.packages(allowing: allowing)
-    let sandbox = PythonSandbox(plan: .limitsOnly(prlimit: "/usr/bin/prlimit"), interpreter: python, packages: packages, unshare: nil, name: "test")
+    let sandbox = PythonSandbox(plan: .limitsOnly(prlimit: "/usr/bin/prlimit", unshare: nil), interpreter: python, packages: packages)
     return sandbox.bubblewrapBinds()
   }
 
