@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, while it builds the autograder image (not for every
 # submission). It installs a Swift toolchain and builds the `grade` command from the package
-# sources in this bundle (/autograder/source).
+# sources in this bundle (/autograder/source), and python3 with NumPy for Python submissions.
 #
 # Assumptions — check them against the base image chosen in Gradescope's autograder settings:
 #   * the image is Ubuntu 20.04, 22.04 or 24.04, on x86_64 or aarch64 (Gradescope's images are
@@ -30,6 +30,14 @@ apt-get update
 apt-get install -y --no-install-recommends \
   build-essential ca-certificates curl git gnupg2 libcurl4-openssl-dev libedit2 libncurses-dev \
   libsqlite3-0 libxml2-dev pkg-config python3 tzdata unzip zlib1g-dev
+
+# Python submissions (solution.py) run with the python3 on PATH, NumPy, and the packages the
+# rubric's "python_packages" allows; util-linux's setpriv and unshare confine them.
+apt-get install -y --no-install-recommends python3-numpy util-linux @PYTHON_APT_PACKAGES@
+for package in numpy @PYTHON_PACKAGES@; do
+  python3 -c "import $package" 2> /dev/null \
+    || python3 -m pip install --break-system-packages "$package" || python3 -m pip install "$package"
+done
 
 url="https://download.swift.org/swift-${SWIFT_VERSION}-release/${folder}/swift-${SWIFT_VERSION}-RELEASE/swift-${SWIFT_VERSION}-RELEASE-${platform}.tar.gz"
 echo "setup.sh: installing Swift ${SWIFT_VERSION} from ${url}"

@@ -135,7 +135,7 @@ public struct Autograder {
       }
     case .practice:
       for k in results.indices { results[k].points = 0 }
-      notes.append("This assignment gives credit only for Swift code (the rubric's \"credit\": \"code-only\"): arrays computed at your own inputs cannot be checked on hidden inputs, so this submission is checked for practice and earns 0 points. Submit your code, or formulas, for a grade.")
+      notes.append("This assignment gives credit only for code, Swift or Python (the rubric's \"credit\": \"code-only\"): arrays computed at your own inputs cannot be checked on hidden inputs, so this submission is checked for practice and earns 0 points. Submit your code, or formulas, for a grade.")
     case .graded:
       break
     }

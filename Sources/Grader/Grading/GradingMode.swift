@@ -22,7 +22,7 @@ public enum GradingMode: String, Sendable, CaseIterable, Codable {
     case .graded:
       return "Graded run."
     case .practice:
-      return "Practice, not graded: this assignment gives credit to Swift code only; an array submission is checked for practice and earns 0 points."
+      return "Practice, not graded: this assignment gives credit to code (Swift or Python) only; an array submission is checked for practice and earns 0 points."
     }
   }
 }
@@ -34,7 +34,7 @@ public enum GradingMode: String, Sendable, CaseIterable, Codable {
 public enum SubmissionKind: String, Sendable {
   /// Arrays (files) computed by the student (alone or beside formulas).
   case arrays
-  /// The student's Swift code, run by the grader (alone or beside formulas).
+  /// The student's code (Swift or Python), run by the grader (alone or beside formulas).
   case code
   /// Formulas only, evaluated by the grader.
   case formulas

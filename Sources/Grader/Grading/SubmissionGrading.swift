@@ -2,12 +2,13 @@ import Foundation
 
 /// Reading a submission from disk and grading it.
 ///
-/// A submission is arrays (a `.json`, `.npz`, `.npy`, `.safetensors` file, or a folder of
-/// them), a Swift module (a `.swift` file, or a folder holding `.swift` files), which is
-/// compiled with a generated harness and run item by item in a sandbox, or formulas (a text,
-/// Markdown or LaTeX file of `item: formula` lines, or a JSON object of strings;
-/// `FormulaSubmissionReader`). A folder may mix formula files with arrays or with code: each item
-/// is graded from what answers it.
+/// A submission is arrays (a `.json`, `.npz`, `.npy`, `.safetensors` file, or a folder of them),
+/// a Python module (a `.py` file, or a folder holding `solution.py`), run item by item in a
+/// sandbox with the system's `python3` and NumPy, a Swift module (a `.swift` file, or a folder
+/// holding `.swift` files), compiled with a generated harness and run item by item in a sandbox,
+/// or formulas (a text, Markdown or LaTeX file of `item: formula` lines, or a JSON object of
+/// strings; `FormulaSubmissionReader`). A folder may mix formula files with arrays or with code:
+/// each item is graded from what answers it.
 ///
 /// ```
 /// the grader concluded something      → a report (exit 0 or 1)
@@ -29,6 +30,9 @@ public enum SubmissionGrading {
   public static func grade(_ url: URL, student: String, with grader: Autograder, swift: SwiftOptions = SwiftOptions()) throws -> GradeReport {
     try SubmissionFiles.check(url)
     let formulas = try FormulaSubmissionReader.read(at: url, items: grader.assignment.items.map(\.id))
+    if let python = pythonSubmission(at: url) {
+      return try gradePython(python, student: student, with: grader, options: swift, formulas: formulas)
+    }
     if let files = swiftFiles(at: url) {
       return try gradeSwift(files, student: student, with: grader, options: swift, root: url, formulas: formulas)
     }
@@ -154,6 +158,59 @@ public enum SubmissionGrading {
     if !both.isEmpty {
       notes.append("Answered both by your code and by a formula: \(both.sorted().joined(separator: ", ")); the formula was graded.")
     }
+  }
+
+  /// The Python submission at `url`: a `.py` file, or a folder that holds `solution.py`; nil
+  /// otherwise.
+  public static func pythonSubmission(at url: URL) -> URL? {
+    if url.pathExtension == "py" { return url }
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
+    var info = stat()
+    return lstat(url.appendingPathComponent(PythonSubmissionFiles.solutionFileName).path, &info) == 0 ? url : nil
+  }
+
+  /// Runs the student's Python functions on the student's inputs and, in a graded run, on the
+  /// hidden input sets (`hiddenInputSetCount`; one process per item answers every set), then grades
+  /// what each item returned. The student's code sees only inputs, never a reference value; it
+  /// may import the standard library, NumPy and the rubric's `python_packages`.
+  ///
+  /// Throws `PythonSubmissionError` when the student's files cannot be read, and
+  /// `InfrastructureError` when the grader could not run them for a reason of its own (no
+  /// interpreter or NumPy, a sandbox that cannot start, a full disk, a harness that stopped);
+  /// `formulas` answer the items they name, in place of the code's.
+  public static func gradePython(
+    _ url: URL, student: String, with grader: Autograder, options: SwiftOptions, formulas: FormulaSubmission? = nil
+  ) throws -> GradeReport {
+    let assignment = grader.assignment
+    let itemIDs = assignment.items.map(\.id)
+    let shapes = Dictionary(uniqueKeysWithValues: assignment.items.map { ($0.id, $0.shape) })
+    let prepared = try PythonModuleRunner.prepare(
+      url, assignment: assignment, allowedPackages: grader.rubric.pythonPackages, limits: options.limits, isolation: options.isolation)
+    if let setupError = prepared.setupError { throw InfrastructureError(setupError) }
+    let hiddenInputs = (0..<grader.hiddenInputSetCount).compactMap { grader.hiddenInputs(for: student, set: $0) }
+    let runs = prepared.run(itemIDs: itemIDs, itemShapes: shapes, inputSets: [grader.inputs(for: student)] + hiddenInputs)
+    if let why = runs.lazy.compactMap(\.infrastructureError).first { throw InfrastructureError(why) }
+    let run = runs[0]
+    var notes = run.notes
+    if let formulas { notes += formulas.problems }
+    let failures = itemIDs.compactMap { id -> String? in
+      if case .failed(let why)? = run.outcomes[id] { return why }
+      return nil
+    }
+    if failures.count == itemIDs.count, let first = failures.first, first.contains(".py could not be imported"), Set(failures).count == 1 {
+      notes.append("The submission could not be imported, so no item ran: \(first)")
+    }
+    var codeAnswers = answers(of: run, items: itemIDs)
+    if let formulas { overlay(formulas, on: &codeAnswers, notes: &notes) }
+    var report = grader.grade(student: student, answers: codeAnswers, notes: notes, isolation: run.isolationUsed, kind: .code)
+    if !hiddenInputs.isEmpty && report.items.contains(where: { $0.status == .pass }) {
+      let hidden = zip(hiddenInputs, runs.dropFirst()).map { inputs, hiddenRun in
+        (inputs: inputs, answers: answers(of: hiddenRun, items: itemIDs))
+      }
+      grader.applyHiddenChecks(to: &report, runs: hidden)
+    }
+    return report
   }
 
   /// What each item of a run returned, as the grader's answers.

@@ -28,6 +28,7 @@ struct GradescopeBundleTests {
     #expect(try CourseKey.parse(key) == testKey)
     let setup = String(decoding: members.first { $0.path == "setup.sh" }!.contents, as: UTF8.self)
     #expect(setup.contains("SWIFT_VERSION:-6.3.1") && setup.contains("swift build -c release --product grade"))
+    #expect(setup.contains("python3-numpy") && !setup.contains("@PYTHON"), "setup.sh installs NumPy for Python submissions")
   }
 
   @Test("the archive is a ZIP the project's reader opens, the same bytes every time")
@@ -37,5 +38,16 @@ struct GradescopeBundleTests {
     let member = try #require(zip.members.first { $0.name == "run_autograder" })
     #expect(String(decoding: try zip.contents(of: member), as: UTF8.self).hasPrefix("#!/usr/bin/env bash"))
     #expect(try bundle().archive() == data)
+  }
+
+  @Test("setup.sh installs the rubric's python_packages besides NumPy")
+  func pythonPackages() throws {
+    let (assignment, rubric) = try shipped("rnn-bptt")
+    let bundle = GradescopeBundle(
+      assignment: assignment, rubricFile: URL(fileURLWithPath: rubric.file), packageRoot: AssignmentCatalog.packageRoot,
+      swiftVersion: "6.3.1", studentField: "email", courseKey: testKey, pythonPackages: ["scipy"])
+    let setup = String(decoding: try bundle.members().first { $0.path == "setup.sh" }!.contents, as: UTF8.self)
+    #expect(setup.contains("python3-numpy util-linux python3-scipy"), "\(setup)")
+    #expect(setup.contains("for package in numpy scipy; do"))
   }
 }
