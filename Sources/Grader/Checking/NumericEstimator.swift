@@ -210,4 +210,35 @@ public enum NumericEstimator {
     }
     return result
   }
+
+  /// D(h), D(h/2) from φ at (h, −h, h/2, −h/2): R = (4D(h/2) − D(h))/3 and its error bound
+  /// |D(h) − D(h/2)| + 3·δφ/h, δφ = 64·ε_mach·`scale`.
+  static func richardson(_ values: [Double], h: Double, scale: Double) -> (value: Double, error: Double) {
+    let d1 = (values[0] - values[1]) / (2 * h)
+    let d2 = (values[2] - values[3]) / h
+    let rounding = 64 * Double.ulpOfOne * scale
+    return ((4 * d2 - d1) / 3, Swift.abs(d1 - d2) + 3 * rounding / h)
+  }
+
+  /// One direction's verdict folded into `result`: passes when both projections and the bound are
+  /// finite and |dot − estimate| ≤ bound (NaN lands on the failing side, and so does an infinite
+  /// error bound, which would accept anything).
+  static func accumulate(_ result: inout EntryComparison, _ worstRatio: inout Double, dot: Double, estimate: Double, bound: Double) {
+    let difference = Swift.abs(dot - estimate)
+    let ok = dot.isFinite && estimate.isFinite && bound.isFinite && difference <= bound
+    let ratio = ok ? difference / Swift.max(bound, .leastNormalMagnitude) : .infinity
+    if !ok {
+      result.passed = false
+      result.failingEntries += 1
+    }
+    result.maxAbsError = difference.isFinite ? Swift.max(result.maxAbsError, difference) : .infinity
+    let scale = Swift.max(Swift.abs(dot), Swift.abs(estimate))
+    let relative = scale == 0 ? 0 : difference / scale
+    result.maxRelError = relative.isFinite ? Swift.max(result.maxRelError, relative) : .infinity
+    if ratio > worstRatio {
+      worstRatio = ratio
+      result.worstSubmitted = dot
+      result.worstExpected = estimate
+    }
+  }
 }

@@ -43,12 +43,9 @@ public struct NumericProbe {
   public var work: Double
   public var setupWork: Double
   public var forwardWork: Double
-  /// The items whose probes move other parts of the same objective (every ∂J/∂θ of one loss):
-  /// checked together along one direction when they are large (`NumericProbeFamily`).
-  public var family: NumericProbeFamily?
 
   public init(count: Int, line: Line, magnitude: @escaping (Int) -> Double, largestMagnitude: @escaping () -> Double,
-              work: Double = 1, setupWork: Double = 0, forwardWork: Double = 1, family: NumericProbeFamily? = nil) {
+              work: Double = 1, setupWork: Double = 0, forwardWork: Double = 1) {
     self.count = count
     self.line = line
     self.magnitude = magnitude
@@ -56,7 +53,6 @@ public struct NumericProbe {
     self.work = work
     self.setupWork = setupWork
     self.forwardWork = forwardWork
-    self.family = family
   }
 
   /// The item is ∇f at `x` (same shape): φ_c(ε) = f(x + ε c). Without counts, one evaluation

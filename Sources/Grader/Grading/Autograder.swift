@@ -96,11 +96,9 @@ public struct Autograder {
     let reference = model.reference(inputs: inputs)
     var rng = SplitMix64(seed: numericSeed(for: student))
     let probes = model.numericProbes(inputs: inputs)
-    var joint = JointChecks(items: assignment.items, probes: probes)
     var results: [ItemResult] = []
     for item in assignment.items {
-      results.append(gradeItem(item, answer: answers[item.id], expected: reference[item.id]!, inputs: inputs, probe: probes[item.id],
-                               joint: &joint, reference: reference, rng: &rng))
+      results.append(gradeItem(item, answer: answers[item.id], expected: reference[item.id]!, inputs: inputs, probe: probes[item.id], rng: &rng))
     }
     let mode = mode(for: kind)
     var notes = notes
@@ -129,7 +127,7 @@ public struct Autograder {
   }
 
   func gradeItem(_ item: ItemSpec, answer: SubmittedAnswer?, expected: Tensor, inputs: [String: Tensor], probe: NumericProbe?,
-                 joint: inout JointChecks, reference: [String: Tensor], rng: inout SplitMix64) -> ItemResult {
+                 rng: inout SplitMix64) -> ItemResult {
     let entry = rubric.entry(item.id)
     var result = ItemResult(
       id: item.id, statement: item.statement, status: .fail, points: 0, maxPoints: entry.points,
@@ -187,20 +185,7 @@ public struct Autograder {
         failures.append("differs from the reference in \(c.failingEntries) of \(expected.count) entries; worst at \(Self.index(c.worstIndex))\(values) (max abs error \(Self.number(c.maxAbsError)), max rel error \(Self.number(c.maxRelError)); tolerance \(tolerance))")
       }
     }
-    if item.checks.contains(.numeric), let probe, let family = probe.family, let members = joint.members[family.name],
-       let estimate = joint.verified(family, item: item.id, members: members, probes: joint.probes, reference: reference, rng: &rng) {
-      // Checked with the rest of its family: the references of all verified along shared
-      // directions, the student's array in place of this item's.
-      let c = NumericEstimator.compare(item: item.id, submitted.scalars, with: estimate, tolerance: tolerance.widened(to: numericTolerance))
-      let method = "\(NumericEstimate.Method.directional.rawValue), one direction of \(family.name) moving \(members.joined(separator: ", ")) together"
-      result.numeric = .init(comparison: c, method: method, forwardPasses: estimate.forwardPasses)
-      if !c.passed && failures.isEmpty {
-        let values = revealsReference
-          ? ": yours \(Self.number(c.worstSubmitted)), numeric \(Self.number(c.worstExpected))"
-          : " (abs error \(Self.number(c.maxAbsError)), rel error \(Self.number(c.maxRelError)))"
-        failures.append("differs from the numeric gradient along \(c.failingEntries) of \(estimate.projections.count) random directions (its projection\(values))")
-      }
-    } else if item.checks.contains(.numeric), let probe {
+    if item.checks.contains(.numeric), let probe {
       let estimate = NumericEstimator.estimate(probe, rng: &rng)
       let directional = estimate.method == .directional
       let selfCheck = NumericEstimator.verify(reference: expected.scalars, with: estimate, shape: item.shape, tolerance: numericTolerance)
@@ -276,39 +261,3 @@ public enum StudentVariant {
   }
 }
 
-/// The families of one grading (`NumericProbeFamily`): which numerically checked items are
-/// estimated along shared directions, and whether their references verified together. A family
-/// whose references do not verify together is split: each item is then checked on its own,
-/// which finds the one that needs review.
-struct JointChecks {
-  enum State { case verified(JointEstimate), split }
-  let probes: [String: NumericProbe]
-  /// Family name → its items checked together (two or more, none estimated exactly).
-  let members: [String: [String]]
-  var states: [String: State] = [:]
-
-  init(items: [ItemSpec], probes: [String: NumericProbe]) {
-    self.probes = probes
-    var members: [String: [String]] = [:]
-    for item in items where item.checks.contains(.numeric) {
-      guard let probe = probes[item.id], let family = probe.family, !NumericEstimator.isExact(probe) else { continue }
-      members[family.name, default: []].append(item.id)
-    }
-    self.members = members.filter { $0.value.count >= 2 }
-  }
-
-  /// The family's verified estimate when `item` is one of its members; nil when it is not, or
-  /// when the family's references did not verify together (check the item alone).
-  mutating func verified(_ family: NumericProbeFamily, item: String, members: [String], probes: [String: NumericProbe],
-                         reference: [String: Tensor], rng: inout SplitMix64) -> JointEstimate? {
-    guard members.contains(item) else { return nil }
-    if states[family.name] == nil {
-      var estimate = NumericEstimator.jointEstimate(family, probes: probes, items: members, rng: &rng)
-      let references = Dictionary(uniqueKeysWithValues: members.map { ($0, reference[$0]!.scalars) })
-      let check = NumericEstimator.verify(references: references, with: &estimate)
-      states[family.name] = check.passed ? .verified(estimate) : .split
-    }
-    if case .verified(let estimate)? = states[family.name] { return estimate }
-    return nil
-  }
-}
