@@ -20,7 +20,7 @@ trap 'rm -rf "$keydir"' EXIT
 key="$keydir/course.key"
 cd "$(dirname "$0")/.."
 students="alice bob carol dave erin"
-for a in backprop-basics rnn-bptt rnn-canonical window-lm ngram-lm; do
+for a in backprop-basics rnn-bptt rnn-canonical window-lm ngram-lm lstm-lm gru-lm; do
   demo=$(ls Assignments/$a/examples/demo.* | head -1)
   for s in $students; do
     "$grade" reference "$a" --student "$s" --out "$out/$a-$s-reference.json" --key-file "$key" >/dev/null

@@ -11,7 +11,7 @@
 //     reference verified;
 //   - `grade check` of the reference written as an .npz submission, run as a child process of
 //     this benchmark (the same code as the `grade` binary, through `GradeCLI`): wall time and peak
-//     resident memory (ru_maxrss), as ratios to the forward pass and to the bytes of the
+//     resident memory (the child's VmHWM), as ratios to the forward pass and to the bytes of the
 //     parameters (inputs) and the gradients (items);
 //   - `torch.autograd.gradcheck(fast_mode=True)` and `jax.test_util.check_grads` on the same
 //     model at the same inputs (Benchmarks/NumericBenchmark/autograd_checks.py), when those are
@@ -31,9 +31,17 @@ import Glibc
 
 // MARK: - The child: `grade check` in a process of its own
 
-if CommandLine.arguments.count >= 2 && CommandLine.arguments[1] == "--grade" {
+// `--grade <peak file> <grade arguments…>`: runs `grade`, then writes its own peak resident
+// memory (VmHWM of /proc/self/status, in kB) to the peak file. The parent's ru_maxrss of the child
+// would not do: Linux carries the high-water mark of the memory the child shared with its parent
+// before exec (posix_spawn's vfork) into it, so it never reads below the benchmark's own peak.
+if CommandLine.arguments.count >= 3 && CommandLine.arguments[1] == "--grade" {
   let quiet = Console(out: { _ in }, error: { FileHandle.standardError.write(Data($0.utf8)) })
-  exit(GradeCommand.run(arguments: Array(CommandLine.arguments.dropFirst(2)), console: quiet))
+  let status = GradeCommand.run(arguments: Array(CommandLine.arguments.dropFirst(3)), console: quiet)
+  let proc = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+  let hwm = proc.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }?.filter(\.isNumber) ?? ""
+  try? String(hwm).write(toFile: CommandLine.arguments[2], atomically: true, encoding: .utf8)
+  exit(status)
 }
 
 struct Configuration {
@@ -110,11 +118,11 @@ func resizedAssignment(_ id: String, T: Int, c: Configuration, under root: URL) 
   return dir
 }
 
-/// Runs this executable as `--grade <arguments…>`: exit status, wall ms, CPU ms (user + system,
-/// every thread), peak resident bytes.
-func gradeChild(_ arguments: [String]) -> (status: Int32, ms: Double, cpu: Double, peak: Double) {
+/// Runs this executable as `--grade <peak file> <arguments…>`: exit status, wall ms, CPU ms
+/// (user + system, every thread), peak resident bytes (the child's own VmHWM).
+func gradeChild(_ arguments: [String], peakFile: URL) -> (status: Int32, ms: Double, cpu: Double, peak: Double) {
   let executable = URL(fileURLWithPath: CommandLine.arguments[0]).path
-  let argv = [executable, "--grade"] + arguments
+  let argv = [executable, "--grade", peakFile.path] + arguments
   var cArgs = argv.map { strdup($0) } + [nil]
   defer { for p in cArgs { free(p) } }
   var pid: pid_t = 0
@@ -126,7 +134,8 @@ func gradeChild(_ arguments: [String]) -> (status: Int32, ms: Double, cpu: Doubl
   let d = ContinuousClock.now - start
   let ms = Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15
   let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e3 + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-3
-  return ((status >> 8) & 0xFF, ms, cpu, Double(usage.ru_maxrss) * 1024)
+  let kB = Double((try? String(contentsOf: peakFile, encoding: .utf8)) ?? "") ?? .nan
+  return ((status >> 8) & 0xFF, ms, cpu, kB * 1024)
 }
 
 /// `python3 autograd_checks.py …`: its `name value` lines, or nil with the reason printed.
@@ -268,7 +277,7 @@ for id in config.assignments {
     print("    grade \(f(gradeMS)) ms = \(f(gradeMS / forwardMS)) F (inputs, reference, numeric checks, comparisons; every item passed: \(passed)), render JSON \(f(renderMS)) ms")
     let reportFile = work.appendingPathComponent("report.json")
     let child = gradeChild(["check", dir.path, submission.path, "--student", "bench", "--numeric-seed", "7",
-                            "--format", "json", "--out", reportFile.path])
+                            "--format", "json", "--out", reportFile.path], peakFile: work.appendingPathComponent("peak-\(id)-\(T)"))
     let report = (try? String(contentsOf: reportFile, encoding: .utf8)) ?? ""
     let reviews = report.components(separatedBy: "\"needs-review\"").count - 1
     let budget = 3 * (parameterBytes + gradientBytes) + 50 * 1_048_576

@@ -8,9 +8,12 @@ import Grader
 /// ```
 /// child exits 0 or 1, record complete   → the student's report
 /// child exits 65 (unreadable)           → every item an error "could not be read: <reason>"
-/// child crashes, is killed, exits else  → every item an error "could not be graded: …",
-/// or outlives `timeout`                   0 points; the child's standard error kept as a log
+/// child exits 75, crashes, is killed,   → not graded: the reason and the child's standard error
+/// exits otherwise, or outlives `timeout`  as a log; never a score, graded again next run
 /// ```
+/// The child is a `WorkerProcess`: no descriptor of the batch reaches it, it is waited for by its
+/// exit (a process it left behind holding a pipe delays nothing), and its temporary files live in
+/// a scratch folder removed when it ends.
 struct BatchChild: StudentGrading {
   /// The `grade` executable the child runs.
   var executable: URL
@@ -24,53 +27,33 @@ struct BatchChild: StudentGrading {
   /// child's standard error.
   func grade(_ submission: BatchSubmission, seed: UInt64, record: URL, scratch: URL) -> StudentGradingOutcome {
     let log = scratch.appendingPathComponent("\(submission.student).stderr")
-    _ = FileManager.default.createFile(atPath: log.path, contents: nil)   // opened below; a failure shows there
     defer { try? FileManager.default.removeItem(at: log) }
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = ["check", assignmentArgument, submission.url.path, "--student", submission.student,
-                         "--format", "record", "--out", record.path, "--numeric-seed", String(seed)] + sharedOptions
+    let arguments = ["check", assignmentArgument, submission.url.path, "--student", submission.student,
+                     "--format", "record", "--out", record.path, "--numeric-seed", String(seed)] + sharedOptions
     var environment = ProcessInfo.processInfo.environment
     environment["NO_COLOR"] = "1"
     // The key, when there is one, is among `sharedOptions`: a self-check batch must not pick one
     // up from the environment.
     environment[CourseKey.environmentVariable] = nil
-    process.environment = environment
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = FileHandle.nullDevice
-    guard let errorHandle = try? FileHandle(forWritingTo: log) else {
-      return .ungraded("its log file \(log.path) could not be created", log: "")
-    }
-    process.standardError = errorHandle
-    let finished = DispatchSemaphore(value: 0)
-    process.terminationHandler = { _ in finished.signal() }
+    let temporary = FileManager.default.temporaryDirectory
+      .appendingPathComponent("\(Self.scratchPrefix)\(getpid())-\(UUID().uuidString)", isDirectory: true)
+    let ending: WorkerProcess.Ending
     do {
-      try process.run()
+      _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+      ending = try WorkerProcess.run(
+        executable: executable, arguments: arguments, environment: environment, standardError: log, scratch: temporary,
+        timeout: timeout)
     } catch {
-      try? errorHandle.close()
-      return .ungraded("the grading process could not be started (\(error))", log: "")
+      return .ungraded("the grading process could not be started (\(SystemErrorText.sentence(error)))", log: "")
     }
-    var timedOut = false
-    if finished.wait(timeout: .now() + timeout) == .timedOut {
-      timedOut = true
-      process.terminate()
-      if finished.wait(timeout: .now() + 2) == .timedOut {
-        kill(process.processIdentifier, SIGKILL)
-        finished.wait()
-      }
-    }
-    try? errorHandle.close()
-    let stderr = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+    let stderr = Self.readLog(log)
 
-    if timedOut {
-      return .ungraded("its grading took longer than \(Int(timeout)) s and was stopped (an endless loop?)", log: stderr)
-    }
-    let status = process.terminationStatus
-    if process.terminationReason == .uncaughtSignal {
-      return .ungraded("the grading process crashed (signal \(status)\(Self.signalName(status).map { ", \($0)" } ?? ""))", log: stderr)
-    }
-    switch status {
-    case GradeCommand.ExitCode.success, GradeCommand.ExitCode.failure:
+    switch ending {
+    case .timedOut:
+      return .ungraded("its grading took longer than \(Int(timeout)) s and was stopped", log: stderr)
+    case .signaled(let signal):
+      return .ungraded("the grading process crashed (signal \(signal)\(Self.signalName(signal).map { ", \($0)" } ?? ""))", log: stderr)
+    case .exited(GradeCommand.ExitCode.success), .exited(GradeCommand.ExitCode.failure):
       guard let data = FileManager.default.contents(atPath: record.path) else {
         return .ungraded("the grading process wrote no result", log: stderr)
       }
@@ -79,12 +62,32 @@ struct BatchChild: StudentGrading {
       } catch {
         return .ungraded("the grading process wrote an unusable result (\(error))", log: stderr)
       }
-    case GradeCommand.ExitCode.dataError:
-      let reason = stderr.split(separator: "\n").first.map { String($0) } ?? "the submission could not be read"
-      return .unreadable(reason.hasPrefix("Error: ") ? String(reason.dropFirst(7)) : reason)
-    default:
+    case .exited(GradeCommand.ExitCode.dataError):
+      return .unreadable(Self.firstError(stderr) ?? "the submission could not be read")
+    case .exited(GradeCommand.ExitCode.infrastructure):
+      let reason = Self.firstError(stderr) ?? "the grading process could not do its part"
+      let prefix = InfrastructureError.prefix + ": "
+      return .ungraded(reason.hasPrefix(prefix) ? String(reason.dropFirst(prefix.count)) : reason, log: stderr)
+    case .exited(let status):
       return .ungraded("the grading process stopped with exit code \(status)", log: stderr)
     }
+  }
+
+  /// The start of the name of each child's scratch folder in the temporary directory, before
+  /// the batch's pid.
+  static let scratchPrefix = "grade-batch-"
+
+  /// The child's first `Error: …` line, without the prefix.
+  static func firstError(_ stderr: String) -> String? {
+    let line = stderr.split(separator: "\n").first { $0.hasPrefix("Error: ") } ?? stderr.split(separator: "\n").first
+    return line.map { $0.hasPrefix("Error: ") ? String($0.dropFirst(7)) : String($0) }
+  }
+
+  /// The first 1 MiB of the log.
+  static func readLog(_ url: URL) -> String {
+    guard let handle = try? FileHandle(forReadingFrom: url) else { return "" }
+    defer { try? handle.close() }
+    return String(decoding: (try? handle.read(upToCount: 1 << 20)) ?? Data(), as: UTF8.self)
   }
 
   static func signalName(_ signal: Int32) -> String? {

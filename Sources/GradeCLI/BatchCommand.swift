@@ -6,7 +6,7 @@ enum BatchCommand {
   static var subcommand: GradeCommand.Subcommand {
     GradeCommand.Subcommand(
       name: "batch", abstract: "Grade a folder of submissions, one per student, in parallel.",
-      usage: "grade batch <assignment> <submissions-dir> --out <dir> (--key-file <file> | --self-check) [--jobs <n>] [--timeout <seconds>] [--rubric <file>] [--quiet]",
+      usage: "grade batch <assignment> <submissions-dir> --out <dir> (--key-file <file> | --self-check) [--jobs <n>] [--timeout <seconds>] [--rubric <file>] [--quiet] [--no-timing]",
       help: """
         Grades every submission in a folder: one file or sub-folder per student, named by the
         student id (alice.npz, bob/, …). Each student is graded in a child process
@@ -32,7 +32,10 @@ enum BatchCommand {
 
         Run it again after an interruption and it grades only the students without a complete
         result, writing the same gradebook byte for byte (the numeric checks use a fixed seed
-        per student). Every file is written whole or not at all.
+        per student). Every file is written whole or not at all. A student the grader could
+        not grade (a full disk, an I/O error, a grading that crashed or timed out) is marked
+        not-graded with no score, and graded again by the next run. One batch at a time may
+        write an --out folder: a second is refused, naming the first's pid.
 
         OPTIONS:
           --out <dir>           where to write (created if needed; required)
@@ -42,15 +45,18 @@ enum BatchCommand {
           --timeout <seconds>   stop a student's grading after this long (default: 300)
           --rubric <file>       a rubric other than the assignment's own
           --quiet               no progress (a bar on a terminal, else a line per student)
+          --no-timing           write 0 for every time taken (results/, the last line), so
+                                that two runs write the same bytes
 
-        EXIT CODES: 0 every student graded (whatever their scores), 1 some grading crashed or
-        timed out, 64 usage error, 65 unreadable assignment or submissions folder.
+        EXIT CODES: 0 every student graded (whatever their scores), 1 some student not graded,
+        64 usage error, 65 unreadable assignment or submissions folder, or --out in use by
+        another batch, 75 the batch itself could not write (a full disk, an I/O error).
 
         EXAMPLE:
           grade batch rnn-bptt submissions/ --out graded/ --key-file course.key --jobs 4
         """,
       options: GradeCommand.globalOptions + ["--out", "--jobs", "--timeout", "--rubric", "--key-file"],
-      flags: ["--quiet", "--self-check"], run: run)
+      flags: ["--quiet", "--self-check", "--no-timing"], run: run)
   }
 
   static func run(_ args: Arguments) throws -> Int32 {
@@ -87,17 +93,21 @@ enum BatchCommand {
     var shared = ["--assignments", catalog.root.standardizedFileURL.path]
     if let rubricURL { shared += ["--rubric", rubricURL.path] }
     if let keyURL { shared += ["--key-file", keyURL.standardizedFileURL.path] }
+    let timing = !args.flag("--no-timing")
+    if !timing { shared.append("--no-timing") }
     let child = BatchChild(
       executable: workerExecutable(), assignmentArgument: assignment.directory.standardizedFileURL.path,
       sharedOptions: shared, timeout: TimeInterval(timeout))
+    WorkerProcess.removeStaleScratch(in: FileManager.default.temporaryDirectory, prefix: BatchChild.scratchPrefix)
     let runner = BatchRunner(grader: grader, output: out, jobs: jobs, timeout: TimeInterval(timeout), grading: child)
     let outcome = try runner.run(submissions, progressStyle: args.flag("--quiet") ? .silent : .automatic)
 
     let s = outcome.summary
-    var lines = ["\(key == nil ? "Self-checked (not graded)" : "Graded") \(outcome.reports.count) students of \(assignment.id) in \(String(format: "%.1f", outcome.seconds)) s (\(outcome.gradedNow) now, \(outcome.resumed) from an earlier run, \(jobs) at a time)."]
+    let took = timing ? " in \(String(format: "%.1f", outcome.seconds)) s" : ""
+    var lines = ["\(key == nil ? "Self-checked (not graded)" : "Graded") \(outcome.reports.count) students of \(assignment.id)\(took) (\(outcome.gradedNow) now, \(outcome.resumed) from an earlier run, \(jobs) at a time)."]
     lines.append("Mean score \(BatchSummary.decimal(s.meanScore))/\(ItemResult.points(s.maxScore)), median \(BatchSummary.decimal(s.medianScore)); \(s.fullMarks) with full marks.")
     if !outcome.ungraded.isEmpty {
-      lines.append("Not graded (crashed or timed out; see logs/): \(outcome.ungraded.joined(separator: ", ")).")
+      lines.append("Not graded (infrastructure: a crash, a time limit or an I/O error; see logs/; run the batch again to grade them): \(outcome.ungraded.joined(separator: ", ")).")
     }
     if !s.needsReview.isEmpty {
       lines.append("Needs review (the grader could not verify these items; 0 points until you look): \(s.needsReview.map { "\($0.student) \($0.item)" }.joined(separator: ", ")).")

@@ -110,13 +110,19 @@ enum Commands {
 
   // MARK: check, demo
 
+  /// The student id of a self-check of formulas given without `--student`.
+  static let anonymousStudent = "anonymous"
+
   static func check(_ args: Arguments) throws -> Int32 {
     try rejectExtraPositionals(args, expected: 2)
     let name = try requireAssignment(args)
     guard args.positional.count >= 2 else { throw UsageError("Missing expected argument '<submission>'") }
-    let student = try requireStudent(args)
+    let submission = URL(fileURLWithPath: args.positional[1])
     let format = try reportFormat(args)
     let key = try courseKey(args)
+    // A self-check of a file of formulas needs no inputs of its own: its points are random.
+    let student = args.option("--student") == nil && key == nil && FormulaSubmissionReader.isTextFile(submission)
+      ? anonymousStudent : try requireStudent(args)
     if args.flag("--show-reference") && key == nil {
       throw UsageError("--show-reference is for the course staff and needs the course key: give --key-file <file> or set \(CourseKey.environmentVariable)")
     }
@@ -128,15 +134,21 @@ enum Commands {
       grader.numericSeed = value
     }
     let swift = try swiftOptions(args)
-    let submission = URL(fileURLWithPath: args.positional[1])
     let start = Date()
-    let report: GradeReport
+    var report: GradeReport
     do {
       report = try SubmissionGrading.grade(submission, student: student, with: grader, swift: swift)
     } catch let error as SubmissionReadError {
       args.console.error("Error: \(error)")
       return GradeCommand.ExitCode.dataError
+    } catch let error as SubmissionEntryError {
+      args.console.error("Error: \(error)")
+      return GradeCommand.ExitCode.dataError
+    } catch let error as InfrastructureError {
+      args.console.error("Error: \(error)")
+      return GradeCommand.ExitCode.infrastructure
     }
+    if args.flag("--no-timing") { report.seconds = 0 }
     try emit(report, format: format, grader: grader, args: args)
     if args.flag("--timing") {
       args.console.error(String(format: "graded %@ for %@ in %.3f s", assignment.id, student, Date().timeIntervalSince(start)))
@@ -155,7 +167,16 @@ enum Commands {
     }
     let grader = Autograder(assignment: assignment, rubric: rubric)
     args.console.print("Grading \(example.path) as student 'demo':\n")
-    let report = try SubmissionGrading.grade(example, student: "demo", with: grader)
+    let report: GradeReport
+    do {
+      report = try SubmissionGrading.grade(example, student: "demo", with: grader)
+    } catch let error as SubmissionReadError {
+      args.console.error("Error: \(error)")
+      return GradeCommand.ExitCode.dataError
+    } catch let error as SubmissionEntryError {
+      args.console.error("Error: \(error)")
+      return GradeCommand.ExitCode.dataError
+    }
     try emit(report, format: format, grader: grader, args: args)
     return report.allPassed ? GradeCommand.ExitCode.success : GradeCommand.ExitCode.failure
   }
@@ -189,7 +210,7 @@ enum Commands {
   static func emit(_ report: GradeReport, format: ReportFormat, grader: Autograder, args: Arguments) throws {
     if let out = args.option("--out") {
       let text = rendered(report, format: format, color: false, grader: grader, args: args)
-      try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+      try AtomicFile.write(text, to: URL(fileURLWithPath: out))
     } else {
       args.console.print(rendered(report, format: format, color: format == .text && args.console.isColorTerminal, grader: grader, args: args), terminator: "")
     }

@@ -6,6 +6,8 @@ import Grader
 /// ```
 /// exit codes   0  every item passes        1  some item does not
 ///             64  usage error             65  unreadable assignment or submission
+///             75  not graded (infrastructure): a full disk, an I/O error, a sandbox that
+///                 could not start; nothing was concluded about the submission, try again
 /// ```
 public enum GradeCommand {
   public enum ExitCode {
@@ -13,6 +15,8 @@ public enum GradeCommand {
     public static let failure: Int32 = 1
     public static let usage: Int32 = 64
     public static let dataError: Int32 = 65
+    /// The grader could not do its part (EX_TEMPFAIL): never a statement about the submission.
+    public static let infrastructure: Int32 = 75
   }
 
   /// A subcommand: its name, one line of abstract, its usage and help, and what it runs.
@@ -75,13 +79,17 @@ public enum GradeCommand {
         options: globalOptions + ["--student", "--out", "--key-file", "--hidden-set"], flags: [], run: Commands.reference),
       Subcommand(
         name: "check", abstract: "Grade a submission and print a report per item.",
-        usage: "grade check <assignment> <submission> --student <id> [--key-file <file>] [--format text|json|markdown|html|junit|gradescope|prairielearn|record] [--out <file>] [--rubric <file>] [--show-hidden] [--show-reference] [--timing]",
+        usage: "grade check <assignment> <submission> --student <id> [--key-file <file>] [--format text|json|markdown|html|junit|gradescope|prairielearn|record] [--out <file>] [--rubric <file>] [--show-hidden] [--show-reference] [--timing] [--no-timing]",
         help: """
           Grades a submission: a file or folder of arrays named by item id (.json, .npz, .npy,
-          .safetensors), or the student's Swift code (a Solution.swift, or a folder of .swift
+          .safetensors), the student's Swift code (a Solution.swift, or a folder of .swift
           files filled in from the assignment's starter), which is compiled and run item by
-          item in a sandbox. Every item is compared with the reference and with a numeric
-          gradient at the student's inputs.
+          item in a sandbox, or formulas (answers.md, answers.tex or answers.txt with one
+          'item: formula' per line, or a JSON object of strings; 'grade formulas <assignment>'
+          lists the names they may use). A folder may mix formulas with arrays or code. Every
+          item is compared with the reference and with a numeric gradient at the student's
+          inputs; a formula also at random points of the model that the student never sees.
+          A self-check of a file of formulas may leave out --student.
 
           Without the course key this is a self-check, and every report says so: the code runs
           at the student's own inputs only, and the score is not a grade. With the key
@@ -101,19 +109,24 @@ public enum GradeCommand {
             --show-hidden       show hidden items' details (for instructors)
             --show-reference    show reference values whatever the rubric (needs the key)
             --timing            print the time grading took to standard error
+            --no-timing         write 0 for the time grading took, so that the same
+                                submission gives the same bytes in every format
             --isolation <mode>  for Swift code: auto (default: bubblewrap when installed,
                                 else resource limits), bubblewrap or rlimits
             --timeout <seconds> for Swift code: wall-clock limit per item (default 10)
 
           EXIT CODES: 0 every item passes, 1 some item does not, 64 usage error,
-          65 unreadable assignment or submission.
+          65 unreadable assignment or submission (also: a file that is a link leaving
+          the submission, a FIFO, a device or a socket), 75 not graded for a reason of
+          the grader's (a full disk, an I/O error, a sandbox that could not start).
 
           EXAMPLE:
             grade check rnn-bptt my-gradients.npz --student alice
             grade check rnn-bptt MySolution/ --student alice --format json
+            grade check backprop-basics answers.md
           """,
         options: globalOptions + ["--student", "--format", "--out", "--rubric", "--numeric-seed", "--isolation", "--timeout", "--key-file"],
-        flags: ["--show-hidden", "--show-reference", "--timing"], run: Commands.check),
+        flags: ["--show-hidden", "--show-reference", "--timing", "--no-timing"], run: Commands.check),
       Subcommand(
         name: "demo", abstract: "Grade the bundled example submission and print its report.",
         usage: "grade demo [<assignment>]",
@@ -127,6 +140,7 @@ public enum GradeCommand {
           """,
         options: globalOptions + ["--format"], flags: [], run: Commands.demo),
       ExplainCommand.subcommand,
+      FormulasCommand.subcommand,
       StarterCommand.subcommand,
       BatchCommand.subcommand,
       GradescopeBundleCommand.subcommand,
@@ -136,6 +150,7 @@ public enum GradeCommand {
 
   /// Runs `grade <arguments>`, writing to `console`, and returns the exit code.
   public static func run(arguments: [String], console: Console = .standard) -> Int32 {
+    WorkerProcess.dieWithParent()
     guard let first = arguments.first else {
       console.print(overview)
       return ExitCode.success
@@ -175,7 +190,18 @@ public enum GradeCommand {
     } catch let error as DataFileError {
       console.error("Error: \(error)")
       return ExitCode.dataError
+    } catch let error as InfrastructureError {
+      console.error("Error: \(error)")
+      return ExitCode.infrastructure
+    } catch let error as AtomicFileError {
+      console.error("Error: \(error)")
+      return ExitCode.infrastructure
     } catch {
+      // A file that could not be written, a full disk: the system's, not the input's fault.
+      if SystemErrorText.isSystemError(error) {
+        console.error("Error: \(SystemErrorText.sentence(error))")
+        return ExitCode.infrastructure
+      }
       console.error("Error: \(error)")
       return ExitCode.dataError
     }

@@ -1,5 +1,5 @@
 /// The element type an array was stored with.
-public enum DType: String, Sendable, Equatable, CaseIterable, CustomStringConvertible {
+public enum DType: String, Sendable, Equatable, CaseIterable, Codable, CustomStringConvertible {
   case float32, float64, int32, int64
 
   /// True for the floating-point types a gradient can be submitted in.

@@ -11,17 +11,19 @@ import Grader
 /// ok-json-00…14, ok-npz-00…14   the reference at the student's inputs          19 points
 /// wrong-00…09                   one item scaled by 1.5 (item k mod 11)         19 − its points
 /// missing-00, missing-01        one item removed                               19 − its points
-/// bad-text, bad-empty, bad-ext, bad-npz   not JSON, an empty folder, a .txt, half an .npz   0
-/// crash-00, crash-01            the grading process dies of SIGSEGV             0, not graded
-/// loop-00, loop-01              the grading process never finishes              0, not graded
+/// bad-text, bad-empty, bad-ext, bad-npz   not JSON, an empty folder, a .csv, half an .npz   0
+/// crash-00, crash-01            the grading process dies of SIGSEGV             no score, not graded
+/// loop-00, loop-01              the grading process never finishes              no score, not graded
 /// ```
 /// Crashing and looping gradings are stood in for by a worker script (GRADE_BATCH_WORKER) that
 /// runs the real `grade` for every other student.
 struct BatchClass {
   let submissions: URL
   let worker: URL
-  /// The expected score of every student.
+  /// The expected score of every student graded (the not-graded have none).
   let expected: [String: Double]
+  /// The students the grader cannot grade (their grading crashes or never ends).
+  static let notGraded = ["crash-00", "crash-01", "loop-00", "loop-01"]
 
   static func make() throws -> BatchClass {
     let root = temporaryDirectory()
@@ -67,13 +69,12 @@ struct BatchClass {
     }
     try Data("this is not JSON".utf8).write(to: dir.appendingPathComponent("bad-text.json"))
     try FileManager.default.createDirectory(at: dir.appendingPathComponent("bad-empty"), withIntermediateDirectories: true)
-    try Data("dU = [[1, 2]]".utf8).write(to: dir.appendingPathComponent("bad-ext.txt"))
+    try Data("dU = [[1, 2]]".utf8).write(to: dir.appendingPathComponent("bad-ext.csv"))
     let npz = try Data(contentsOf: try reference("bad-npz", ext: "npz"))
     try npz.prefix(npz.count / 2).write(to: dir.appendingPathComponent("bad-npz.npz"))
     for student in ["bad-text", "bad-empty", "bad-ext", "bad-npz"] { expected[student] = 0 }
-    for student in ["crash-00", "crash-01", "loop-00", "loop-01"] {
+    for student in notGraded {
       _ = try reference(student, ext: "json")
-      expected[student] = 0
     }
 
     let worker = root.appendingPathComponent("worker.sh")
@@ -100,12 +101,13 @@ struct BatchClass {
 struct BatchTests {
   static let theClass = Result { try BatchClass.make() }
 
+  /// The scores of the gradebook; a row with an empty score (not graded) has none.
   static func gradebook(_ out: URL) throws -> [String: Double] {
     let text = try String(contentsOf: out.appendingPathComponent("gradebook.csv"), encoding: .utf8)
     var scores: [String: Double] = [:]
     for line in text.split(separator: "\n").dropFirst() {
       let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-      scores[String(fields[0])] = Double(fields[1])
+      if let score = Double(fields[1]) { scores[String(fields[0])] = score }
     }
     return scores
   }
@@ -113,7 +115,7 @@ struct BatchTests {
   @Test("50 mixed submissions grade completely with the right scores; crashes and loops cost only their own")
   func wholeClass() throws {
     let c = try Self.theClass.get()
-    #expect(c.expected.count == 50)
+    #expect(c.expected.count + BatchClass.notGraded.count == 50)
     let out = temporaryDirectory().appendingPathComponent("graded")
     let r = try c.run(out: out)
     #expect(r.status == 1, "some gradings crashed, so the exit code is 1: \(r.stdout)\(r.stderr)")
@@ -133,13 +135,18 @@ struct BatchTests {
       let expected = student.hasPrefix("crash") || student.hasPrefix("loop") ? "not-graded" : student.hasPrefix("bad") ? "unreadable" : "graded"
       #expect(s == expected, "\(student): \(s)")
     }
-    for student in c.expected.keys {
+    // A student not graded has no score, not a 0: the score and item cells are empty.
+    for line in rows where BatchClass.notGraded.contains(where: { line.hasPrefix($0 + ",") }) {
+      let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+      #expect(fields[1].isEmpty && fields.dropFirst(4).allSatisfy(\.isEmpty), "\(line)")
+    }
+    for student in Array(c.expected.keys) + BatchClass.notGraded {
       for file in ["feedback/\(student).md", "feedback/\(student).html", "results/\(student).json"] {
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file)")
       }
     }
     let crash = try String(contentsOf: out.appendingPathComponent("feedback/crash-00.md"), encoding: .utf8)
-    #expect(crash.contains("could not be graded: the grading process crashed (signal 11"))
+    #expect(crash.contains("not graded (infrastructure): the grading process crashed (signal 11"), "\(crash)")
     let loop = try String(contentsOf: out.appendingPathComponent("feedback/loop-00.md"), encoding: .utf8)
     #expect(loop.contains("took longer than 2 s"))
     let unreadable = try String(contentsOf: out.appendingPathComponent("feedback/bad-text.md"), encoding: .utf8)
@@ -173,7 +180,7 @@ struct BatchTests {
     let deadline = Date().addingTimeInterval(60)
     while Date() < deadline {
       let done = ((try? FileManager.default.contentsOfDirectory(atPath: results.path)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
-      if done.count >= 12 { break }
+      if done.count >= 16 { break }   // at least 12 of them graded: the 4 not graded are graded again
       usleep(5_000)
     }
     kill(process.processIdentifier, SIGKILL)
@@ -192,9 +199,9 @@ struct BatchTests {
     let b = try Data(contentsOf: out.appendingPathComponent("gradebook.csv"))
     #expect(a == b)
     #expect(try Data(contentsOf: reference.appendingPathComponent("summary.md")) == Data(contentsOf: out.appendingPathComponent("summary.md")))
-    // A third run grades no one and changes nothing.
+    // A third run grades only the students not graded, again, and changes nothing.
     let third = try c.run(out: out)
-    #expect(third.stdout.contains("(0 now, 50 from an earlier run"))
+    #expect(third.stdout.contains("(4 now, 46 from an earlier run"), "\(third.stdout)")
     #expect(try Data(contentsOf: out.appendingPathComponent("gradebook.csv")) == a)
   }
 

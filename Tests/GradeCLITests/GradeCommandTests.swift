@@ -4,7 +4,7 @@ import Grader
 
 @Suite("The grade command, end to end")
 struct GradeCommandTests {
-  static let assignments = ["backprop-basics", "rnn-bptt", "rnn-canonical", "window-lm", "ngram-lm"]
+  static let assignments = ["backprop-basics", "rnn-bptt", "rnn-canonical", "window-lm", "ngram-lm", "lstm-lm", "gru-lm"]
 
   @Test("grade demo prints a full report and exits 0")
   func demo() throws {
@@ -143,7 +143,7 @@ struct GradeCommandTests {
     #expect(r3.stderr.contains("did you mean 'rnn-bptt'"))
   }
 
-  @Test("--help on every command exits 0 with an example", arguments: ["list", "inputs", "reference", "check", "demo", "explain", "batch", "gradescope-bundle", "key"])
+  @Test("--help on every command exits 0 with an example", arguments: ["list", "inputs", "reference", "check", "demo", "explain", "formulas", "batch", "gradescope-bundle", "key"])
   func help(command: String) throws {
     let r = try GradeBinary.run([command, "--help"])
     #expect(r.status == 0)

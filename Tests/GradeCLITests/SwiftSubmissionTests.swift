@@ -23,7 +23,7 @@ struct SwiftSubmissionTests {
   }
 
   @Test("every worked Swift solution passes every item; every starter grades as incomplete (exit 1)",
-        arguments: ["backprop-basics", "rnn-bptt", "rnn-canonical", "ngram-lm"])
+        arguments: ["backprop-basics", "rnn-bptt", "rnn-canonical", "ngram-lm", "lstm-lm", "gru-lm"])
   func workedAndStarter(id: String) throws {
     guard Self.hasSwiftc else { print("skipped: swiftc is not available"); return }
     let worked = try GradeBinary.run(["check", id, Self.assignment(id).appendingPathComponent("examples/swift-solution").path, "--student", "sw-1"])

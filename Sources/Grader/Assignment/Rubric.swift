@@ -12,13 +12,19 @@ import Foundation
 /// ```
 /// Every item of the assignment must have an entry, and every entry must name an item.
 ///
+/// Bounds, so that sums and comparisons stay meaningful (a `points` of 1e308 would make every
+/// total infinite): points are finite, from 0 to `maximumPoints` per item; a relative tolerance
+/// is from 0 to `maximumRelativeTolerance` (at 1 any value between 0 and twice the reference
+/// would pass), an absolute one from 0 to `maximumAbsoluteTolerance`.
+///
 /// `hidden_inputs` (default 0) applies to students' Swift code in graded runs (with the course
 /// key): besides the student's own inputs, the code is run on that many input sets the student
 /// never sees (at least 1 in a graded run), and an item passes only if it is right on them too —
 /// code that only reproduces numbers for its own inputs fails.
 ///
-/// `credit` (default `any`): `code-only` gives points to Swift code only; an array submission,
-/// which no hidden input set can check, is then reported as practice with 0 points.
+/// `credit` (default `any`): `code-only` gives points to Swift code (and to formulas, which the
+/// grader evaluates at random points of its own) only; an array submission, which no hidden input
+/// set can check, is then reported as practice with 0 points.
 ///
 /// `feedback` (default `errors`): what a student's report may reveal. `errors`: where the worst
 /// entry is, how large the error is, the diagnosis and the hint — never a reference value.
@@ -60,6 +66,9 @@ public struct Rubric: Sendable {
 
   public var maxScore: Double { entries.values.reduce(0) { $0 + $1.points } }
 
+  /// The most points one item may be worth.
+  public static let maximumPoints = 1000.0
+
   public func entry(_ item: String) -> Entry {
     entries[item] ?? Entry(points: 0, tolerance: tolerance, hidden: false)
   }
@@ -89,8 +98,9 @@ extension Rubric {
       let object = try itemsObject.object(item.id)
       try object.allowOnly(["points", "tolerance", "hidden"])
       let points = try object.number("points")
-      guard points >= 0, points.isFinite else {
-        throw DataFileError(file: file, path: object.child("points"), problem: "expected a finite number ≥ 0, found \(points)")
+      guard points >= 0, points <= maximumPoints, points.isFinite else {
+        throw DataFileError(file: file, path: object.child("points"),
+                            problem: "expected a number from 0 to \(ItemResult.points(maximumPoints)), found \(points)")
       }
       entries[item.id] = Entry(
         points: points,
@@ -168,12 +178,24 @@ public struct Tolerance: Sendable, Equatable, CustomStringConvertible {
 
   public var description: String { "|s − r| ≤ \(absolute) + \(relative)·|r|" }
 
+  /// The widest tolerances a rubric may set (see `Rubric`).
+  public static let maximumRelativeTolerance = 0.5
+  public static let maximumAbsoluteTolerance = 1.0
+
   static func decode(_ object: StrictObject) throws(DataFileError) -> Tolerance {
     try object.allowOnly(["relative", "absolute"])
     let relative = try object.number("relative")
     let absolute = try object.number("absolute")
     guard relative >= 0, absolute >= 0, relative.isFinite, absolute.isFinite else {
       throw DataFileError(file: object.file, path: object.path, problem: "tolerances must be finite and ≥ 0")
+    }
+    guard relative <= maximumRelativeTolerance else {
+      throw DataFileError(file: object.file, path: object.child("relative"),
+                          problem: "expected a relative tolerance from 0 to \(maximumRelativeTolerance), found \(relative)")
+    }
+    guard absolute <= maximumAbsoluteTolerance else {
+      throw DataFileError(file: object.file, path: object.child("absolute"),
+                          problem: "expected an absolute tolerance from 0 to \(maximumAbsoluteTolerance), found \(absolute)")
     }
     return Tolerance(relative: relative, absolute: absolute)
   }

@@ -9,7 +9,13 @@ public enum AtomicFile {
     let folder = url.deletingLastPathComponent()
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UUID().uuidString).tmp")
-    try data.write(to: temporary)
+    do {
+      try data.write(to: temporary)
+    } catch {
+      // A full disk leaves half a file: it goes, and the error says why in a sentence.
+      try? FileManager.default.removeItem(at: temporary)
+      throw AtomicFileError(file: url.path, reason: SystemErrorText.reason(error))
+    }
     if rename(temporary.path, url.path) != 0 {
       let reason = String(cString: strerror(errno))
       try? FileManager.default.removeItem(at: temporary)

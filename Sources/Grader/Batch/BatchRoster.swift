@@ -54,6 +54,7 @@ public enum BatchError: Error, Sendable, Equatable, CustomStringConvertible {
   case cannotRead(path: String, reason: String)
   case noSubmissions(path: String)
   case duplicateStudent(student: String, files: [String])
+  case outputBusy(path: String, holder: Int32?)
 
   public var description: String {
     switch self {
@@ -65,6 +66,9 @@ public enum BatchError: Error, Sendable, Equatable, CustomStringConvertible {
       return "The folder \(path) holds no submissions; expected one file or sub-folder per student, named by the student id."
     case .duplicateStudent(let student, let files):
       return "Student '\(student)' has \(files.count) submissions (\(files.joined(separator: ", "))); keep one file or folder per student."
+    case .outputBusy(let path, let holder):
+      let who = holder.map { "Another batch (pid \($0))" } ?? "Another batch"
+      return "\(who) is writing to \(path); wait for it to finish, or give another --out."
     }
   }
 }

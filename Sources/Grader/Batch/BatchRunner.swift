@@ -13,9 +13,13 @@ public protocol StudentGrading: Sendable {
 /// ```
 /// graded       the student's report (their record is complete)
 /// unreadable   the submission could not be read: every item an error "could not be read"
-/// ungraded     the grading crashed, was killed, or outlived its time: every item an error
-///              "could not be graded", 0 points; `log` is its error output
+/// ungraded     the grader could not do its part — an I/O error, a full disk, a sandbox that
+///              could not start, a grading process that crashed, was killed or outlived its
+///              time: "not graded (infrastructure): <reason>"; `log` is its error output
 /// ```
+/// Only `graded` and `unreadable` are conclusions about the submission. An `ungraded` student is
+/// never given a score (the gradebook's status is `not-graded`, its score cells empty) and is
+/// graded again when the batch runs again.
 public enum StudentGradingOutcome: Sendable {
   case graded(GradeReport)
   case unreadable(String)
@@ -32,6 +36,10 @@ public enum StudentGradingOutcome: Sendable {
 /// <out>/feedback/<id>.md, .html  each student's report
 /// <out>/logs/<id>.log          the grading process's error output, for students not graded
 /// ```
+/// One batch at a time writes a folder (`OutputLock`: a second is refused, naming the first's
+/// pid); its scratch space is `<out>/.work-<pid>/`, removed at the end, and a scratch folder an
+/// interrupted batch left is removed by the next.
+///
 /// Every file is written atomically (a temporary file, then a rename). A student whose result
 /// file is complete is not graded again, so a batch interrupted at any point and run again
 /// finishes the rest and writes the same gradebook, byte for byte: the sampled numeric checks use
@@ -57,7 +65,7 @@ public struct BatchRunner {
   }
 
   /// The start of the message of an item whose student could not be graded.
-  public static func ungradedPrefix(_ item: String) -> String { "'\(item)': could not be graded" }
+  public static func ungradedPrefix(_ item: String) -> String { "'\(item)': \(InfrastructureError.prefix)" }
 
   /// What a batch did.
   public struct Outcome: Sendable {
@@ -78,13 +86,15 @@ public struct BatchRunner {
 
   func recordURL(_ student: String) -> URL { resultsFolder.appendingPathComponent("\(student).json") }
 
-  /// The stored, complete result of `student`, when there is one for this assignment.
+  /// The stored, complete result of `student`, when there is one for this assignment; a record
+  /// of a student not graded (infrastructure) is no result: that student is graded again.
   func storedReport(_ student: String) -> GradeReport? {
     guard let data = FileManager.default.contents(atPath: recordURL(student).path),
           let report = try? GradeRecord.decode(data),
           report.student == student, report.assignment == grader.assignment.id,
           report.items.map(\.id) == grader.assignment.items.map(\.id),
-          (report.mode == .selfCheck) == (grader.courseKey == nil)
+          (report.mode == .selfCheck) == (grader.courseKey == nil),
+          GradebookStatus(report) != .notGraded
     else { return nil }
     return report
   }
@@ -92,9 +102,18 @@ public struct BatchRunner {
   /// Grades `submissions` (resuming from stored results) and writes every output.
   public func run(_ submissions: [BatchSubmission], progressStyle: BatchProgressStyle = .automatic) throws -> Outcome {
     let start = Date()
-    let scratch = output.appendingPathComponent(".work")
+    let fm = FileManager.default
+    try fm.createDirectory(at: output, withIntermediateDirectories: true)
+    let lock = try OutputLock(output)
+    defer { lock.release() }
+    // Holding the lock, every scratch folder here is an interrupted batch's.
+    for name in (try? fm.contentsOfDirectory(atPath: output.path)) ?? [] where name.hasPrefix(".work") {
+      Workspace.remove(output.appendingPathComponent(name))
+    }
+    let scratch = output.appendingPathComponent(".work-\(getpid())")
+    defer { Workspace.remove(scratch) }
     for folder in [resultsFolder, feedbackFolder, scratch] {
-      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+      try fm.createDirectory(at: folder, withIntermediateDirectories: true)
     }
     let style: BatchProgress.Style
     switch progressStyle {
@@ -105,7 +124,7 @@ public struct BatchRunner {
     let progress = BatchProgress(total: submissions.count, style: style)
     progress.started()
 
-    let lock = NSLock()
+    let mutex = NSLock()
     var reports: [String: GradeReport] = [:]
     var ungraded: Set<String> = []
     var gradedNow = 0, resumed = 0
@@ -114,23 +133,23 @@ public struct BatchRunner {
 
     let work = {
       while true {
-        lock.lock()
-        guard next < submissions.count, firstError == nil else { lock.unlock(); return }
+        mutex.lock()
+        guard next < submissions.count, firstError == nil else { mutex.unlock(); return }
         let submission = submissions[next]
         next += 1
-        lock.unlock()
+        mutex.unlock()
         do {
           let (report, wasResumed, notGraded) = try self.gradeOne(submission, scratch: scratch)
-          lock.lock()
+          mutex.lock()
           reports[submission.student] = report
           if wasResumed { resumed += 1 } else { gradedNow += 1 }
           if notGraded { ungraded.insert(submission.student) }
-          lock.unlock()
+          mutex.unlock()
           progress.finished(report, resumed: wasResumed, ungraded: notGraded)
         } catch {
-          lock.lock()
+          mutex.lock()
           if firstError == nil { firstError = error }
-          lock.unlock()
+          mutex.unlock()
         }
       }
     }
@@ -145,14 +164,13 @@ public struct BatchRunner {
     }
     group.wait()
     progress.ended()
-    try? FileManager.default.removeItem(at: scratch)
     if let firstError { throw firstError }
 
     let sorted = submissions.map { reports[$0.student]! }.sorted { $0.student < $1.student }
     try AtomicFile.write(Gradebook.csv(sorted, items: grader.assignment.items.map(\.id)), to: gradebookURL)
     let summary = BatchSummary(reports: sorted, assignment: grader.assignment)
     try AtomicFile.write(summary.markdown, to: output.appendingPathComponent("summary.md"))
-    try AtomicFile.write(summary.jsonValue.rendered() + "\n", to: output.appendingPathComponent("summary.json"))
+    try AtomicFile.write(summary.json, to: output.appendingPathComponent("summary.json"))
     return Outcome(
       reports: sorted, gradedNow: gradedNow, resumed: resumed, ungraded: ungraded.sorted(),
       summary: summary, seconds: Date().timeIntervalSince(start))
@@ -168,37 +186,47 @@ public struct BatchRunner {
     let seed = BatchNumericSeed.seed(assignment: grader.assignment.id, student: student, key: grader.courseKey)
     var report: GradeReport
     var notGraded = false
-    switch grading.grade(submission, seed: seed, record: recordURL(student), scratch: scratch) {
+    let outcome = Self.linkedEntry(submission.url).map { StudentGradingOutcome.unreadable($0) }
+      ?? grading.grade(submission, seed: seed, record: recordURL(student), scratch: scratch)
+    switch outcome {
     case .graded(let graded):
       report = graded
     case .unreadable(let reason):
       report = grader.grade(student: student, answers: Dictionary(uniqueKeysWithValues: grader.assignment.items.map { ($0.id, SubmittedAnswer.unreadable(reason)) }),
                             notes: ["The submission could not be read: \(reason)"])
       report.seconds = 0
-      try AtomicFile.write(GradeRecord.encode(report).rendered() + "\n", to: recordURL(student))
+      try AtomicFile.write(GradeRecord.encode(report), to: recordURL(student))
     case .ungraded(let reason, let log):
       notGraded = true
       report = Self.ungradedReport(grader: grader, student: student, reason: reason)
       if !log.isEmpty { try AtomicFile.write(log, to: logsFolder.appendingPathComponent("\(student).log")) }
-      try AtomicFile.write(GradeRecord.encode(report).rendered() + "\n", to: recordURL(student))
+      try AtomicFile.write(GradeRecord.encode(report), to: recordURL(student))
     }
     try writeFeedback(report, onlyIfMissing: false)
     return (report, false, notGraded)
   }
 
-  /// The report of a student whose grading crashed or ran out of time: every item an error
-  /// worth 0 points.
+  /// Why a submission that is a symbolic link (to another student's file, or anywhere) is not
+  /// graded as that file: a batch grades each student's own file or folder.
+  static func linkedEntry(_ url: URL) -> String? {
+    guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: url.path) else { return nil }
+    return "\(url.lastPathComponent) is a symbolic link to \(target); a batch grades each student's own file or folder, not a link."
+  }
+
+  /// The report of a student the grader could not grade: every item an error "not graded
+  /// (infrastructure)", which the gradebook and the summary do not count as a score.
   static func ungradedReport(grader: Autograder, student: String, reason: String) -> GradeReport {
     let items = grader.assignment.items.map { item in
       let entry = grader.rubric.entry(item.id)
       return ItemResult(
         id: item.id, statement: item.statement, status: .error, points: 0, maxPoints: entry.points,
-        message: "\(Self.ungradedPrefix(item.id)): \(reason). The course staff has the log.",
+        message: "\(Self.ungradedPrefix(item.id)): \(reason). Nothing was concluded about the submission; it is graded again when the batch runs again.",
         hidden: entry.hidden, expectedShape: item.shape)
     }
     return GradeReport(
       assignment: grader.assignment.id, title: grader.assignment.title, student: student, items: items,
-      notes: ["This submission could not be graded: \(reason)."], seconds: 0, isolation: nil,
+      notes: ["This submission was \(InfrastructureError.prefix): \(reason). It is graded again when the batch runs again; the course staff has the log."],
+      seconds: 0, isolation: nil,
       mode: grader.courseKey == nil ? .selfCheck : .graded, revealsReference: grader.revealsReference)
   }
 

@@ -54,11 +54,13 @@ public struct BatchSummary: Sendable {
     self.assignment = assignment.id
     self.title = assignment.title
     students = reports.count
-    let scores = reports.map(\.score).sorted()
+    // A student not graded (infrastructure) has no score: none of the figures counts them.
+    let scored = reports.filter { GradebookStatus($0) != .notGraded }
+    let scores = scored.map(\.score).sorted()
     meanScore = scores.isEmpty ? 0 : scores.reduce(0, +) / Double(scores.count)
     medianScore = scores.isEmpty ? 0 : (scores[(scores.count - 1) / 2] + scores[scores.count / 2]) / 2
     maxScore = reports.first?.maxScore ?? 0
-    fullMarks = reports.filter { $0.maxScore > 0 && $0.score >= $0.maxScore }.count
+    fullMarks = scored.filter { $0.maxScore > 0 && $0.score >= $0.maxScore }.count
     ungraded = reports.filter { r in BatchSummary.findings(in: r).first?.kind == "ungraded" && BatchSummary.findings(in: r).first?.item == BatchSummary.wholeSubmission }.map(\.student)
 
     needsReview = reports.flatMap { r in r.items.filter { $0.status == .review }.map { (student: r.student, item: $0.id) } }
@@ -66,7 +68,7 @@ public struct BatchSummary: Sendable {
     var found: [String: Finding] = [:]
     var order: [String] = []
     for report in reports {
-      for (k, spec) in assignment.items.enumerated() {
+      for (k, spec) in assignment.items.enumerated() where GradebookStatus(report) != .notGraded {
         guard let item = report.item(spec.id) else { continue }
         stats[k].maxPoints = item.maxPoints
         stats[k].pointsTotal += item.points
@@ -110,7 +112,7 @@ public struct BatchSummary: Sendable {
       let description: String
       switch first.kind {
       case "unreadable": description = "the submission could not be read at all"
-      case "ungraded": description = "the grading crashed or ran out of time"
+      case "ungraded": description = "not graded (infrastructure): the grading could not be completed"
       default: description = "nothing submitted: every item is missing"
       }
       return [(wholeSubmission, first.kind, description)]
@@ -127,7 +129,7 @@ public struct BatchSummary: Sendable {
     case .review: return ("needs-review", "needs review: the grader could not verify its reference")
     case .missing: return ("missing", "not in the submission, or left unfilled")
     case .error:
-      if item.message.hasPrefix(BatchRunner.ungradedPrefix(item.id)) { return ("ungraded", "could not be graded: the grading crashed or ran out of time") }
+      if item.message.hasPrefix(BatchRunner.ungradedPrefix(item.id)) { return ("ungraded", "not graded (infrastructure)") }
       if item.message.contains("could not be read") { return ("unreadable", "could not be read (file format, dtype or array name)") }
       if item.submittedDType != nil { return ("dtype", "not floating point") }
       return ("code-failed", "the submitted code failed for this item")
@@ -155,7 +157,7 @@ public struct BatchSummary: Sendable {
     out += "- **Students:** \(students)\n"
     out += "- **Mean score:** \(Self.decimal(meanScore)) / \(ItemResult.points(maxScore)) · **median** \(Self.decimal(medianScore))\n"
     out += "- **Full marks:** \(fullMarks) of \(students)\n"
-    if !ungraded.isEmpty { out += "- **Could not be graded** (crash or time limit): \(ungraded.joined(separator: ", "))\n" }
+    if !ungraded.isEmpty { out += "- **Not graded** (infrastructure: a crash, a time limit, an I/O error; graded again when the batch runs again; not in the figures): \(ungraded.joined(separator: ", "))\n" }
     if !needsReview.isEmpty {
       out += "\n## Needs review\n\nThe grader could not verify its own reference for these items (its reference and its numeric gradient disagree): they have 0 points until an instructor has looked at them.\n\n| student | item |\n|---|---|\n"
       for r in needsReview { out += "| \(r.student) | `\(r.item)` |\n" }
@@ -177,30 +179,50 @@ public struct BatchSummary: Sendable {
     return out
   }
 
-  public var jsonValue: JSONValue {
-    .object([
-      ("assignment", .string(assignment)),
-      ("students", .number(students)),
-      ("mean_score", .number(meanScore)),
-      ("median_score", .number(medianScore)),
-      ("max_score", .number(maxScore)),
-      ("full_marks", .number(fullMarks)),
-      ("ungraded", .array(ungraded.map(JSONValue.string))),
-      ("needs_review", .array(needsReview.map { .object([("student", .string($0.student)), ("item", .string($0.item))]) })),
-      ("items", .array(items.map { s in
-        .object([
-          ("id", .string(s.id)), ("pass_rate", .number(s.passRate)), ("passed", .number(s.passed)),
-          ("failed", .number(s.failed)), ("error", .number(s.errors)), ("missing", .number(s.missing)), ("review", .number(s.review)),
-          ("mean_points", .number(s.meanPoints)), ("max_points", .number(s.maxPoints)),
-        ])
-      })),
-      ("findings", .array(findings.map { f in
-        .object([
-          ("item", .string(f.item)), ("kind", .string(f.kind)), ("description", .string(f.description)),
-          ("count", .number(f.students.count)), ("students", .array(f.students.map(JSONValue.string))),
-        ])
-      })),
-    ])
+  /// `summary.json`: the statistics, the reviews and the findings.
+  public var json: String { ReportJSON.encode(Document(self)) }
+
+  struct Document: Encodable {
+    struct Review: Encodable { var student: String; var item: String }
+    struct Item: Encodable {
+      var id: String, passRate: Double, passed: Int, failed: Int, error: Int, missing: Int, review: Int
+      var meanPoints: Double, maxPoints: Double
+      enum CodingKeys: String, CodingKey {
+        case id, passRate = "pass_rate", passed, failed, error, missing, review, meanPoints = "mean_points", maxPoints = "max_points"
+      }
+    }
+    struct FindingDocument: Encodable {
+      var item: String, kind: String, description: String, count: Int, students: [String]
+    }
+    var assignment: String
+    var students: Int
+    var meanScore: Double, medianScore: Double, maxScore: Double
+    var fullMarks: Int
+    var ungraded: [String]
+    var needsReview: [Review]
+    var items: [Item]
+    var findings: [FindingDocument]
+
+    enum CodingKeys: String, CodingKey {
+      case assignment, students, meanScore = "mean_score", medianScore = "median_score", maxScore = "max_score"
+      case fullMarks = "full_marks", ungraded, needsReview = "needs_review", items, findings
+    }
+
+    init(_ s: BatchSummary) {
+      assignment = s.assignment
+      students = s.students
+      meanScore = s.meanScore
+      medianScore = s.medianScore
+      maxScore = s.maxScore
+      fullMarks = s.fullMarks
+      ungraded = s.ungraded
+      needsReview = s.needsReview.map { Review(student: $0.student, item: $0.item) }
+      items = s.items.map {
+        Item(id: $0.id, passRate: $0.passRate, passed: $0.passed, failed: $0.failed, error: $0.errors, missing: $0.missing,
+             review: $0.review, meanPoints: $0.meanPoints, maxPoints: $0.maxPoints)
+      }
+      findings = s.findings.map { FindingDocument(item: $0.item, kind: $0.kind, description: $0.description, count: $0.students.count, students: $0.students) }
+    }
   }
 
   public static func decimal(_ x: Double) -> String {

@@ -14,8 +14,9 @@ import Foundation
 ///             "diagnosis": {"id", "message", "hint", "diverges_from_step", "diverging_steps"},
 ///             "submitted": […], "expected": […]}]}
 /// ```
-/// Numbers are written in their shortest round-trip spelling, so decoding gives back the same
-/// doubles; NaN and ±Inf are the strings "NaN", "Infinity", "-Infinity".
+/// Written and read through `ReportJSON` (Foundation's Codable): numbers in their shortest
+/// round-trip spelling, so decoding gives back the same doubles; NaN and ±Inf are the strings
+/// "NaN", "Infinity", "-Infinity".
 ///
 /// The reference values (`expected`, and the expected value at the worst entry of each check)
 /// are kept when the record is of a run with the course key — only the course staff has one —
@@ -29,213 +30,192 @@ public enum GradeRecord {
     report.mode != .selfCheck || report.revealsReference
   }
 
-  /// The record of `report`.
-  public static func encode(_ report: GradeReport) -> JSONValue {
-    let reference = keepsReference(report)
-    return .object([
-      ("format", .string(format)),
-      ("assignment", .string(report.assignment)),
-      ("title", .string(report.title)),
-      ("student", .string(report.student)),
-      ("score", .number(report.score)),
-      ("max_score", .number(report.maxScore)),
-      ("seconds", .number(report.seconds)),
-      ("isolation", report.isolation.map(JSONValue.string) ?? .null),
-      ("mode", .string(report.mode.rawValue)),
-      ("reveals_reference", .bool(report.revealsReference)),
-      ("notes", .array(report.notes.map(JSONValue.string))),
-      ("items", .array(report.items.map { encode($0, reference: reference) })),
-    ])
+  /// The record of `report`, as JSON.
+  public static func encode(_ report: GradeReport) -> String {
+    ReportJSON.encode(Document(report))
   }
-
-  static func encode(_ item: ItemResult, reference keep: Bool) -> JSONValue {
-    var fields: [(String, JSONValue)] = [
-      ("id", .string(item.id)),
-      ("statement", .string(item.statement)),
-      ("status", .string(item.status.rawValue)),
-      ("points", .number(item.points)),
-      ("max_points", .number(item.maxPoints)),
-      ("message", .string(item.message)),
-      ("hidden", .bool(item.hidden)),
-      ("expected_shape", .array(item.expectedShape.map { .number($0) })),
-      ("internal_error", .bool(item.internalError)),
-    ]
-    if let s = item.submittedShape { fields.append(("submitted_shape", .array(s.map { .number($0) }))) }
-    if let d = item.submittedDType { fields.append(("dtype", .string(d.rawValue))) }
-    if let r = item.reference { fields.append(("reference", encode(r, reference: keep))) }
-    if let n = item.numeric { fields.append(("numeric", encode(n, reference: keep))) }
-    if let d = item.diagnosis {
-      var diagnosis: [(String, JSONValue)] = [("id", .string(d.id)), ("message", .string(d.message)), ("hint", .string(d.hint))]
-      if let step = d.divergesFromStep { diagnosis.append(("diverges_from_step", .number(step))) }
-      if let steps = d.divergingSteps { diagnosis.append(("diverging_steps", .array(steps.map { .number($0) }))) }
-      fields.append(("diagnosis", .object(diagnosis)))
-    }
-    if let s = item.submitted { fields.append(("submitted", .array(s.map(JSONValue.number)))) }
-    if keep, let e = item.expected { fields.append(("expected", .array(e.map(JSONValue.number)))) }
-    return .object(fields)
-  }
-
-  static func encode(_ check: ItemResult.Check, reference keep: Bool) -> JSONValue {
-    let c = check.comparison
-    var fields: [(String, JSONValue)] = [
-      ("max_abs_error", .number(c.maxAbsError)),
-      ("max_rel_error", .number(c.maxRelError)),
-      ("worst_index", .array(c.worstIndex.map { .number($0) })),
-      ("worst_submitted", .number(c.worstSubmitted)),
-    ]
-    if keep { fields.append(("worst_expected", .number(c.worstExpected))) }
-    fields += [
-      ("passed", .bool(c.passed)),
-      ("failing_entries", .number(c.failingEntries)),
-    ]
-    if let m = check.method { fields.append(("method", .string(m))) }
-    if let f = check.forwardPasses { fields.append(("forward_passes", .number(f))) }
-    return .object(fields)
-  }
-
-  // MARK: Decoding
 
   /// The report stored in `data`; throws when it is not a complete record.
   public static func decode(_ data: Data) throws(GradeRecordError) -> GradeReport {
-    let value: ArrayJSON.Value
-    do { value = try ArrayJSON.parse(data) } catch { throw .notJSON }
-    let root = try Fields(value, path: "")
-    guard try root.string("format") == format else { throw .invalid(path: "format", expected: "\"\(format)\"") }
-    var items: [ItemResult] = []
-    for (k, item) in try root.array("items").enumerated() {
-      items.append(try decodeItem(Fields(item, path: "items[\(k)]")))
+    let document: Document
+    do {
+      document = try ReportJSON.decode(Document.self, from: data)
+    } catch let error as DecodingError {
+      throw GradeRecordError(error)
+    } catch {
+      throw .notJSON
     }
-    var notes: [String] = []
-    for (k, note) in try root.array("notes").enumerated() {
-      guard case .string(let s) = note else { throw .invalid(path: "notes[\(k)]", expected: "a string") }
-      notes.append(s)
-    }
-    guard let mode = GradingMode(rawValue: try root.string("mode")) else {
-      throw .invalid(path: "mode", expected: GradingMode.allCases.map(\.rawValue).joined(separator: ", "))
-    }
-    return GradeReport(
-      assignment: try root.string("assignment"), title: try root.string("title"),
-      student: try root.string("student"), items: items, notes: notes,
-      seconds: try root.number("seconds"), isolation: try root.optionalString("isolation"),
-      mode: mode, revealsReference: try root.bool("reveals_reference"))
+    guard document.format == format else { throw .invalid(path: "format", expected: "\"\(format)\"") }
+    return document.report
   }
 
-  static func decodeItem(_ f: Fields) throws(GradeRecordError) -> ItemResult {
-    guard let status = ItemResult.Status(rawValue: try f.string("status")) else {
-      throw .invalid(path: f.at("status"), expected: ItemResult.Status.allCases.map(\.rawValue).joined(separator: ", "))
+  // MARK: The document
+
+  struct Document: Codable {
+    var format: String
+    var assignment: String
+    var title: String
+    var student: String
+    var score: Double
+    var maxScore: Double
+    var seconds: Double
+    var isolation: String?
+    var mode: GradingMode
+    var revealsReference: Bool
+    var notes: [String]
+    var items: [Item]
+
+    enum CodingKeys: String, CodingKey {
+      case format, assignment, title, student, score, maxScore = "max_score", seconds, isolation, mode
+      case revealsReference = "reveals_reference", notes, items
     }
-    var item = ItemResult(
-      id: try f.string("id"), statement: try f.string("statement"), status: status,
-      points: try f.number("points"), maxPoints: try f.number("max_points"),
-      message: try f.string("message"), hidden: try f.bool("hidden"),
-      expectedShape: try f.integers("expected_shape"))
-    if f.has("submitted_shape") { item.submittedShape = try f.integers("submitted_shape") }
-    if let d = try f.optionalString("dtype") {
-      guard let dtype = DType(rawValue: d) else { throw .invalid(path: f.at("dtype"), expected: "a dtype") }
+
+    init(_ report: GradeReport) {
+      let keep = GradeRecord.keepsReference(report)
+      format = GradeRecord.format
+      assignment = report.assignment
+      title = report.title
+      student = report.student
+      score = report.score
+      maxScore = report.maxScore
+      seconds = report.seconds
+      isolation = report.isolation
+      mode = report.mode
+      revealsReference = report.revealsReference
+      notes = report.notes
+      items = report.items.map { Item($0, reference: keep) }
+    }
+
+    var report: GradeReport {
+      GradeReport(
+        assignment: assignment, title: title, student: student, items: items.map(\.result), notes: notes,
+        seconds: seconds, isolation: isolation, mode: mode, revealsReference: revealsReference)
+    }
+  }
+
+  struct Item: Codable {
+    var id: String
+    var statement: String
+    var status: ItemResult.Status
+    var points: Double
+    var maxPoints: Double
+    var message: String
+    var hidden: Bool
+    var expectedShape: [Int]
+    var internalError: Bool
+    var submittedShape: [Int]?
+    var dtype: DType?
+    var reference: Check?
+    var numeric: Check?
+    var diagnosis: DiagnosisDocument?
+    var submitted: [Double]?
+    var expected: [Double]?
+
+    enum CodingKeys: String, CodingKey {
+      case id, statement, status, points, maxPoints = "max_points", message, hidden, expectedShape = "expected_shape"
+      case internalError = "internal_error", submittedShape = "submitted_shape", dtype, reference, numeric, diagnosis
+      case submitted, expected
+    }
+
+    init(_ item: ItemResult, reference keep: Bool) {
+      id = item.id
+      statement = item.statement
+      status = item.status
+      points = item.points
+      maxPoints = item.maxPoints
+      message = item.message
+      hidden = item.hidden
+      expectedShape = item.expectedShape
+      internalError = item.internalError
+      submittedShape = item.submittedShape
+      dtype = item.submittedDType
+      reference = item.reference.map { Check($0, reference: keep) }
+      numeric = item.numeric.map { Check($0, reference: keep) }
+      diagnosis = item.diagnosis.map(DiagnosisDocument.init)
+      submitted = item.submitted
+      expected = keep ? item.expected : nil
+    }
+
+    var result: ItemResult {
+      var item = ItemResult(
+        id: id, statement: statement, status: status, points: points, maxPoints: maxPoints,
+        message: message, hidden: hidden, expectedShape: expectedShape)
+      item.submittedShape = submittedShape
       item.submittedDType = dtype
+      item.reference = reference?.check
+      item.numeric = numeric?.check
+      item.diagnosis = diagnosis?.diagnosis
+      item.submitted = submitted
+      item.expected = expected
+      return item
     }
-    if f.has("reference") { item.reference = try decodeCheck(f.object("reference")) }
-    if f.has("numeric") { item.numeric = try decodeCheck(f.object("numeric")) }
-    if f.has("diagnosis") {
-      let d = try f.object("diagnosis")
-      var diagnosis = Diagnosis(id: try d.string("id"), message: try d.string("message"), hint: try d.string("hint"))
-      if d.has("diverges_from_step") { diagnosis.divergesFromStep = Int(try d.number("diverges_from_step")) }
-      if d.has("diverging_steps") { diagnosis.divergingSteps = try d.integers("diverging_steps") }
-      item.diagnosis = diagnosis
-    }
-    if f.has("submitted") { item.submitted = try f.numbers("submitted") }
-    if f.has("expected") { item.expected = try f.numbers("expected") }
-    return item
   }
 
-  static func decodeCheck(_ f: Fields) throws(GradeRecordError) -> ItemResult.Check {
-    let comparison = EntryComparison(
-      maxAbsError: try f.number("max_abs_error"), maxRelError: try f.number("max_rel_error"),
-      worstIndex: try f.integers("worst_index"), worstSubmitted: try f.number("worst_submitted"),
-      worstExpected: f.has("worst_expected") ? try f.number("worst_expected") : .nan, passed: try f.bool("passed"),
-      failingEntries: Int(try f.number("failing_entries")))
-    return ItemResult.Check(
-      comparison: comparison, method: try f.optionalString("method"),
-      forwardPasses: f.has("forward_passes") ? Int(try f.number("forward_passes")) : nil)
+  struct Check: Codable {
+    var maxAbsError: Double
+    var maxRelError: Double
+    var worstIndex: [Int]
+    var worstSubmitted: Double
+    var worstExpected: Double?
+    var passed: Bool
+    var failingEntries: Int
+    var method: String?
+    var forwardPasses: Int?
+
+    enum CodingKeys: String, CodingKey {
+      case maxAbsError = "max_abs_error", maxRelError = "max_rel_error", worstIndex = "worst_index"
+      case worstSubmitted = "worst_submitted", worstExpected = "worst_expected", passed
+      case failingEntries = "failing_entries", method, forwardPasses = "forward_passes"
+    }
+
+    init(_ check: ItemResult.Check, reference keep: Bool) {
+      let c = check.comparison
+      maxAbsError = c.maxAbsError
+      maxRelError = c.maxRelError
+      worstIndex = c.worstIndex
+      worstSubmitted = c.worstSubmitted
+      worstExpected = keep ? c.worstExpected : nil
+      passed = c.passed
+      failingEntries = c.failingEntries
+      method = check.method
+      forwardPasses = check.forwardPasses
+    }
+
+    var check: ItemResult.Check {
+      ItemResult.Check(
+        comparison: EntryComparison(
+          maxAbsError: maxAbsError, maxRelError: maxRelError, worstIndex: worstIndex, worstSubmitted: worstSubmitted,
+          worstExpected: worstExpected ?? .nan, passed: passed, failingEntries: failingEntries),
+        method: method, forwardPasses: forwardPasses)
+    }
+  }
+}
+
+/// A diagnosis as reports and records write it.
+struct DiagnosisDocument: Codable {
+  var id: String
+  var message: String
+  var hint: String
+  var divergesFromStep: Int?
+  var divergingSteps: [Int]?
+
+  enum CodingKeys: String, CodingKey {
+    case id, message, hint, divergesFromStep = "diverges_from_step", divergingSteps = "diverging_steps"
   }
 
-  /// A JSON object being read, with the path of each field for messages. Parsed by the
-  /// project's own JSON reader, whose numbers are correctly rounded, so doubles come back exact.
-  struct Fields {
-    var values: [String: ArrayJSON.Value]
-    var path: String
+  init(_ d: Diagnosis) {
+    id = d.id
+    message = d.message
+    hint = d.hint
+    divergesFromStep = d.divergesFromStep
+    divergingSteps = d.divergingSteps
+  }
 
-    init(_ value: ArrayJSON.Value, path: String) throws(GradeRecordError) {
-      guard case .object(let members) = value else { throw .invalid(path: path.isEmpty ? "(top level)" : path, expected: "an object") }
-      var values: [String: ArrayJSON.Value] = [:]
-      for member in members { values[member.key] = member.value }
-      self.values = values
-      self.path = path
-    }
-
-    func has(_ key: String) -> Bool {
-      if let value = values[key], value != .null { return true }
-      return false
-    }
-
-    func at(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
-
-    func string(_ key: String) throws(GradeRecordError) -> String {
-      guard case .string(let s)? = values[key] else { throw .invalid(path: at(key), expected: "a string") }
-      return s
-    }
-
-    func optionalString(_ key: String) throws(GradeRecordError) -> String? {
-      has(key) ? try string(key) : nil
-    }
-
-    func bool(_ key: String) throws(GradeRecordError) -> Bool {
-      guard case .bool(let b)? = values[key] else { throw .invalid(path: at(key), expected: "true or false") }
-      return b
-    }
-
-    func number(_ key: String) throws(GradeRecordError) -> Double {
-      guard let value = values[key], let x = Fields.double(value) else { throw .invalid(path: at(key), expected: "a number") }
-      return x
-    }
-
-    func array(_ key: String) throws(GradeRecordError) -> [ArrayJSON.Value] {
-      guard case .array(let a)? = values[key] else { throw .invalid(path: at(key), expected: "an array") }
-      return a
-    }
-
-    func object(_ key: String) throws(GradeRecordError) -> Fields {
-      try Fields(values[key] ?? .null, path: at(key))
-    }
-
-    func numbers(_ key: String) throws(GradeRecordError) -> [Double] {
-      var out: [Double] = []
-      for (k, v) in try array(key).enumerated() {
-        guard let x = Fields.double(v) else { throw .invalid(path: "\(at(key))[\(k)]", expected: "a number") }
-        out.append(x)
-      }
-      return out
-    }
-
-    func integers(_ key: String) throws(GradeRecordError) -> [Int] {
-      var out: [Int] = []
-      for x in try numbers(key) {
-        guard x == x.rounded(), Swift.abs(x) < 1e15 else { throw .invalid(path: at(key), expected: "whole numbers") }
-        out.append(Int(x))
-      }
-      return out
-    }
-
-    /// A number, or one of the strings JSONValue writes for non-finite numbers.
-    static func double(_ value: ArrayJSON.Value) -> Double? {
-      switch value {
-      case .number(let x, _): return x
-      case .string("NaN"): return .nan
-      case .string("Infinity"): return .infinity
-      case .string("-Infinity"): return -.infinity
-      default: return nil
-      }
-    }
+  var diagnosis: Diagnosis {
+    var d = Diagnosis(id: id, message: message, hint: hint)
+    d.divergesFromStep = divergesFromStep
+    d.divergingSteps = divergingSteps
+    return d
   }
 }
 
@@ -243,6 +223,23 @@ public enum GradeRecord {
 public enum GradeRecordError: Error, Sendable, Equatable, CustomStringConvertible {
   case notJSON
   case invalid(path: String, expected: String)
+
+  /// The decoder's complaint, with the field's path.
+  init(_ error: DecodingError) {
+    func path(_ context: DecodingError.Context, _ key: CodingKey? = nil) -> String {
+      let keys = context.codingPath + (key.map { [$0] } ?? [])
+      let text = keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+      return text.hasPrefix(".") ? String(text.dropFirst()) : (text.isEmpty ? "(top level)" : text)
+    }
+    switch error {
+    case .keyNotFound(let key, let context): self = .invalid(path: path(context, key), expected: "present")
+    case .typeMismatch(let type, let context): self = .invalid(path: path(context), expected: "a value of type \(type)")
+    case .valueNotFound(let type, let context): self = .invalid(path: path(context), expected: "a value of type \(type)")
+    case .dataCorrupted(let context):
+      self = context.codingPath.isEmpty ? .notJSON : .invalid(path: path(context), expected: "valid (\(context.debugDescription))")
+    @unknown default: self = .notJSON
+    }
+  }
 
   public var description: String {
     switch self {

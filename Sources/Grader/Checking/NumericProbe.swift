@@ -86,4 +86,37 @@ public struct NumericProbe {
       },
       magnitude: { Swift.abs(x.scalars[$0]) }, largestMagnitude: { x.maxAbs }, work: work, forwardWork: forwardWork)
   }
+
+  /// A per-step item: slice `offset ..< offset + point.count` of the item is ∇f_t at `point`,
+  /// each f_t a function of its own slice only, so that one line covers them all:
+  /// φ_c(ε) = Σ_t f_t(x_t + ε c_t), φ_c′(0) = Σ_t ⟨∇f_t, c_t⟩ = ⟨item, c⟩. A basis direction
+  /// moves one slice: only its f_t is evaluated (the others add a constant). The slices are
+  /// computed when the probe is first evaluated (they are states of the point's forward pass).
+  /// Without counts, one evaluation of every f_t is taken to be a forward pass.
+  public static func slices(count: Int, _ lazy: LazyValue<[(offset: Int, point: Matrix, f: (Matrix) -> Double)]>,
+                            work: Double = 1, forwardWork: Double = 1) -> NumericProbe {
+    func owner(_ k: Int) -> (offset: Int, point: Matrix, f: (Matrix) -> Double)? {
+      lazy.value.first { k >= $0.offset && k < $0.offset + $0.point.count }
+    }
+    return NumericProbe(
+      count: count,
+      line: .gradient { c in
+        let slices = lazy.value
+        precondition(slices.allSatisfy { $0.offset >= 0 && $0.offset + $0.point.count <= count }, "slices within the item's \(count) entries")
+        if case .basis(let k) = c.kind {
+          guard let s = owner(k) else { return { es in es.map { _ in 0 } } }
+          return { es in es.map { ε in
+            var y = s.point
+            y.scalars[k - s.offset] += ε
+            return s.f(y)
+          } }
+        }
+        let moved = slices.map { s in Matrix(rows: s.point.rows, cols: s.point.cols, scalars: c.entries(s.offset..<(s.offset + s.point.count))) }
+        return { es in es.map { ε in
+          zip(slices, moved).reduce(0.0) { $0 + $1.0.f($1.0.point + ε * $1.1) }
+        } }
+      },
+      magnitude: { k in owner(k).map { Swift.abs($0.point.scalars[k - $0.offset]) } ?? 0 },
+      largestMagnitude: { lazy.value.map(\.point.maxAbs).max() ?? 0 }, work: work, forwardWork: forwardWork)
+  }
 }

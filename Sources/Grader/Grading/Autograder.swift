@@ -11,6 +11,9 @@ public enum SubmittedAnswer: Sendable {
   case failed(String)
   /// The student left the item unfilled (the starter's `return nil`).
   case unfilled
+  /// A formula over the model's quantities, evaluated by the grader at the student's inputs and
+  /// at random points of the model (`gradeFormula`).
+  case formula(FormulaAnswer)
 }
 
 /// Grades submissions of one assignment: every item against the reference and against a numeric
@@ -50,8 +53,14 @@ public struct Autograder {
   /// An instructor's view: reference values shown whatever the rubric's `feedback` (the command
   /// line allows it only with the course key).
   public var instructorView = false
-  /// Consulted for failing items: the known mistake the submission matches.
-  public var diagnose: ((_ item: ItemSpec, _ submitted: Tensor, _ inputs: [String: Tensor], _ tolerance: Tolerance) -> Diagnosis?)?
+  /// How many random points of the model, besides the student's inputs, a formula is checked at.
+  public var formulaPointCount = 3
+  /// The seed of those points when fixed (tests); nil derives them: from the course key per
+  /// student, or from a new secret for each grading without one.
+  public var formulaSeed: UInt64?
+  /// Consulted for failing items: the mistake the submission matches (given the item, the
+  /// inputs, every reference and the submission's other items).
+  public var diagnose: ((DiagnosisRequest) -> Diagnosis?)?
 
   public init(assignment: Assignment, rubric: Rubric, courseKey: CourseKey? = nil) {
     self.assignment = assignment
@@ -95,10 +104,19 @@ public struct Autograder {
     let inputs = inputs(for: student)
     let reference = model.reference(inputs: inputs)
     var rng = SplitMix64(seed: numericSeed(for: student))
-    let probes = model.numericProbes(inputs: inputs)
+    // What the diagnosis of a failing item sees of the rest of the submission.
+    let submitted: [SubmittedItem] = assignment.items.compactMap { item in
+      guard case .value(let t)? = answers[item.id], t.shape == item.shape, let r = reference[item.id] else { return nil }
+      return SubmittedItem(spec: item, submitted: t, reference: r, tolerance: rubric.entry(item.id).tolerance)
+    }
+    let hasFormulas = answers.values.contains { if case .formula = $0 { return true } else { return false } }
+    let points = hasFormulas && model.formulas != nil ? FormulaPoints(grader: self, student: student, inputs: inputs, reference: reference) : nil
+    // The probes share the work of one forward pass at the point, done when first needed.
+    let context = SubmissionContext(reference: reference, submission: submitted, probes: model.numericProbes(inputs: inputs))
     var results: [ItemResult] = []
     for item in assignment.items {
-      results.append(gradeItem(item, answer: answers[item.id], expected: reference[item.id]!, inputs: inputs, probe: probes[item.id], rng: &rng))
+      results.append(gradeItem(item, answer: answers[item.id], expected: reference[item.id]!, inputs: inputs, rng: &rng,
+                               points: points, context: context))
     }
     let mode = mode(for: kind)
     var notes = notes
@@ -108,12 +126,17 @@ public struct Autograder {
     }
     switch mode {
     case .selfCheck:
-      notes.append(kind == .code
-        ? "This is a self-check, not a grade: your code ran at your own inputs only. A graded run (with the course's key) also runs it on hidden input sets, and an item counts only if it is right there too."
-        : "This is a self-check, not a grade: it compares your arrays with the reference at your own inputs.")
+      switch kind {
+      case .code:
+        notes.append("This is a self-check, not a grade: your code ran at your own inputs only. A graded run (with the course's key) also runs it on hidden input sets, and an item counts only if it is right there too.")
+      case .formulas:
+        notes.append("This is a self-check, not a grade: your formulas were checked at your own inputs and at \(formulaPointCount) random points drawn for this run only.")
+      case .arrays:
+        notes.append("This is a self-check, not a grade: it compares your arrays with the reference at your own inputs.")
+      }
     case .practice:
       for k in results.indices { results[k].points = 0 }
-      notes.append("This assignment gives credit only for Swift code (the rubric's \"credit\": \"code-only\"): arrays computed at your own inputs cannot be checked on hidden inputs, so this submission is checked for practice and earns 0 points. Submit your code for a grade.")
+      notes.append("This assignment gives credit only for Swift code (the rubric's \"credit\": \"code-only\"): arrays computed at your own inputs cannot be checked on hidden inputs, so this submission is checked for practice and earns 0 points. Submit your code, or formulas, for a grade.")
     case .graded:
       break
     }
@@ -126,12 +149,28 @@ public struct Autograder {
       mode: mode, revealsReference: revealsReference)
   }
 
-  func gradeItem(_ item: ItemSpec, answer: SubmittedAnswer?, expected: Tensor, inputs: [String: Tensor], probe: NumericProbe?,
-                 rng: inout SplitMix64) -> ItemResult {
+  /// A result for `item`, failing with no points until it is graded.
+  func newResult(_ item: ItemSpec, expected: Tensor) -> ItemResult {
     let entry = rubric.entry(item.id)
-    var result = ItemResult(
+    return ItemResult(
       id: item.id, statement: item.statement, status: .fail, points: 0, maxPoints: entry.points,
       message: "", hidden: entry.hidden, expectedShape: item.shape, expected: expected.scalars)
+  }
+
+  /// What the diagnosis of one item sees besides it: every reference at the student's inputs and
+  /// the submission's other items.
+  struct SubmissionContext {
+    var reference: [String: Tensor] = [:]
+    var submission: [SubmittedItem] = []
+    /// The numeric probes of every item at the student's inputs; nil asks the model.
+    var probes: [String: NumericProbe]? = nil
+  }
+
+  func gradeItem(
+    _ item: ItemSpec, answer: SubmittedAnswer?, expected: Tensor, inputs: [String: Tensor], rng: inout SplitMix64,
+    points: FormulaPoints? = nil, context: SubmissionContext = SubmissionContext()
+  ) -> ItemResult {
+    var result = newResult(item, expected: expected)
     let expectedShape = Tensor.describe(item.shape)
 
     let submitted: Tensor
@@ -152,9 +191,24 @@ public struct Autograder {
       result.status = .error
       result.message = "'\(item.id)': \(reason)"
       return result
+    case .formula(let formula):
+      let points = points ?? FormulaPoints(grader: self, student: "", inputs: inputs, reference: [item.id: expected])
+      return gradeFormula(item, answer: formula, expected: expected, inputs: inputs, points: points, rng: &rng, context: context)
     case .value(let tensor):
       submitted = tensor
     }
+    return gradeValue(item, submitted: submitted, expected: expected, inputs: inputs, rng: &rng, into: result, context: context)
+  }
+
+  /// Grades a value for `item` (an array, what code returned, or a formula's value at the
+  /// student's inputs): its dtype, shape, finiteness, the reference, the numeric gradient, and
+  /// the diagnosis of a failing one.
+  func gradeValue(
+    _ item: ItemSpec, submitted: Tensor, expected: Tensor, inputs: [String: Tensor], rng: inout SplitMix64,
+    into base: ItemResult, context: SubmissionContext = SubmissionContext()
+  ) -> ItemResult {
+    var result = base
+    let entry = rubric.entry(item.id)
     result.submittedShape = submitted.shape
     result.submittedDType = submitted.dtype
 
@@ -185,7 +239,7 @@ public struct Autograder {
         failures.append("differs from the reference in \(c.failingEntries) of \(expected.count) entries; worst at \(Self.index(c.worstIndex))\(values) (max abs error \(Self.number(c.maxAbsError)), max rel error \(Self.number(c.maxRelError)); tolerance \(tolerance))")
       }
     }
-    if item.checks.contains(.numeric), let probe {
+    if item.checks.contains(.numeric), let probe = (context.probes ?? model.numericProbes(inputs: inputs))[item.id] {
       let estimate = NumericEstimator.estimate(probe, rng: &rng)
       let directional = estimate.method == .directional
       let selfCheck = NumericEstimator.verify(reference: expected.scalars, with: estimate, shape: item.shape, tolerance: numericTolerance)
@@ -223,7 +277,11 @@ public struct Autograder {
     result.status = .fail
     var message = "'\(item.id)' " + failures.joined(separator: "; ") + "."
     // The catalogue of known mistakes speaks first; without one, a transposed matrix is still named.
-    if let diagnose, let diagnosis = diagnose(item, submitted, inputs, tolerance) {
+    let request = DiagnosisRequest(
+      item: item, submitted: submitted, inputs: inputs,
+      reference: context.reference.isEmpty ? [item.id: expected] : context.reference,
+      tolerance: tolerance, others: context.submission.filter { $0.spec.id != item.id })
+    if let diagnose, let diagnosis = diagnose(request) {
       result.diagnosis = diagnosis
       message += " " + diagnosis.message
     } else if let hint = ShapeCheck.transposeHint(submitted: submitted.scalars, expected: expected.scalars, shape: item.shape, tolerance: tolerance) {

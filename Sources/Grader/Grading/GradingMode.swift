@@ -8,8 +8,8 @@
 /// ```
 /// Array submissions are computed by the student at inputs the student holds, so no hidden input
 /// set can check them: a rubric that must be sure the work is the student's own gives credit to
-/// code only.
-public enum GradingMode: String, Sendable, CaseIterable {
+/// code only (and to formulas, which the grader evaluates at points of its own).
+public enum GradingMode: String, Sendable, CaseIterable, Codable {
   case selfCheck = "self-check"
   case graded
   case practice
@@ -18,7 +18,7 @@ public enum GradingMode: String, Sendable, CaseIterable {
   public var banner: String {
     switch self {
     case .selfCheck:
-      return "Self-check, not a grade: your submission was checked at your own inputs only (no hidden input set was run), and its score counts for nothing."
+      return "Self-check, not a grade: without the course's key your submission was checked at your own inputs (and formulas at random points drawn for this run), no hidden input set was run, and its score counts for nothing."
     case .graded:
       return "Graded run."
     case .practice:
@@ -28,9 +28,14 @@ public enum GradingMode: String, Sendable, CaseIterable {
 }
 
 /// What a submission is, for the rubric's `credit`.
+///
+/// Formulas earn credit as code does: the grader evaluates them at random points of the model
+/// the student never saw, so that numbers typed in cannot pass.
 public enum SubmissionKind: String, Sendable {
-  /// Arrays (files) computed by the student.
+  /// Arrays (files) computed by the student (alone or beside formulas).
   case arrays
-  /// The student's Swift code, run by the grader.
+  /// The student's Swift code, run by the grader (alone or beside formulas).
   case code
+  /// Formulas only, evaluated by the grader.
+  case formulas
 }

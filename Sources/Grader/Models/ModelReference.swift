@@ -1,3 +1,4 @@
+import Formulas
 import Jacobians
 
 /// Everything the grader knows about one model, behind one protocol: the sizes and options it
@@ -12,10 +13,14 @@ import Jacobians
 /// inputs           generateInputs(using:)       every input of `inputs`, in its shape
 /// items            reference(inputs:)           every item of `items` that the assignment uses
 /// checks           numericProbes(inputs:)       per item, a line φ_c with φ_c′(0) = ⟨item, c⟩
-/// diagnosis        mistakes                     the catalogue tried on a failing item, in order
+/// diagnosis        derivation                   named steps, the slips each admits, and the
+///                                               slip-aware evaluation the search calls
+///                  mistakes                     a catalogue of mutants, for a model without one
 /// teaching         explanation(item:inputs:)    the derivation at the student's inputs
 ///                  figures(inputs:)             pictures of the model at the student's inputs
 ///                  valueHeatMaps(of:inputs:)    an item's values drawn beside the reference's
+/// formulas         formulas                     the quantities a formula may name, the items it
+///                  formulaBindings(inputs:)     may answer, and the quantities' values
 /// ```
 /// A model lives in one folder, `Sources/Grader/Models/<Model>/`; the references themselves stay
 /// in `Jacobians` and `BPTTReference`. Nothing outside that folder names the model's items or
@@ -59,7 +64,12 @@ public protocol ModelReference: Sendable {
   /// probe must not depend on the inputs' values (loading an assignment asks at zero inputs).
   func numericProbes(inputs: [String: Tensor]) -> [String: NumericProbe]
 
-  /// The known mistakes, in the order they are tried: the first match is reported.
+  /// The reference derivation as named steps with the slips a student can make at each, and
+  /// how to evaluate items with slips applied: the diagnosis searches it. Nil for a model
+  /// diagnosed by its `mistakes` alone.
+  var derivation: Derivation? { get }
+  /// The known mistakes as mutants; without a derivation, tried in order (the first match is
+  /// reported). With one, by default today's named mistakes among its slips.
   var mistakes: MistakeCatalogue { get }
   /// The steps of the derivation of `item` at `inputs`, up to (not including) the item's value.
   func explanation(item: String, inputs: [String: Tensor]) -> [ExplanationStep]
@@ -71,6 +81,14 @@ public protocol ModelReference: Sendable {
   /// For an item best read as a table (a matrix or vector over named things): how the HTML report
   /// draws the student's values beside the reference's; nil for the others.
   func valueHeatMaps(of item: String, inputs: [String: Tensor]) -> ValueHeatMaps?
+
+  /// The quantities a formula may name (inputs and forward intermediates, in the notes'
+  /// notation, with symbolic shapes) and the items a formula may answer; nil when the model
+  /// takes no formulas.
+  var formulas: FormulaDeclarations? { get }
+  /// The value of every quantity of `formulas` at `inputs` (one matrix per step for a
+  /// step-indexed one), and the step count.
+  func formulaBindings(inputs: [String: Tensor]) -> FormulaBindings
 }
 
 extension ModelReference {
@@ -80,11 +98,15 @@ extension ModelReference {
   public func input(_ name: String) -> ModelQuantity? { inputs.first { $0.name == name } }
   public func item(_ name: String) -> ModelQuantity? { items.first { $0.name == name } }
 
-  public var mistakes: MistakeCatalogue { MistakeCatalogue(mutants: []) }
+  public var derivation: Derivation? { nil }
+  public var mistakes: MistakeCatalogue { derivation?.catalogue ?? MistakeCatalogue(mutants: []) }
   public func explanation(item: String, inputs: [String: Tensor]) -> [ExplanationStep] { [] }
   public func steps(of item: String) -> StepSlices? { nil }
   public func figures(inputs: [String: Tensor]) -> [ReportFigure] { [] }
   public func valueHeatMaps(of item: String, inputs: [String: Tensor]) -> ValueHeatMaps? { nil }
+  /// No formulas, unless the model declares them.
+  public var formulas: FormulaDeclarations? { nil }
+  public func formulaBindings(inputs: [String: Tensor]) -> FormulaBindings { FormulaBindings() }
 }
 
 /// An input or item a model declares: its name, its shape at the model's sizes, its dtype.

@@ -8,6 +8,8 @@ import Jacobians
 /// backprop-basics   BackpropBasics        note 003: Jacobians, δ, classifiers, graphs
 /// window-lm         FixedWindowLanguageModel  note 002: the fixed-window neural language model
 /// ngram-lm          NGramLanguageModel        note 004: n-gram counts, smoothing, back-off, perplexity
+/// lstm-lm           LSTMLanguageModel         note 001's gates: the LSTM language model
+/// gru-lm            GRULanguageModel          note 001's gates: the GRU language model
 /// ```
 /// Adding a model is adding its folder under `Models/` and one line here (Guides/Models.md).
 public enum ModelRegistry {
@@ -18,6 +20,8 @@ public enum ModelRegistry {
     BackpropBasics.self,
     FixedWindowLanguageModel.self,
     NGramLanguageModel.self,
+    LSTMLanguageModel.self,
+    GRULanguageModel.self,
   ]
 
   /// The model named `name`, if there is one.

@@ -26,34 +26,23 @@ extension GradeReport {
   public func rendered(_ format: ReportFormat, color: Bool = false, showHidden: Bool = false) -> String {
     switch format {
     case .text: return textReport(color: color, showHidden: showHidden)
-    case .json: return jsonValue(showHidden: showHidden).rendered() + "\n"
+    case .json: return ReportJSON.encode(jsonDocument(showHidden: showHidden))
     case .markdown: return markdownReport(showHidden: showHidden)
     case .html: return htmlReport(showHidden: showHidden)
     case .junit: return junitReport(showHidden: showHidden)
-    case .gradescope: return gradescopeValue().rendered() + "\n"
-    case .prairielearn: return prairieLearnValue(showHidden: showHidden).rendered() + "\n"
-    case .record: return GradeRecord.encode(self).rendered() + "\n"
+    case .gradescope: return ReportJSON.encode(gradescopeResults())
+    case .prairielearn: return ReportJSON.encode(prairieLearnResults(showHidden: showHidden))
+    case .record: return GradeRecord.encode(self)
     }
   }
 
   // MARK: JSON
 
-  /// `{"assignment", "student", "score", "max_score", "items": [{"id", "status", "points",
-  /// "max_points", "message", "reference": {…}, "numeric": {…, "method"}, "diagnosis"}], …}`
-  public func jsonValue(showHidden: Bool = false) -> JSONValue {
-    .object([
-      ("assignment", .string(assignment)),
-      ("title", .string(title)),
-      ("student", .string(student)),
-      ("score", .number(score)),
-      ("max_score", .number(maxScore)),
-      ("passed", .bool(allPassed)),
-      ("mode", .string(mode.rawValue)),
-      ("items", .array(items.map { $0.jsonValue(showHidden: showHidden, revealsReference: revealsReference) })),
-      ("notes", .array(notes.map(JSONValue.string))),
-      ("isolation", isolation.map(JSONValue.string) ?? .null),
-      ("seconds", .number(seconds)),
-    ])
+  /// `{"assignment", "title", "student", "score", "max_score", "passed", "mode", "items": [{"id",
+  /// "status", "points", "max_points", "message", "hidden", "statement", "shape", "reference": {…},
+  /// "numeric": {…, "method"}, "diagnosis"}], "notes", "isolation", "seconds"}`
+  public func jsonDocument(showHidden: Bool = false) -> ReportDocument {
+    ReportDocument(self, showHidden: showHidden)
   }
 
   // MARK: Text
@@ -107,6 +96,7 @@ extension GradeReport {
       out += "\n## What to look at\n"
       for item in details {
         out += "\n### `\(item.id)` — \(item.statement)\n\n\(item.message)\n"
+        if let latex = item.formula?.latex { out += "\nYour formula: $\(latex)$\n" }
         if let d = item.diagnosis { out += "\n> **Hint:** \(d.hint)\n" }
       }
     }
@@ -116,54 +106,147 @@ extension GradeReport {
 }
 
 extension ItemResult {
-  func jsonValue(showHidden: Bool, revealsReference: Bool) -> JSONValue {
-    let concealed = hidden && !showHidden
-    var fields: [(String, JSONValue)] = [
-      ("id", .string(id)),
-      ("status", .string(status.rawValue)),
-      ("points", .number(points)),
-      ("max_points", .number(maxPoints)),
-      ("message", .string(concealed ? "hidden item" : message)),
-      ("hidden", .bool(hidden)),
-    ]
-    if concealed { return .object(fields) }
-    fields.append(("statement", .string(statement)))
-    fields.append(("shape", .array(expectedShape.map { .number($0) })))
-    if let s = submittedShape { fields.append(("submitted_shape", .array(s.map { .number($0) }))) }
-    if let d = submittedDType { fields.append(("dtype", .string(d.rawValue))) }
-    if let r = reference { fields.append(("reference", r.jsonValue(revealsReference: revealsReference))) }
-    if let n = numeric { fields.append(("numeric", n.jsonValue(revealsReference: revealsReference))) }
-    if let d = diagnosis {
-      var diagnosisFields: [(String, JSONValue)] = [("id", .string(d.id)), ("message", .string(d.message)), ("hint", .string(d.hint))]
-      if let step = d.divergesFromStep { diagnosisFields.append(("diverges_from_step", .number(step))) }
-      if let steps = d.divergingSteps { diagnosisFields.append(("diverging_steps", .array(steps.map { .number($0) }))) }
-      fields.append(("diagnosis", .object(diagnosisFields)))
-    }
-    return .object(fields)
-  }
-
   public static func points(_ x: Double) -> String {
     x == x.rounded() ? String(Int(x)) : String(format: "%.2f", x)
   }
 }
 
-extension ItemResult.Check {
-  /// The comparison's fields; the expected value at the worst entry (the reference's, or the
-  /// numeric estimate's) and the submitted one beside it only when the reference may be shown.
-  func jsonValue(revealsReference: Bool) -> JSONValue {
-    var fields: [(String, JSONValue)] = [
-      ("max_abs_error", .number(comparison.maxAbsError)),
-      ("max_rel_error", .number(comparison.maxRelError)),
-      ("worst_index", .array(comparison.worstIndex.map { .number($0) })),
-    ]
-    if revealsReference {
-      fields.append(("worst_submitted", .number(comparison.worstSubmitted)))
-      fields.append(("worst_expected", .number(comparison.worstExpected)))
+/// The `json` report: the report's fields, hidden items concealed, and no reference value unless
+/// the report reveals it.
+public struct ReportDocument: Encodable {
+  public var assignment: String
+  public var title: String
+  public var student: String
+  public var score: Double
+  public var maxScore: Double
+  public var passed: Bool
+  public var mode: GradingMode
+  public var items: [Item]
+  public var notes: [String]
+  public var isolation: String?
+  public var seconds: Double
+
+  enum CodingKeys: String, CodingKey {
+    case assignment, title, student, score, maxScore = "max_score", passed, mode, items, notes, isolation, seconds
+  }
+
+  init(_ report: GradeReport, showHidden: Bool) {
+    assignment = report.assignment
+    title = report.title
+    student = report.student
+    score = report.score
+    maxScore = report.maxScore
+    passed = report.allPassed
+    mode = report.mode
+    items = report.items.map { Item($0, showHidden: showHidden, revealsReference: report.revealsReference) }
+    notes = report.notes
+    isolation = report.isolation
+    seconds = report.seconds
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(assignment, forKey: .assignment)
+    try c.encode(title, forKey: .title)
+    try c.encode(student, forKey: .student)
+    try c.encode(score, forKey: .score)
+    try c.encode(maxScore, forKey: .maxScore)
+    try c.encode(passed, forKey: .passed)
+    try c.encode(mode, forKey: .mode)
+    try c.encode(items, forKey: .items)
+    try c.encode(notes, forKey: .notes)
+    try c.encode(isolation, forKey: .isolation)   // null when no code ran
+    try c.encode(seconds, forKey: .seconds)
+  }
+
+  /// One item: a hidden item that is concealed shows only its status and points.
+  public struct Item: Encodable {
+    public var id: String
+    public var status: ItemResult.Status
+    public var points: Double
+    public var maxPoints: Double
+    public var message: String
+    public var hidden: Bool
+    public var statement: String?
+    public var shape: [Int]?
+    public var submittedShape: [Int]?
+    public var dtype: DType?
+    public var formula: FormulaRendering?
+    public var reference: Check?
+    public var numeric: Check?
+    var diagnosis: DiagnosisDocument?
+
+    enum CodingKeys: String, CodingKey {
+      case id, status, points, maxPoints = "max_points", message, hidden, statement, shape
+      case submittedShape = "submitted_shape", dtype, formula, reference, numeric, diagnosis
     }
-    fields.append(("failing_entries", .number(comparison.failingEntries)))
-    if let method { fields.append(("method", .string(method))) }
-    if let forwardPasses { fields.append(("forward_passes", .number(forwardPasses))) }
-    return .object(fields)
+
+    init(_ item: ItemResult, showHidden: Bool, revealsReference: Bool) {
+      let concealed = item.hidden && !showHidden
+      id = item.id
+      status = item.status
+      points = item.points
+      maxPoints = item.maxPoints
+      message = concealed ? "hidden item" : item.message
+      hidden = item.hidden
+      guard !concealed else { return }
+      statement = item.statement
+      shape = item.expectedShape
+      submittedShape = item.submittedShape
+      dtype = item.submittedDType
+      formula = item.formula
+      reference = item.reference.map { Check($0, revealsReference: revealsReference) }
+      numeric = item.numeric.map { Check($0, revealsReference: revealsReference) }
+      diagnosis = item.diagnosis.map(DiagnosisDocument.init)
+    }
+  }
+
+  /// A comparison's fields; the expected value at the worst entry (the reference's, or the
+  /// numeric estimate's) and the submitted one beside it only when the reference may be shown.
+  public struct Check: Encodable {
+    public var maxAbsError: Double
+    public var maxRelError: Double
+    public var worstIndex: [Int]
+    public var worstSubmitted: Double?
+    public var worstExpected: Double?
+    public var failingEntries: Int
+    public var method: String?
+    public var forwardPasses: Int?
+
+    enum CodingKeys: String, CodingKey {
+      case maxAbsError = "max_abs_error", maxRelError = "max_rel_error", worstIndex = "worst_index"
+      case worstSubmitted = "worst_submitted", worstExpected = "worst_expected"
+      case failingEntries = "failing_entries", method, forwardPasses = "forward_passes"
+    }
+
+    init(_ check: ItemResult.Check, revealsReference: Bool) {
+      let c = check.comparison
+      maxAbsError = c.maxAbsError
+      maxRelError = c.maxRelError
+      worstIndex = c.worstIndex
+      worstSubmitted = revealsReference ? c.worstSubmitted : nil
+      worstExpected = revealsReference ? c.worstExpected : nil
+      failingEntries = c.failingEntries
+      method = check.method
+      forwardPasses = check.forwardPasses
+    }
+  }
+}
+
+/// In the `json` report: the student's own formula, as written and as read — no value at any
+/// point. `{"source", "origin", "text", "latex", "points_checked"}`.
+extension FormulaRendering: Encodable {
+  enum CodingKeys: String, CodingKey {
+    case source, origin, text, latex, pointsChecked = "points_checked"
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(source, forKey: .source)
+    try c.encodeIfPresent(origin, forKey: .origin)
+    try c.encodeIfPresent(text, forKey: .text)
+    try c.encodeIfPresent(latex, forKey: .latex)
+    try c.encode(pointsChecked, forKey: .pointsChecked)
   }
 }
 

@@ -12,8 +12,13 @@ public final class CompiledSwiftSubmission: @unchecked Sendable {
   public internal(set) var compileSeconds = 0.0
   /// Sentences about the files used, e.g. "The submitted Inputs.swift was replaced by the starter's copy."
   public internal(set) var notes: [String] = []
-  /// Why nothing could be compiled or run, when the problem is not the student's code.
+  /// Why nothing could be compiled or run, when the problem is not the student's code (an
+  /// isolation that cannot be had, a full disk, a compile that outlived its wall clock): the
+  /// submission is then not graded.
   public internal(set) var setupError: String?
+  /// Why the submission's files could not be read (a link leaving it, a FIFO, a file too large):
+  /// nothing was compiled.
+  public internal(set) var entryError: SubmissionEntryError?
 
   let limits: SandboxLimits
   var plan: SandboxPlan?
@@ -24,6 +29,8 @@ public final class CompiledSwiftSubmission: @unchecked Sendable {
   /// Directories bound read-only into each item's bubblewrap sandbox (the Swift runtime's).
   var libraryDirectories: [String] = []
   var isRunnable = false
+  /// The uid the compiler ran under (tests look for processes it left).
+  var compileUID: UInt32?
   private let lock = NSLock()
   private var runCounter = 0
 
@@ -32,7 +39,10 @@ public final class CompiledSwiftSubmission: @unchecked Sendable {
   }
 
   deinit {
-    if let workspace { try? FileManager.default.removeItem(at: workspace.root) }
+    if let workspace {
+      Workspace.remove(workspace.root)
+      RunningChildren.release(workspace.root)
+    }
   }
 
   /// True when the binary was built and items can run.
@@ -71,7 +81,11 @@ public final class CompiledSwiftSubmission: @unchecked Sendable {
       for k in results.indices { failAll(why, set: k) }
       return results
     }
-    if let setupError { return failEverySet("not run: \(setupError)") }
+    if let entryError { return failEverySet("not run: \(entryError)") }
+    if let setupError {
+      for k in results.indices { results[k].infrastructureError = setupError }
+      return failEverySet("not run: \(setupError)")
+    }
     guard isRunnable, let plan, let workspace else {
       return failEverySet("the submission did not compile: \(compileErrors.first ?? "no diagnostic")")
     }
@@ -102,8 +116,9 @@ public final class CompiledSwiftSubmission: @unchecked Sendable {
     let itemsDirectory = runDirectory.appendingPathComponent("items", isDirectory: true)
     do {
       let fm = FileManager.default
+      try fm.createDirectory(at: runDirectory, withIntermediateDirectories: false)
       for directory in [inputsDirectory, itemsDirectory] {
-        try fm.createDirectory(at: directory, withIntermediateDirectories: true)
+        try fm.createDirectory(at: directory, withIntermediateDirectories: false)
         try fm.setAttributes([.posixPermissions: 0o711], ofItemAtPath: directory.path)
       }
       try fm.setAttributes([.posixPermissions: 0o711], ofItemAtPath: runDirectory.path)
@@ -113,15 +128,17 @@ public final class CompiledSwiftSubmission: @unchecked Sendable {
         try fm.setAttributes([.posixPermissions: 0o444], ofItemAtPath: file.path)
       }
     } catch {
-      try? FileManager.default.removeItem(at: runDirectory)
-      return failEverySet("not run: \(HarnessSetupError.workspace("\(error)"))")
+      Workspace.remove(runDirectory)
+      let why = "\(HarnessSetupError.workspace(SystemErrorText.sentence(error)))"
+      for k in results.indices { results[k].infrastructureError = why }
+      return failEverySet("not run: \(why)")
     }
-    defer { try? FileManager.default.removeItem(at: runDirectory) }
+    defer { Workspace.remove(runDirectory) }
 
     let start = Date()
     let limits = self.limits
     let (linkage, libraryDirectories) = (self.linkage, self.libraryDirectories)
-    let outcomes = ItemQueue.map(runnable, width: max(1, limits.parallelItems)) { index, id in
+    let itemRuns = ItemQueue.map(runnable, width: max(1, limits.parallelItems)) { index, id in
       SwiftModuleRunner.runItem(
         id, directory: itemsDirectory.appendingPathComponent(String(index), isDirectory: true), inputs: inputsDirectory,
         sets: sent.count, expectedShape: itemShapes[id], plan: plan, workspace: workspace, limits: limits,
@@ -129,8 +146,12 @@ public final class CompiledSwiftSubmission: @unchecked Sendable {
     }
     let seconds = Date().timeIntervalSince(start)
     for k in results.indices { results[k].runSeconds = seconds }
-    for (id, perSet) in zip(runnable, outcomes) {
-      for (position, k) in sent.enumerated() { results[k].outcomes[id] = perSet[position] }
+    for (id, itemRun) in zip(runnable, itemRuns) {
+      for (position, k) in sent.enumerated() {
+        results[k].outcomes[id] = itemRun.outcomes[position]
+        results[k].itemUIDs[id] = itemRun.uid
+        if results[k].infrastructureError == nil { results[k].infrastructureError = itemRun.infrastructureError }
+      }
     }
     return results
   }

@@ -2,8 +2,8 @@
 /// against, and the generator of the per-assignment `main.swift`.
 ///
 /// The module is the student's side of the protocol in `HarnessProtocol`: it reads every input
-/// set's file, turns tensors into plain Swift arrays, and writes the item's answer at set k to
-/// `result-<k>.txt` in the working directory, set after set. It imports only the C library, never Foundation or a reference library, so
+/// set's file, turns tensors into plain Swift arrays, and sends the item's answer at set k as one
+/// frame on the result pipe (descriptor 3), set after set. It imports only the C library, never Foundation or a reference library, so
 /// it adds next to nothing to a link, and it is compiled once per toolchain (`HarnessToolchain`).
 enum HarnessSupportSource {
   static let moduleName = "SwiftGradingHarness"
@@ -20,16 +20,17 @@ import Darwin
 #endif
 
 /// The student's side of the grading protocol: reads every input set, then, set by set, hands the
-/// set's inputs to one item and writes its answer to `result-<k>.txt` in the working directory. It
-/// never sees a reference value.
+/// set's inputs to one item and sends its answer on the result pipe (descriptor 3, which the
+/// runner opened and nothing else uses) as `result <k> <length>` and the body. It never sees a
+/// reference value.
 public final class GradingHarness {
   public let item: String
   /// How many input sets the item answers, in order.
   public let setCount: Int
   private var sets: [[String: (shape: [Int], scalars: [Double])]] = []
   private var current = 0
-  /// The working directory, opened before any of the student's code runs.
-  private let directory: Int32
+  /// The result pipe the runner gave the process.
+  private static let resultDescriptor: Int32 = 3
 
   /// Reads the item, the inputs directory and the number of sets from `GRADING_ITEM`,
   /// `GRADING_INPUTS` and `GRADING_SETS` (set by the runner; the environment survives a `chroot`
@@ -53,8 +54,12 @@ public final class GradingHarness {
     if let workdir = getenv("GRADING_WORKDIR"), chdir(workdir) != 0 {
       GradingHarness.stop("cannot enter the working directory", code: 73)
     }
-    directory = open(".", O_RDONLY | O_DIRECTORY)
-    guard directory >= 0 else { GradingHarness.stop("cannot open the working directory", code: 73) }
+    var info = stat()
+    guard fstat(GradingHarness.resultDescriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFIFO else {
+      GradingHarness.stop("the result pipe (descriptor 3) is missing", code: 71)
+    }
+    // Programs the student's code starts do not get it.
+    _ = fcntl(GradingHarness.resultDescriptor, F_SETFD, FD_CLOEXEC)
     sets = (0..<count).map { k in GradingHarness.readSet(inputsPath + "/\(k).txt") }
   }
 
@@ -177,22 +182,19 @@ public final class GradingHarness {
     record(text + "\n")
   }
 
-  /// Writes `result-<k>.partial`, then renames it to `result-<k>.txt`: a result file is always
-  /// whole, whenever the process is stopped.
+  /// Sends `result <k> <length>` and the body on the result pipe: a frame is whole or, when the
+  /// process is stopped while sending it, ignored.
   private func record(_ body: String) {
     let text = "grading-result 1 \(item)\n" + body
-    let partial = "result-\(current).partial", final = "result-\(current).txt"
-    let fd = openat(directory, partial, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0o644)
-    guard fd >= 0 else { GradingHarness.stop("cannot create \(partial)", code: 73) }
-    var ok = true
-    let bytes = Array(text.utf8)
+    let payload = Array(text.utf8)
+    let bytes = Array("result \(current) \(payload.count)\n".utf8) + payload
     var written = 0
-    while ok && written < bytes.count {
-      let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-      if n > 0 { written += n } else if n < 0 && errno == EINTR { continue } else { ok = false }
+    while written < bytes.count {
+      let n = bytes[written...].withUnsafeBytes { write(GradingHarness.resultDescriptor, $0.baseAddress, $0.count) }
+      if n > 0 { written += n } else if n < 0 && errno == EINTR { continue } else {
+        GradingHarness.stop("cannot send the result of input set \(current + 1)", code: 74)
+      }
     }
-    guard close(fd) == 0, ok else { GradingHarness.stop("cannot write \(partial)", code: 74) }
-    guard renameat(directory, partial, directory, final) == 0 else { GradingHarness.stop("cannot rename \(partial)", code: 74) }
   }
 
   // MARK: Plumbing

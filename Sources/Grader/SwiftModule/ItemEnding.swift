@@ -92,7 +92,7 @@ enum ItemEnding {
     text.split(separator: "\n").suffix(3).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " / ")
   }
 
-  private static func seconds(_ s: Double) -> String {
+  static func seconds(_ s: Double) -> String {
     s == s.rounded() ? String(Int(s)) : String(s)
   }
 

@@ -3,34 +3,49 @@ import Foundation
 import Glibc
 #endif
 
-/// The command that starts one item under the chosen isolation, and the directory layout it needs.
+/// The commands that start one item, or the compiler, under the chosen isolation.
 ///
 /// ```
 /// bubblewrap  bwrap --unshare-{net,pid,ipc,uts,cgroup} --die-with-parent --new-session --clearenv
-///               /sbx/student (ro)  /sbx/inputs/<k>.txt (ro)  /sbx/work (rw, the item's directory)
-///               /usr/lib, /lib* (ro): the C library, for the tools below and the student binary
-///               the toolchain's Swift runtime directory (ro), at its own path, when dynamically linked
+///               /sbx/student, /sbx/inputs/<k>.txt (ro) · /usr/lib, /lib* and the Swift runtime (ro)
+///               /sbx/work: a private tmpfs of maxWorkspaceBytes (1777), /tmp → /sbx/work
+///               / remounted read-only
 ///             -- [setpriv --reuid U --regid U --clear-groups --no-new-privs]   (grader is root)
 ///                prlimit --as --cpu --nproc --fsize --core=0 --nofile -- /sbx/student <item> /sbx/inputs <n>
-/// rlimits     prlimit … -- chroot --userspec=U:U --groups=U <item dir> /student <item> /inputs <n>   (root)
-///               the item directory holds the binary, `inputs/` (a directory the grader owns) and,
-///               when dynamically linked, hard links of `HarnessRuntime` at their own paths
-///             prlimit … -- <binary> <item> <run's inputs directory> <n>                   (not root)
+/// chroot      [unshare --net --ipc --uts] prlimit … -- chroot --userspec=U:U --groups=U <root> /student …
+///               (root) <root>: the binary, `inputs/` and the runtime, owned by the grader;
+///               `work/` (0700, U) its only writable directory, under a `WriteQuota`
+/// limitsOnly  [unshare --user --map-current-user --net --ipc --uts --pid --fork --kill-child
+///              --mount-proc -- /bin/sh -c '"$@"; exit $?' grading-item]   (when user namespaces work)
+///               prlimit … -- <binary> <item> <inputs directory> <n>       (not root)
 /// ```
-/// `U` is an unused uid per item, so RLIMIT_NPROC counts only that item's processes. One process
-/// answers the item at all `n` input sets; `limits` are the ones for the whole process (see
-/// `SandboxLimits.scaled(forInputSets:)`).
+/// The compiler runs the same way (`compileLaunch`): in bubblewrap with `/usr`, the toolchain,
+/// the harness cache and the copied sources read-only, the output and module-cache directories
+/// writable and a private tmpfs `/tmp`; with rlimits as `chroot --userspec=U:U / swiftc …` (root)
+/// or the user's own processes (not root), with a private temporary directory under a quota.
+///
+/// `U` is an unused uid per item (and per compile), so RLIMIT_NPROC counts only its processes and
+/// `ProcessSweep` can kill them all. One process answers the item at all `n` input sets; `limits`
+/// are the ones for the whole process (see `SandboxLimits.scaled(forInputSets:)`). In the
+/// no-root plans the sh wrapper is PID 1 of the namespace, so that the item's own process is not
+/// (PID 1 ignores the signals it has no handler for, SIGXCPU among them).
 enum SandboxPlan: Sendable, Equatable {
-  case bubblewrap(bwrap: String, prlimit: String, setpriv: String?)
-  case chroot(prlimit: String, chroot: String)
-  case limitsOnly(prlimit: String)
+  case bubblewrap(bwrap: String, prlimit: String, setpriv: String?, sizedTmpfs: Bool)
+  case chroot(prlimit: String, chroot: String, unshare: String?)
+  case limitsOnly(prlimit: String, unshare: String?)
 
   var name: String {
     switch self {
-    case .bubblewrap(_, _, let setpriv):
+    case .bubblewrap(_, _, let setpriv, _):
       return setpriv == nil ? "bubblewrap (user namespace)" : "bubblewrap (unprivileged uid)"
-    case .chroot: return "rlimits (chroot, unprivileged uid)"
-    case .limitsOnly: return "rlimits (no file-system isolation: the grader is not root)"
+    case .chroot(_, _, let unshare):
+      return unshare == nil
+        ? "rlimits (chroot, unprivileged uid; the network is reachable: unshare is not installed)"
+        : "rlimits (chroot, unprivileged uid, no network)"
+    case .limitsOnly(_, let unshare):
+      return unshare == nil
+        ? "rlimits (no file-system isolation: the grader is not root; the network is reachable, no user namespace)"
+        : "rlimits (no file-system isolation: the grader is not root; no network, own PID namespace)"
     }
   }
 
@@ -39,11 +54,27 @@ enum SandboxPlan: Sendable, Equatable {
     return false
   }
 
-  /// Whether the child reports a signal as exit status 128 + signal (bwrap does).
-  var reportsSignalsAsExitStatus: Bool { isBubblewrap }
+  /// Whether the child reports a signal as exit status 128 + signal (bwrap and the sh wrapper do).
+  var reportsSignalsAsExitStatus: Bool {
+    switch self {
+    case .bubblewrap: return true
+    case .chroot: return false
+    case .limitsOnly(_, let unshare): return unshare != nil
+    }
+  }
+
+  /// Whether each item and compile runs under an unused uid of its own (then swept at its end).
+  var usesItemUIDs: Bool {
+    switch self {
+    case .bubblewrap(_, _, let setpriv, _): return setpriv != nil
+    case .chroot: return true
+    case .limitsOnly: return false
+    }
+  }
 
   private static let lock = NSLock()
   nonisolated(unsafe) private static var bubblewrapProbe: Result<SandboxPlan, HarnessSetupError>?
+  nonisolated(unsafe) private static var rlimitsProbe: Result<SandboxPlan, HarnessSetupError>?
 
   static var isRoot: Bool { geteuid() == 0 }
 
@@ -53,19 +84,42 @@ enum SandboxPlan: Sendable, Equatable {
     case .bubblewrap:
       return try probedBubblewrap().get()
     case .rlimits:
-      return try rlimits()
+      return try probedRlimits().get()
     case .auto:
       if let plan = try? probedBubblewrap().get() { return plan }
-      return try rlimits()
+      return try probedRlimits().get()
     }
   }
 
-  private static func rlimits() throws -> SandboxPlan {
-    guard let prlimit = ExecutableLookup.find("prlimit") else {
-      throw HarnessSetupError.workspace("prlimit (util-linux) was not found, so no resource limit can be set.")
+  /// The rlimits plan, with `unshare` when a trial run of it works here.
+  private static func probedRlimits() -> Result<SandboxPlan, HarnessSetupError> {
+    lock.withLock {
+      if let known = rlimitsProbe { return known }
+      let result: Result<SandboxPlan, HarnessSetupError>
+      if let prlimit = ExecutableLookup.find("prlimit") {
+        let unshare = ExecutableLookup.find("unshare")
+        if isRoot, let chroot = ExecutableLookup.find("chroot") {
+          let plan = SandboxPlan.chroot(prlimit: prlimit, chroot: chroot, unshare: unshare)
+          result = .success(unshare != nil && !probe(plan, prlimit: prlimit) ? .chroot(prlimit: prlimit, chroot: chroot, unshare: nil) : plan)
+        } else {
+          let plan = SandboxPlan.limitsOnly(prlimit: prlimit, unshare: unshare)
+          result = .success(unshare != nil && !probe(plan, prlimit: prlimit) ? .limitsOnly(prlimit: prlimit, unshare: nil) : plan)
+        }
+      } else {
+        result = .failure(.workspace("prlimit (util-linux) was not found, so no resource limit can be set."))
+      }
+      rlimitsProbe = result
+      return result
     }
-    if isRoot, let chroot = ExecutableLookup.find("chroot") { return .chroot(prlimit: prlimit, chroot: chroot) }
-    return .limitsOnly(prlimit: prlimit)
+  }
+
+  /// Whether `prlimit --version` runs under the plan's namespaces.
+  private static func probe(_ plan: SandboxPlan, prlimit: String) -> Bool {
+    let (executable, arguments) = plan.namespaceWrapper(inner: [prlimit, "--version"])
+    let report = try? SandboxedProcess.run(
+      executable: executable, arguments: arguments, environment: ["PATH": "/usr/bin:/bin"],
+      wallClockSeconds: 20, maxOutputBytes: 1 << 14)
+    return report?.termination == .exited(0)
   }
 
   /// Finds `bwrap` and checks once that it can start a sandbox like the items' here.
@@ -78,8 +132,13 @@ enum SandboxPlan: Sendable, Equatable {
         if isRoot && setpriv == nil {
           result = .failure(.bubblewrapUnavailable("setpriv (util-linux) was not found, so the item could not drop root."))
         } else {
-          let plan = SandboxPlan.bubblewrap(bwrap: bwrap, prlimit: prlimit, setpriv: setpriv)
-          let probe = plan.bubblewrapArguments(binds: [], environment: [:], inner: ["/sbx/prlimit", "--version"])
+          let help = try? SandboxedProcess.run(
+            executable: bwrap, arguments: ["--help"], environment: ["PATH": "/usr/bin:/bin"],
+            wallClockSeconds: 20, maxOutputBytes: 1 << 16)
+          let sized = help?.stdoutText.contains("--size") ?? false
+          let plan = SandboxPlan.bubblewrap(bwrap: bwrap, prlimit: prlimit, setpriv: setpriv, sizedTmpfs: sized)
+          let probe = plan.bubblewrapArguments(binds: sized ? plan.workspaceBinds(limits: .default, hostDirectory: "") : [],
+                                               environment: [:], inner: ["/sbx/prlimit", "--version"])
           let report = try? SandboxedProcess.run(
             executable: bwrap, arguments: probe, environment: ["PATH": "/usr/bin:/bin"],
             wallClockSeconds: 20, maxOutputBytes: 1 << 14)
@@ -98,37 +157,44 @@ enum SandboxPlan: Sendable, Equatable {
     }
   }
 
-  /// Everything one item launch needs.
+  /// Everything one launch needs.
   struct Launch {
     var executable: String
     var arguments: [String]
     var environment: [String: String]
+    /// The total bound on the directories it writes, when no size-limited file system holds them.
+    var quota: WriteQuota?
   }
 
-  /// The launch of `item` on the `sets` input sets of the directory `inputs`, working in
-  /// `itemDirectory`; `libraryDirectories` are bound read-only into a bubblewrap sandbox at their
-  /// own paths.
+  /// Where an item runs: for bubblewrap nothing on the host but the binary and the inputs; for
+  /// a chroot its root (`work/` inside it); without root its own directory.
+  struct ItemDirectories {
+    /// The chroot's root, or the item's working directory (limitsOnly); unused by bubblewrap
+    /// unless its tmpfs cannot be sized.
+    var root: String
+    /// The directory it may write, on the host.
+    var work: String
+  }
+
+  /// The launch of `item` on the `sets` input sets of the directory `inputs`, with `directories`
+  /// prepared by `Workspace.prepareItemDirectory`; `libraryDirectories` are bound read-only into
+  /// a bubblewrap sandbox at their own paths. Descriptor 3 is the item's result pipe.
   func launch(
-    item: String, binary: String, inputs: String, sets: Int, itemDirectory: String, uid: UInt32, limits: SandboxLimits,
+    item: String, binary: String, inputs: String, sets: Int, directories: ItemDirectories, uid: UInt32, limits: SandboxLimits,
     libraryDirectories: [String] = []
   ) -> Launch {
-    let count = { (bytes: Int) in String(max(bytes, 0)) }
-    let limitArguments = [
-      "--as=\(count(limits.memoryBytes))",
-      "--cpu=\(max(limits.cpuSeconds, 1)):\(max(limits.cpuSeconds, 1) + 1)",
-      "--nproc=\(max(limits.maxProcesses, 1) + SandboxPlan.processAllowance(for: self))",
-      "--fsize=\(count(limits.maxFileBytes))",
-      "--core=0",
-      "--nofile=256",
-    ]
+    let limitArguments = Self.limitArguments(
+      memory: limits.memoryBytes, cpuSeconds: limits.cpuSeconds, processes: limits.maxProcesses + Self.processAllowance(for: self),
+      fileBytes: limits.maxFileBytes, files: 256)
     var environment = [
       "SWIFT_ROOT": "/",
       "SWIFT_BACKTRACE": "enable=no",
       "GRADING_ITEM": item,
       "GRADING_SETS": String(sets),
     ]
+    let quota = WriteQuota(directories: [directories.work], maxBytes: limits.maxWorkspaceBytes, maxEntries: 4096)
     switch self {
-    case .bubblewrap(let bwrap, _, let setpriv):
+    case .bubblewrap(let bwrap, _, let setpriv, let sized):
       environment["GRADING_INPUTS"] = "/sbx/inputs"
       environment["GRADING_WORKDIR"] = "/sbx/work"
       var inner: [String] = []
@@ -136,33 +202,120 @@ enum SandboxPlan: Sendable, Equatable {
         inner += ["/sbx/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--no-new-privs", "--"]
       }
       inner += ["/sbx/prlimit"] + limitArguments + ["--", "/sbx/student", item, "/sbx/inputs", String(sets)]
-      let binds = Self.readOnlyDirectoryBinds(libraryDirectories)
-        + ["--ro-bind", binary, "/sbx/student", "--ro-bind", inputs, "/sbx/inputs",
-           "--bind", itemDirectory, "/sbx/work", "--chdir", "/sbx/work"]
+      let binds = Self.directoryBinds(libraryDirectories.map { ($0, false) })
+        + ["--ro-bind", binary, "/sbx/student", "--ro-bind", inputs, "/sbx/inputs"]
+        + workspaceBinds(limits: limits, hostDirectory: directories.work) + ["--chdir", "/sbx/work"]
       return Launch(executable: bwrap, arguments: bubblewrapArguments(binds: binds, environment: environment, inner: inner),
-                    environment: ["PATH": "/usr/bin:/bin"])
-    case .chroot(let prlimit, let chroot):
+                    environment: ["PATH": "/usr/bin:/bin"], quota: sized ? nil : quota)
+    case .chroot(let prlimit, let chroot, let unshare):
       environment["GRADING_INPUTS"] = "/\(HarnessProtocol.inputsDirectoryName)"
-      environment["GRADING_WORKDIR"] = "/"
-      return Launch(
-        executable: prlimit,
-        arguments: limitArguments + ["--", chroot, "--userspec=\(uid):\(uid)", "--groups=\(uid)", itemDirectory, "/student", item,
-                                            "/\(HarnessProtocol.inputsDirectoryName)", String(sets)],
-        environment: environment)
-    case .limitsOnly(let prlimit):
+      environment["GRADING_WORKDIR"] = "/work"
+      let command = [prlimit] + limitArguments
+        + ["--", chroot, "--userspec=\(uid):\(uid)", "--groups=\(uid)", directories.root, "/student", item,
+           "/\(HarnessProtocol.inputsDirectoryName)", String(sets)]
+      let wrapped = unshare.map { [$0, "--net", "--ipc", "--uts", "--"] + command } ?? command
+      return Launch(executable: wrapped[0], arguments: Array(wrapped.dropFirst()), environment: environment, quota: quota)
+    case .limitsOnly(let prlimit, _):
       environment["GRADING_INPUTS"] = inputs
-      environment["GRADING_WORKDIR"] = itemDirectory
-      return Launch(executable: prlimit, arguments: limitArguments + ["--", binary, item, inputs, String(sets)], environment: environment)
+      environment["GRADING_WORKDIR"] = directories.work
+      let (executable, arguments) = namespaceWrapper(inner: [prlimit] + limitArguments + ["--", binary, item, inputs, String(sets)])
+      return Launch(executable: executable, arguments: arguments, environment: environment, quota: quota)
     }
   }
 
+  /// The launch of `swiftc arguments` under this plan, as `uid` when the plan has item uids.
+  ///
+  /// `readable` are bound read-only and `writable` read-write into a bubblewrap sandbox at
+  /// their own paths; `temporary` is the compiler's private directory for the rlimits plans
+  /// (TMPDIR and HOME; bubblewrap gives it a tmpfs `/tmp` instead).
+  func compileLaunch(
+    swiftc: String, arguments: [String], toolchain: String, readable: [String], writable: [String], temporary: String,
+    uid: UInt32, limits: SandboxLimits
+  ) -> Launch {
+    let seconds = max(Int(limits.compileSeconds.rounded(.up)), 1)
+    let limitArguments = Self.limitArguments(
+      memory: limits.compileMemoryBytes, cpuSeconds: seconds, processes: limits.maxProcesses + Self.processAllowance(for: self),
+      fileBytes: Self.compileFileBytes, files: 4096)
+    let path = "\(toolchain)/bin:/usr/bin:/bin"
+    let quota = WriteQuota(directories: writable + [temporary], maxBytes: Self.compileTemporaryBytes, maxEntries: 65_536)
+    switch self {
+    case .bubblewrap(let bwrap, _, let setpriv, let sized):
+      var inner: [String] = []
+      if setpriv != nil {
+        inner += ["/sbx/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--no-new-privs", "--"]
+      }
+      inner += ["/sbx/prlimit"] + limitArguments + ["--", swiftc] + arguments
+      var binds = ["--ro-bind", "/usr", "/usr"]
+      binds += sized ? ["--perms", "1777", "--size", String(Self.compileTemporaryBytes), "--tmpfs", "/tmp"] : ["--bind", temporary, "/tmp"]
+      binds += Self.directoryBinds([(toolchain, false)] + readable.map { ($0, false) } + writable.map { ($0, true) },
+                                   existing: ["/", "/usr", "/sbx", "/tmp"], covered: ["/usr"])
+      binds += ["--chdir", "/tmp"]
+      let environment = ["PATH": path, "HOME": "/tmp", "TMPDIR": "/tmp", "LC_ALL": "C"]
+      return Launch(executable: bwrap, arguments: bubblewrapArguments(binds: binds, environment: environment, inner: inner),
+                    environment: ["PATH": "/usr/bin:/bin"],
+                    quota: sized ? WriteQuota(directories: writable, maxBytes: Self.compileTemporaryBytes, maxEntries: 65_536) : quota)
+    case .chroot(let prlimit, let chroot, let unshare):
+      let command = [prlimit] + limitArguments
+        + ["--", chroot, "--userspec=\(uid):\(uid)", "--groups=\(uid)", "--skip-chdir", "/", swiftc] + arguments
+      let wrapped = unshare.map { [$0, "--net", "--ipc", "--uts", "--"] + command } ?? command
+      return Launch(executable: wrapped[0], arguments: Array(wrapped.dropFirst()),
+                    environment: ["PATH": path, "HOME": temporary, "TMPDIR": temporary, "LC_ALL": "C"], quota: quota)
+    case .limitsOnly(let prlimit, _):
+      let (executable, wrapped) = namespaceWrapper(inner: [prlimit] + limitArguments + ["--", swiftc] + arguments)
+      return Launch(executable: executable, arguments: wrapped,
+                    environment: ["PATH": path, "HOME": temporary, "TMPDIR": temporary, "LC_ALL": "C"], quota: quota)
+    }
+  }
+
+  /// Largest file the compiler may write (the executable, an object file).
+  static let compileFileBytes = 256 << 20
+  /// The compiler's temporary space (its tmpfs `/tmp`, or the quota of its directories).
+  static let compileTemporaryBytes = 512 << 20
+
+  static func limitArguments(memory: Int, cpuSeconds: Int, processes: Int, fileBytes: Int, files: Int) -> [String] {
+    let cpu = max(cpuSeconds, 1)
+    return [
+      "--as=\(max(memory, 0))",
+      "--cpu=\(cpu):\(cpu + 1)",
+      "--nproc=\(max(processes, 1))",
+      "--fsize=\(max(fileBytes, 0))",
+      "--core=0",
+      "--nofile=\(files)",
+    ]
+  }
+
+  /// `inner` run in the plan's namespaces: for limitsOnly with `unshare`, a user namespace
+  /// without network, with its own PID namespace (an sh as PID 1) and /proc; for a chroot with
+  /// `unshare`, no network; otherwise `inner` itself.
+  func namespaceWrapper(inner: [String]) -> (String, [String]) {
+    switch self {
+    case .limitsOnly(_, let unshare?):
+      return (unshare, ["--user", "--map-current-user", "--net", "--ipc", "--uts", "--pid", "--fork", "--kill-child",
+                        "--mount-proc", "--", "/bin/sh", "-c", "\"$@\"; exit $?", "grading-item"] + inner)
+    case .chroot(_, _, let unshare?):
+      return (unshare, ["--net", "--ipc", "--uts", "--"] + inner)
+    default:
+      return (inner[0], Array(inner.dropFirst()))
+    }
+  }
+
+  /// The item's writable space in a bubblewrap sandbox: a private tmpfs of `maxWorkspaceBytes`
+  /// when bwrap can size one, else `hostDirectory` (under a `WriteQuota`); `/tmp` points to it.
+  func workspaceBinds(limits: SandboxLimits, hostDirectory: String) -> [String] {
+    guard case .bubblewrap(_, _, _, let sized) = self else { return [] }
+    let space = sized
+      ? ["--perms", "1777", "--size", String(max(limits.maxWorkspaceBytes, 4096)), "--tmpfs", "/sbx/work"]
+      : ["--bind", hostDirectory, "/sbx/work"]
+    return space + ["--symlink", "/sbx/work", "/tmp"]
+  }
+
   /// Processes the item's uid already has that RLIMIT_NPROC counts: bwrap's own two in the user
-  /// namespace case, the grader user's others without a uid of its own.
+  /// namespace case, the grader user's others without a uid of its own (and the sh wrapper).
   private static func processAllowance(for plan: SandboxPlan) -> Int {
     switch plan {
-    case .bubblewrap(_, _, let setpriv): return setpriv == nil ? 2 : 0
+    case .bubblewrap(_, _, let setpriv, _): return setpriv == nil ? 2 : 0
     case .chroot: return 0
-    case .limitsOnly: return processesOfCurrentUser()
+    case .limitsOnly: return processesOfCurrentUser() + 1
     }
   }
 
@@ -184,25 +337,34 @@ enum SandboxPlan: Sendable, Equatable {
   /// `--perms 0755 --dir` for each new parent (bwrap would make them 0700, which the item's uid
   /// could not cross).
   static func readOnlyDirectoryBinds(_ directories: [String]) -> [String] {
+    directoryBinds(directories.map { ($0, false) })
+  }
+
+  /// `--ro-bind d d` (or `--bind d d` when writable) for each absolute directory not inside a
+  /// `covered` one, after `--perms 0755 --dir` for each parent not `existing` yet.
+  static func directoryBinds(
+    _ directories: [(path: String, writable: Bool)], existing: Set<String> = ["/", "/usr", "/sbx"],
+    covered: [String] = systemLibraryDirectories
+  ) -> [String] {
     var arguments: [String] = []
-    var made: Set<String> = ["/", "/usr", "/sbx"]
-    for directory in directories where directory.hasPrefix("/") {
+    var made = existing
+    for (directory, writable) in directories where directory.hasPrefix("/") {
       let path = (directory as NSString).standardizingPath
-      let covered = systemLibraryDirectories.contains { path == $0 || path.hasPrefix($0 + "/") }
-      guard !covered, !made.contains(path) else { continue }
+      let isCovered = covered.contains { path == $0 || path.hasPrefix($0 + "/") }
+      guard !isCovered, !made.contains(path) else { continue }
       var parent = ""
       for component in path.split(separator: "/").dropLast() {
         parent += "/" + component
         if made.insert(parent).inserted { arguments += ["--perms", "0755", "--dir", parent] }
       }
       made.insert(path)
-      arguments += ["--ro-bind", path, path]
+      arguments += [writable ? "--bind" : "--ro-bind", path, path]
     }
     return arguments
   }
 
   func bubblewrapArguments(binds: [String], environment: [String: String], inner: [String]) -> [String] {
-    guard case .bubblewrap(_, let prlimit, let setpriv) = self else { return [] }
+    guard case .bubblewrap(_, let prlimit, let setpriv, _) = self else { return [] }
     var arguments = ["--die-with-parent", "--new-session", "--unshare-net", "--unshare-pid", "--unshare-ipc",
                      "--unshare-uts", "--unshare-cgroup-try"]
     if setpriv == nil { arguments += ["--unshare-user", "--cap-drop", "ALL"] }
@@ -220,11 +382,12 @@ enum SandboxPlan: Sendable, Equatable {
     arguments += ["--ro-bind", prlimit, "/sbx/prlimit"]
     if let setpriv { arguments += ["--ro-bind", setpriv, "/sbx/setpriv"] }
     arguments += ["--proc", "/proc", "--dev", "/dev"]
-    return arguments + binds + ["--"] + inner
+    return arguments + binds + ["--remount-ro", "/", "--"] + inner
   }
 }
 
-/// Unused uids, one per item process, so that process limits and file ownership are per item.
+/// Unused uids, one per item process and per compile, so that process limits, file ownership and
+/// the sweep at the end are per item.
 enum UnprivilegedIDs {
   private static let lock = NSLock()
   nonisolated(unsafe) private static var counter: UInt32 = 0

@@ -37,6 +37,12 @@ public struct SwiftModuleRun: Sendable {
   public var runSeconds: Double
   /// Sentences about the run itself, e.g. which submitted files were replaced by the starter's.
   public var notes: [String]
+  /// Why items could not be run for a reason of the grader's, not the submission's (the
+  /// sandbox could not be prepared or started, the disk is full): the run says nothing about the
+  /// submission, which must not be graded on it.
+  public var infrastructureError: String?
+  /// The uid each item ran under (tests look for processes it left).
+  var itemUIDs: [String: UInt32] = [:]
 
   public init(
     isolationUsed: String, compileErrors: [String], outcomes: [String: SwiftItemOutcome],

@@ -8,26 +8,40 @@ import Glibc
 ///
 /// ```
 /// <tmp>/swift-submission-XXXXXX/
-///   src/      the student's files, the starter's helper files, the generated main.swift
-///   bin/      student                          (one swiftc invocation; see `HarnessLinkage`)
-///   runtime/  hard links of `HarnessRuntime`   (chroot only: linked again into each item's root)
+///   src/           copies of the student's regular files, the starter's helper files, main.swift
+///   bin/           student                     (one swiftc run in the sandbox; see `HarnessLinkage`)
+///   tmp/           the compiler's own temporary directory (rlimits)
+///   module-cache/  a private clang module cache, when the shared one lacks a module
+///   runtime/       hard links of `HarnessRuntime`   (chroot only: linked again into each item's root)
 ///   runs/<r>/inputs/<k>.txt                    (input set k only; never a reference value)
-///   runs/<r>/items/<n>/                        (an item's only writable directory; result-<k>.txt)
+///   runs/<r>/items/<n>/                        (chroot: the item's root, `work/` its writable
+///                                              directory; rlimits without root: its directory;
+///                                              bubblewrap: nothing, the item writes a tmpfs)
 /// ```
-/// Files: every `.swift` file given (a folder contributes the `.swift` files inside it). The
-/// helper files — `Inputs.swift` generated from the assignment (`SwiftStarter`), and any other
-/// `.swift` file of the assignment's `starter/` but `Solution.swift` — always replace submitted
-/// files of the same name, so the harness's contract with `Inputs` cannot be broken; a submitted
-/// `main.swift` is ignored (the harness provides it). Both are listed in `notes`.
+/// Files: every `.swift` file given (a folder contributes the `.swift` files inside it), read
+/// through `SubmissionFiles` — regular files inside the submission only, at most 1 MiB each and
+/// 8 MiB together — and copied: the compiler never opens the student's folder. The helper files
+/// — `Inputs.swift` generated from the assignment (`SwiftStarter`), and any other `.swift` file
+/// of the assignment's `starter/` but `Solution.swift` — always replace submitted files of the
+/// same name, so the harness's contract with `Inputs` cannot be broken; a submitted `main.swift`
+/// is ignored (the harness provides it). Both are listed in `notes`.
+///
+/// The compiler runs in the same isolation as the items, under the compile limits of
+/// `SandboxLimits`, as a uid of its own (root); it builds but never runs student code.
 ///
 /// Each item runs as `student <item-id>`, one process answering every input set of the run in
-/// order: a crash, trap, endless loop, runaway allocation or fork loop ends that item's process
-/// only, and is reported against that item at the set being computed (earlier sets keep their
-/// answers); the other items still run. The student's output is captured (up to
-/// `maxOutputBytes`) but never read as an answer: only the `result-<k>.txt` files the harness
-/// writes in the item's directory are. State the student's code keeps in global variables
-/// carries over from one set to the next within that process.
+/// order: a crash, trap, endless loop, runaway allocation, disk filler or fork loop ends that
+/// item's process only, and is reported against that item at the set being computed (earlier
+/// sets keep their answers); the other items still run. Every process of the item is gone when
+/// it ends (see `Isolation`). The student's output is captured (up to `maxOutputBytes`) but never
+/// read as an answer: only the frames the harness sends on the result pipe are
+/// (`HarnessProtocol`). State the student's code keeps in global variables carries over from one
+/// set to the next within that process.
 public enum SwiftModuleRunner {
+  /// Largest submitted source file, and all of them together.
+  static let maximumSourceBytes = 1 << 20
+  static let maximumSourcesBytes = 8 << 20
+
   /// Compiles the submission and runs `itemIDs` on `inputs`: `compile` then `run` in one call.
   public static func run(
     files: [URL], assignment: Assignment, itemIDs: [String], itemShapes: [String: [Int]],
@@ -42,12 +56,15 @@ public enum SwiftModuleRunner {
   /// any number of input sets (the student's own, hidden ones) without compiling again.
   ///
   /// Resolving the isolation may start a probe sandbox (once per grading process); it runs on
-  /// another thread while the compiler does. The compile assumes the linkage of a bubblewrap or
-  /// no-root plan (dynamic whenever the toolchain names its runtime directory) and is repeated
-  /// only when the plan it ends with needs the other one (a chroot that cannot hold the runtime).
+  /// another thread while the harness is prepared and the sources copied. The compile assumes
+  /// the linkage of a bubblewrap or no-root plan (dynamic whenever the toolchain names its
+  /// runtime directory), a static executable for a chroot that cannot hold the runtime.
+  ///
+  /// `root` is the submission the files belong to (a file's own folder when not given): what
+  /// counts as inside it for `SubmissionFiles`.
   public static func compile(
     files: [URL], assignment: Assignment, itemIDs: [String], limits: SandboxLimits = .default,
-    isolation: Isolation = .auto
+    isolation: Isolation = .auto, root: URL? = nil
   ) -> CompiledSwiftSubmission {
     let submission = CompiledSwiftSubmission(limits: limits)
     let planned = BackgroundResult { try SandboxPlan.resolve(isolation) }
@@ -58,36 +75,61 @@ public enum SwiftModuleRunner {
       submission.workspace = workspace
       let runnable = itemIDs.filter(isIdentifier)
       submission.compiledItems = Set(runnable)
-      let sources = try workspace.collectSources(
-        files: files, helpers: helperFiles(assignment),
-        main: HarnessSupportSource.main(inputs: submission.declaredInputs, itemIDs: runnable), notes: &submission.notes)
-
-      let compileStart = Date()
-      let build = { (linkage: HarnessLinkage) in
-        try SandboxedProcess.run(
-          executable: toolchain.swiftc,
-          arguments: toolchain.compileArguments(
-            sources: sources.map(\.path), output: workspace.binary.path, linkage: linkage),
-          environment: ProcessInfo.processInfo.environment,
-          wallClockSeconds: limits.compileSeconds, maxOutputBytes: 1 << 20)
+      let sources: [URL]
+      do {
+        sources = try workspace.collectSources(
+          files: files, root: root, helpers: helperFiles(assignment),
+          main: HarnessSupportSource.main(inputs: submission.declaredInputs, itemIDs: runnable), notes: &submission.notes)
+      } catch let error as SubmissionEntryError {
+        submission.entryError = error
+        _ = planned.wait()
+        return submission
       }
-      let presumed: HarnessLinkage = toolchain.runtimeLibraryDirectories.isEmpty ? .staticExecutable : .dynamic
-      var compiled = try build(presumed)
+
       let plan = try planned.wait().get()
       submission.plan = plan
       submission.isolationUsed = plan.name
       submission.linkage = workspace.prepareRuntime(for: plan, toolchain: toolchain)
       submission.workspace = workspace
-      if submission.linkage != presumed { compiled = try build(submission.linkage) }
       if submission.linkage == .dynamic { submission.libraryDirectories = toolchain.runtimeLibraryDirectories }
+
+      let compileStart = Date()
+      let uid = UnprivilegedIDs.next()
+      submission.compileUID = uid
+      try workspace.prepareCompile(plan: plan, uid: uid)
+      let build = { (moduleCache: URL) in
+        let launch = plan.compileLaunch(
+          swiftc: toolchain.swiftc,
+          arguments: toolchain.compileArguments(
+            sources: sources.map(\.path), output: workspace.binary.path, linkage: submission.linkage, moduleCache: moduleCache.path),
+          toolchain: toolchain.toolchainDirectory, readable: [toolchain.cacheDirectory.path, workspace.sources.path],
+          writable: [workspace.binary.deletingLastPathComponent().path] + (moduleCache == toolchain.moduleCache ? [] : [moduleCache.path]),
+          temporary: workspace.compilerTemporary.path, uid: uid, limits: limits)
+        return try SandboxedProcess.run(
+          executable: launch.executable, arguments: launch.arguments, environment: launch.environment,
+          wallClockSeconds: limits.compileWallClockSeconds, maxOutputBytes: 1 << 20, quota: launch.quota,
+          sweepUID: plan.usesItemUIDs ? uid : nil)
+      }
+      var compiled = try build(toolchain.moduleCache)
+      if compiled.termination != .exited(0), compiled.stderrText.contains(toolchain.moduleCache.path) {
+        // The shared cache lacks a module the submission imports: build it in a private one.
+        try workspace.preparePrivateModuleCache(plan: plan, uid: uid)
+        compiled = try build(workspace.moduleCache)
+      }
       submission.compileSeconds = Date().timeIntervalSince(compileStart)
-      if compiled.termination != .exited(0) || compiled.timedOut {
-        submission.compileErrors = compiled.timedOut
-          ? ["the compiler was stopped after the \(Int(limits.compileSeconds)) s compile limit"]
-          : CompilerDiagnostics.errors(in: compiled.stderrText + compiled.stdoutText, sourceDirectory: workspace.sources.path)
+      if let problem = compileLimit(compiled, limits: limits, plan: plan) {
+        if problem.infrastructure {
+          submission.setupError = problem.sentence
+        } else {
+          submission.compileErrors = [problem.sentence]
+        }
         return submission
       }
-      try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: workspace.binary.path)
+      if compiled.termination != .exited(0) {
+        submission.compileErrors = CompilerDiagnostics.errors(in: compiled.stderrText + compiled.stdoutText, sourceDirectory: workspace.sources.path)
+        return submission
+      }
+      try workspace.takeBinary()
       submission.isRunnable = true
     } catch {
       // Without an isolation nothing runs, whatever else went wrong: that is the reason given.
@@ -99,11 +141,54 @@ public enum SwiftModuleRunner {
           submission.plan = plan
           submission.isolationUsed = plan.name
         }
-        if case HarnessSetupError.compilerNotFound = error { submission.compileErrors = ["\(error)"] }
-        submission.setupError = "\(error)"
+        submission.setupError = SystemErrorText.sentence(error)
       }
     }
     return submission
+  }
+
+  /// The sentence for a compile stopped by a limit, and whether the limit says more about the
+  /// machine than the submission (the wall clock: the CPU-time, memory and disk limits are the
+  /// submission's).
+  static func compileLimit(_ report: ProcessReport, limits: SandboxLimits, plan: SandboxPlan) -> (sentence: String, infrastructure: Bool)? {
+    let seconds = ItemEnding.seconds(limits.compileSeconds)
+    if report.timedOut {
+      let wall = ItemEnding.seconds(limits.compileWallClockSeconds)
+      return ("the compiler did not finish within the \(wall) s wall-clock limit of the compile (the machine may be overloaded)", true)
+    }
+    if let quota = report.quotaExceeded {
+      return ("the compiler was stopped: \(quota)", false)
+    }
+    let text = report.stderrText + report.stdoutText
+    if text.contains("No space left on device") {
+      return ("the compiler could not write its output: no space left on device", true)
+    }
+    var signal: Int32?
+    switch report.termination {
+    case .signaled(let s): signal = s
+    case .exited(let code) where plan.reportsSignalsAsExitStatus && code > 128 && code < 128 + 65: signal = code - 128
+    default: break
+    }
+    if text.contains("out of memory") || text.contains("bad_alloc") || text.contains("Cannot allocate memory")
+        || text.contains("failed to allocate") {
+      return ("the compiler ran out of memory under the \(ByteCount.text(limits.compileMemoryBytes)) limit of the compile", false)
+    }
+    switch signal {
+    case SIGXCPU?, SIGKILL?:
+      return ("the compiler was stopped at the \(seconds) s CPU-time limit of the compile", false)
+    case SIGXFSZ?:
+      return ("the compiler was stopped at the \(ByteCount.text(SandboxPlan.compileFileBytes)) file-size limit of the compile", false)
+    default:
+      break
+    }
+    // A frontend that dies of a signal (the driver reports it) under a memory limit has most
+    // likely run out of it: an allocation the limit refused is not always reported as such.
+    let crashes = ["jobFailedWithNonzeroExitCode", "due to signal", "Stack dump:", "PLEASE submit a bug report"]
+    if crashes.contains(where: text.contains) {
+      let line = text.split(separator: "\n").first { $0.contains("error:") }.map { ": " + $0.trimmingCharacters(in: .whitespaces) } ?? ""
+      return ("the compiler crashed, most likely out of the \(ByteCount.text(limits.compileMemoryBytes)) of memory the compile may use\(line)", false)
+    }
+    return nil
   }
 
   /// The files the harness supplies: `Inputs.swift` generated from the assignment, then any other
@@ -121,57 +206,73 @@ public enum SwiftModuleRunner {
 
   // MARK: - One item
 
+  /// What one item's process gave: one outcome per set, in order, and the reason when it could
+  /// not be run for a reason of the grader's (then every outcome says so).
+  struct ItemRun {
+    var outcomes: [SwiftItemOutcome]
+    var infrastructureError: String?
+    var uid: UInt32
+  }
+
   /// Runs item `id` on the `sets` input sets of the directory `inputs` in one sandboxed process,
   /// and returns one outcome per set, in order.
   ///
   /// ```
-  /// result-<k>.txt present   the answer at set k, however the process ended afterwards
-  /// first set without one    how the process ended: a crash, a limit, an exit (`ItemEnding`)
-  /// sets after it            "not run: the item's process ended at input set k+1 …"
+  /// frame for set k      the answer at set k, however the process ended afterwards
+  /// first set without    how the process ended: a crash, a limit, an exit (`ItemEnding`)
+  /// sets after it        "not run: the item's process ended at input set k+1 …"
   /// ```
   static func runItem(
     _ id: String, directory: URL, inputs: URL, sets: Int, expectedShape: [Int]?, plan: SandboxPlan, workspace: Workspace,
     limits: SandboxLimits, linkage: HarnessLinkage, libraryDirectories: [String]
-  ) -> [SwiftItemOutcome] {
+  ) -> ItemRun {
     let uid = UnprivilegedIDs.next()
-    do {
-      try workspace.prepareItemDirectory(directory, inputs: inputs, sets: sets, plan: plan, uid: uid, linkage: linkage)
-    } catch {
-      return Array(repeating: .failed("not run: \(HarnessSetupError.workspace("\(error)"))"), count: sets)
+    let notRun = { (why: String) in
+      ItemRun(outcomes: Array(repeating: .failed("not run: \(why)"), count: sets), infrastructureError: why, uid: uid)
     }
+    let directories: SandboxPlan.ItemDirectories
+    do {
+      directories = try workspace.prepareItemDirectory(directory, inputs: inputs, sets: sets, plan: plan, uid: uid, linkage: linkage)
+    } catch {
+      return notRun("\(HarnessSetupError.workspace(SystemErrorText.sentence(error)))")
+    }
+    defer { try? FileManager.default.removeItem(at: directory) }
     let whole = limits.scaled(forInputSets: sets)
     let launch = plan.launch(
-      item: id, binary: workspace.binary.path, inputs: inputs.path, sets: sets, itemDirectory: directory.path,
+      item: id, binary: workspace.binary.path, inputs: inputs.path, sets: sets, directories: directories,
       uid: uid, limits: whole, libraryDirectories: libraryDirectories)
     let report: ProcessReport
     do {
       report = try SandboxedProcess.run(
         executable: launch.executable, arguments: launch.arguments, environment: launch.environment,
-        wallClockSeconds: whole.wallClockSeconds, maxOutputBytes: limits.maxOutputBytes)
+        wallClockSeconds: whole.wallClockSeconds, maxOutputBytes: limits.maxOutputBytes,
+        resultBytes: HarnessProtocol.resultBytes(expectedShape: expectedShape, sets: sets), quota: launch.quota,
+        sweepUID: plan.usesItemUIDs ? uid : nil)
     } catch {
-      return Array(repeating: .failed("not run: \(error)"), count: sets)
+      return notRun("\(error)")
     }
+    let frames = HarnessProtocol.frames(report.results)
     var outcomes: [SwiftItemOutcome] = []
     for k in 0..<sets {
-      guard let text = readResult(directory.appendingPathComponent(HarnessProtocol.resultFileName(set: k)), limit: limits.maxFileBytes) else {
+      guard let text = frames[k] else {
         let stderr = CompilerDiagnostics.strip(report.stderrText, directory: workspace.sources.path)
-        let ending = ItemEnding.sentence(
+        let ending = report.quotaExceeded.map { "stopped: \($0)" } ?? ItemEnding.sentence(
           termination: report.termination, timedOut: report.timedOut, stderr: stderr, limits: limits, inputSets: sets,
           signalsAsExitStatus: plan.reportsSignalsAsExitStatus)
-        outcomes.append(.failed(ending))
+        outcomes.append(.failed(report.resultsTruncated ? "sent more than \(ByteCount.text(report.results.count)) of results" : ending))
         let later = "not run: the item's process ended at input set \(k + 1) of \(sets) (\(ending))"
         outcomes += Array(repeating: .failed(later), count: sets - k - 1)
         break
       }
       outcomes.append(outcome(of: text, item: id, expectedShape: expectedShape))
     }
-    return outcomes
+    return ItemRun(outcomes: outcomes, infrastructureError: nil, uid: uid)
   }
 
-  /// What a result file says about item `id`.
+  /// What a result says about item `id`.
   static func outcome(of text: String, item id: String, expectedShape: [Int]?) -> SwiftItemOutcome {
-    guard let result = HarnessProtocol.decodeResult(text, item: id) else {
-      return .failed("left a result file that is not a well-formed answer for \(id)")
+    guard let result = HarnessProtocol.decodeResult(text, item: id, expectedShape: expectedShape) else {
+      return .failed("sent a result that is not a well-formed answer for \(id)")
     }
     switch result {
     case .value(let tensor):
@@ -181,18 +282,10 @@ public enum SwiftModuleRunner {
       return .missing("\(id) returned nil: not answered yet\(expected)")
     case .ragged(let why):
       return .failed("returned a ragged array, which is not a tensor: \(why)")
+    case .oversized(let shape, let limit):
+      let expected = expectedShape.map { " for an item of shape \(Tensor.describe($0))" } ?? ""
+      return .failed("declared a value of shape \(shape.joined(separator: "×")), more than the \(limit) entries allowed\(expected); it was not read")
     }
-  }
-
-  /// The result file's text, read without following a symbolic link the item may have left there.
-  private static func readResult(_ url: URL, limit: Int) -> String? {
-    let fd = open(url.path, O_RDONLY | O_NOFOLLOW)
-    guard fd >= 0 else { return nil }
-    let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-    var info = stat()
-    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) <= limit + 1 else { return nil }
-    guard let data = try? handle.readToEnd() else { return nil }
-    return String(decoding: data, as: UTF8.self)
   }
 
   static func isIdentifier(_ id: String) -> Bool {
@@ -200,8 +293,15 @@ public enum SwiftModuleRunner {
     return id.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
   }
 
-  /// Where each submission's temporary directory is made (tests point it at a per-process folder).
-  nonisolated(unsafe) static var workspaceParent = FileManager.default.temporaryDirectory
+  /// Where each submission's temporary directory is made: `GRADE_SCRATCH_DIR` when set (a batch
+  /// gives each grading a folder it removes afterwards), else the temporary directory; tests
+  /// point it at a per-process folder.
+  nonisolated(unsafe) static var workspaceParent: URL = {
+    if let path = ProcessInfo.processInfo.environment["GRADE_SCRATCH_DIR"], !path.isEmpty {
+      return URL(fileURLWithPath: path, isDirectory: true)
+    }
+    return FileManager.default.temporaryDirectory
+  }()
 
   static func makeTemporaryDirectory() throws -> URL {
     var template = Array(workspaceParent.appendingPathComponent("swift-submission-XXXXXX").path.utf8CString)
@@ -212,34 +312,53 @@ public enum SwiftModuleRunner {
   }
 }
 
-/// The temporary directory of one run.
+/// The temporary directory of one submission.
 struct Workspace {
   var root: URL
   var sources: URL { root.appendingPathComponent("src", isDirectory: true) }
   var binary: URL { root.appendingPathComponent("bin/student") }
   var runs: URL { root.appendingPathComponent("runs", isDirectory: true) }
+  /// The compiler's TMPDIR and HOME under the rlimits plans.
+  var compilerTemporary: URL { root.appendingPathComponent("tmp", isDirectory: true) }
+  /// The private clang module cache, when the shared one is not enough.
+  var moduleCache: URL { root.appendingPathComponent("module-cache", isDirectory: true) }
   /// The chroot's copy of `HarnessRuntime`, hard-linked from the toolchain and the system.
   var runtime: URL { root.appendingPathComponent("runtime", isDirectory: true) }
   /// The files of `runtime`, when it was made.
   var runtimeFiles: HarnessRuntime?
 
+  /// Every folder inside `root` is made without its parents, so that a workspace removed while
+  /// the grader is being stopped (`RunningChildren`) is never made again by a thread still at work.
   init(root: URL) throws {
     self.root = root
-    let fm = FileManager.default
-    for dir in [sources, binary.deletingLastPathComponent(), runs] {
-      try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+    guard RunningChildren.keep(root) else {
+      Workspace.remove(root)
+      throw HarnessSetupError.workspace("the grader is being stopped")
     }
-    // Items running under their own uid must reach the binary and inputs (bwrap binds them by
-    // path from outside, so only the chroot copies need to be readable).
-    try fm.setAttributes([.posixPermissions: 0o711], ofItemAtPath: root.path)
+    let fm = FileManager.default
+    for dir in [sources, binary.deletingLastPathComponent(), runs, compilerTemporary] {
+      try fm.createDirectory(at: dir, withIntermediateDirectories: false)
+    }
+    // Items and compiles running under their own uid must reach the binary, sources and inputs
+    // (bwrap binds them by path from outside, so only the chroot copies need to be readable).
+    for dir in [root, binary.deletingLastPathComponent(), runs] {
+      try fm.setAttributes([.posixPermissions: 0o711], ofItemAtPath: dir.path)
+    }
+    try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: sources.path)
+    try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: compilerTemporary.path)
   }
 
-  /// Copies the sources into `src/` and returns their paths, in compile order.
-  func collectSources(files: [URL], helpers: [(name: String, contents: Data)], main: String, notes: inout [String]) throws -> [URL] {
+  /// Copies the sources into `src/` and returns their paths, in compile order. Submitted files
+  /// are read through `SubmissionFiles` (regular files inside `root`, or inside each file's own
+  /// folder when there is none), at most `maximumSourceBytes` each and `maximumSourcesBytes`
+  /// together.
+  func collectSources(
+    files: [URL], root: URL?, helpers: [(name: String, contents: Data)], main: String, notes: inout [String]
+  ) throws -> [URL] {
     let fm = FileManager.default
     let helperNames = Set(helpers.map(\.name))
 
-    var submitted: [URL] = []
+    var submitted: [(url: URL, root: URL)] = []
     for file in files {
       var isDirectory: ObjCBool = false
       guard fm.fileExists(atPath: file.path, isDirectory: &isDirectory) else {
@@ -247,10 +366,11 @@ struct Workspace {
         continue
       }
       if isDirectory.boolValue {
+        try SubmissionFiles.check(file)
         let found = fm.enumerator(at: file, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
-        submitted += found.filter { $0.pathExtension == "swift" }.sorted { $0.path < $1.path }
+        submitted += found.filter { $0.pathExtension == "swift" }.sorted { $0.path < $1.path }.map { ($0, root ?? file) }
       } else if file.pathExtension == "swift" {
-        submitted.append(file)
+        submitted.append((file, root ?? file.deletingLastPathComponent()))
       } else {
         notes.append("\(file.lastPathComponent) is not a .swift file and was skipped.")
       }
@@ -258,16 +378,21 @@ struct Workspace {
 
     var paths: [URL] = []
     var used = Set<String>()
-    for file in submitted {
+    var total = 0
+    for (file, base) in submitted {
       let name = file.lastPathComponent
       if name == "main.swift" {
         notes.append("The submitted main.swift was ignored: the grading harness provides main.swift.")
         continue
       }
+      let contents = try SubmissionFiles.read(file, root: base, limit: SwiftModuleRunner.maximumSourceBytes)
+      total += contents.count
+      guard total <= SwiftModuleRunner.maximumSourcesBytes else {
+        throw SubmissionEntryError.tooLarge(entry: "The submission's .swift files", bytes: total, limit: SwiftModuleRunner.maximumSourcesBytes)
+      }
       if helperNames.contains(name) {
         // An unchanged copy of a helper file is what the starter asks for; only a changed one is news.
-        let starterCopy = helpers.first { $0.name == name }?.contents
-        if starterCopy != fm.contents(atPath: file.path) {
+        if helpers.first(where: { $0.name == name })?.contents != contents {
           notes.append("The submitted \(name) was replaced by the starter's copy.")
         }
         continue
@@ -278,7 +403,7 @@ struct Workspace {
       }
       used.insert(name)
       let destination = sources.appendingPathComponent(name)
-      try fm.copyItem(at: file, to: destination)
+      try contents.write(to: destination, options: .withoutOverwriting)
       paths.append(destination)
     }
     for helper in helpers {
@@ -288,7 +413,48 @@ struct Workspace {
     }
     let mainURL = sources.appendingPathComponent("main.swift")
     try main.write(to: mainURL, atomically: true, encoding: .utf8)
+    for url in paths + [mainURL] { try fm.setAttributes([.posixPermissions: 0o644], ofItemAtPath: url.path) }
     return [mainURL] + paths
+  }
+
+  /// Gives the compile's uid the output folder and its temporary directory.
+  func prepareCompile(plan: SandboxPlan, uid: UInt32) throws {
+    guard plan.usesItemUIDs else { return }
+    for directory in [binary.deletingLastPathComponent(), compilerTemporary] {
+      guard chown(directory.path, uid, uid) == 0 else {
+        throw HarnessSetupError.workspace("chown of \(directory.lastPathComponent) failed: \(String(cString: strerror(errno)))")
+      }
+    }
+  }
+
+  /// Makes `module-cache/`, the compile's own.
+  func preparePrivateModuleCache(plan: SandboxPlan, uid: UInt32) throws {
+    try FileManager.default.createDirectory(at: moduleCache, withIntermediateDirectories: false)
+    try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: moduleCache.path)
+    if plan.usesItemUIDs && chown(moduleCache.path, uid, uid) != 0 {
+      throw HarnessSetupError.workspace("chown of module-cache failed: \(String(cString: strerror(errno)))")
+    }
+  }
+
+  /// Takes the compiled binary back from the compile's uid: a regular file (not a link), owned
+  /// by the grader, 0555, in a folder the grader owns again; the compiler's directories are
+  /// emptied.
+  func takeBinary() throws {
+    let fm = FileManager.default
+    var info = stat()
+    guard lstat(binary.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+      throw HarnessSetupError.workspace("the compiler left no executable")
+    }
+    let folder = binary.deletingLastPathComponent().path
+    guard chown(binary.path, geteuid(), getegid()) == 0, chmod(binary.path, 0o555) == 0,
+          chown(folder, geteuid(), getegid()) == 0, chmod(folder, 0o711) == 0 else {
+      throw HarnessSetupError.workspace("could not take the executable back: \(String(cString: strerror(errno)))")
+    }
+    for name in (try? fm.contentsOfDirectory(atPath: folder)) ?? [] where name != binary.lastPathComponent {
+      try? fm.removeItem(atPath: folder + "/" + name)
+    }
+    try? fm.removeItem(at: compilerTemporary)
+    try? fm.removeItem(at: moduleCache)
   }
 
   /// How the submission should be linked under `plan`: dynamically, unless the plan is a chroot
@@ -313,37 +479,69 @@ struct Workspace {
     }
   }
 
-  /// A fresh directory the item may write to, owned by its uid when the grader is root; for a
-  /// chroot it also holds hard links (or copies) of the binary, an `inputs/` directory the grader
-  /// owns (0755) with hard links of the `sets` inputs files and, for a dynamically linked binary,
-  /// of `runtime/`.
-  func prepareItemDirectory(_ directory: URL, inputs: URL, sets: Int, plan: SandboxPlan, uid: UInt32, linkage: HarnessLinkage) throws {
+  /// The item's directories under `plan`:
+  ///
+  /// ```
+  /// bubblewrap (sized tmpfs)   nothing on the host
+  /// bubblewrap (no size)       <directory> (0700, the item's uid), bound at /sbx/work
+  /// chroot                     <directory> (0755, the grader): the binary, inputs/ (hard links of
+  ///                            the sets' files), the runtime for a dynamic binary; work/ (0700, uid)
+  /// limitsOnly                 <directory> (0700): the item's working directory
+  /// ```
+  func prepareItemDirectory(
+    _ directory: URL, inputs: URL, sets: Int, plan: SandboxPlan, uid: UInt32, linkage: HarnessLinkage
+  ) throws -> SandboxPlan.ItemDirectories {
     let fm = FileManager.default
+    if case .bubblewrap(_, _, _, true) = plan { return .init(root: directory.path, work: directory.path) }
     try fm.createDirectory(at: directory, withIntermediateDirectories: false)
-    if case .chroot = plan {
-      let inputsCopy = directory.appendingPathComponent(HarnessProtocol.inputsDirectoryName, isDirectory: true)
-      guard mkdir(inputsCopy.path, 0o755) == 0, chmod(inputsCopy.path, 0o755) == 0 else {
-        throw HarnessSetupError.workspace("could not make \(inputsCopy.lastPathComponent): \(String(cString: strerror(errno)))")
-      }
-      var files = [(binary, directory.appendingPathComponent("student"))]
-      for k in 0..<sets {
-        let name = HarnessProtocol.inputsFileName(set: k)
-        files.append((inputs.appendingPathComponent(name), inputsCopy.appendingPathComponent(name)))
-      }
-      for (source, destination) in files {
-        if link(source.path, destination.path) != 0 { try fm.copyItem(at: source, to: destination) }
-      }
-      if linkage == .dynamic {
-        guard let runtimeFiles else { throw HarnessSetupError.workspace("the runtime libraries were not prepared") }
-        try runtimeFiles.link(into: directory, from: runtime)
+    guard case .chroot = plan else {
+      if plan.usesItemUIDs { try Self.own(directory, uid: uid) }
+      try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory.path)
+      return .init(root: directory.path, work: directory.path)
+    }
+    try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
+    let inputsCopy = directory.appendingPathComponent(HarnessProtocol.inputsDirectoryName, isDirectory: true)
+    let work = directory.appendingPathComponent("work", isDirectory: true)
+    for (folder, mode) in [(inputsCopy, mode_t(0o755)), (work, 0o700)] {
+      guard mkdir(folder.path, mode) == 0, chmod(folder.path, mode) == 0 else {
+        throw HarnessSetupError.workspace("could not make \(folder.lastPathComponent): \(String(cString: strerror(errno)))")
       }
     }
-    if SandboxPlan.isRoot {
-      guard chown(directory.path, uid, uid) == 0 else {
-        throw HarnessSetupError.workspace("chown of \(directory.lastPathComponent) failed: \(String(cString: strerror(errno)))")
-      }
+    var files = [(binary, directory.appendingPathComponent("student"))]
+    for k in 0..<sets {
+      let name = HarnessProtocol.inputsFileName(set: k)
+      files.append((inputs.appendingPathComponent(name), inputsCopy.appendingPathComponent(name)))
     }
-    try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory.path)
+    for (source, destination) in files {
+      if link(source.path, destination.path) != 0 { try fm.copyItem(at: source, to: destination) }
+    }
+    if linkage == .dynamic {
+      guard let runtimeFiles else { throw HarnessSetupError.workspace("the runtime libraries were not prepared") }
+      try runtimeFiles.link(into: directory, from: runtime)
+    }
+    try Self.own(work, uid: uid)
+    return .init(root: directory.path, work: work.path)
+  }
+
+  /// Removes `url` and everything under it, first giving the grader back every folder an item
+  /// may have made unreadable (chmod 000) so that nothing is left behind.
+  static func remove(_ url: URL) {
+    let fm = FileManager.default
+    if (try? fm.removeItem(at: url)) != nil || !fm.fileExists(atPath: url.path) { return }
+    var stack = [url.path]
+    while let path = stack.popLast() {
+      var info = stat()
+      guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { continue }
+      _ = chmod(path, 0o700)
+      for name in (try? fm.contentsOfDirectory(atPath: path)) ?? [] { stack.append(path + "/" + name) }
+    }
+    try? fm.removeItem(at: url)
+  }
+
+  private static func own(_ directory: URL, uid: UInt32) throws {
+    guard chown(directory.path, uid, uid) == 0 else {
+      throw HarnessSetupError.workspace("chown of \(directory.lastPathComponent) failed: \(String(cString: strerror(errno)))")
+    }
   }
 }
 

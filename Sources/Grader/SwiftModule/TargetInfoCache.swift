@@ -20,8 +20,12 @@ enum TargetInfoCache {
     let key = identity(of: swiftc)
     let file = key.map { root.appendingPathComponent("target-info-\($0).json") }
     if let file, isTrusted(root.path, directory: true), let text = readTrusted(file.path) { return text }
+    let temporary = FileManager.default.temporaryDirectory
+      .appendingPathComponent("target-info-\(getpid())-\(UInt32.random(in: 0...UInt32.max))", isDirectory: true)
+    try? FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: temporary) }
     let report = try SandboxedProcess.run(
-      executable: swiftc, arguments: ["-print-target-info"], environment: ProcessInfo.processInfo.environment,
+      executable: swiftc, arguments: ["-print-target-info"], environment: HarnessToolchain.compilerEnvironment(temporary: temporary),
       wallClockSeconds: 60, maxOutputBytes: 1 << 16)
     guard report.termination == .exited(0), !report.timedOut, !report.outputTruncated else {
       throw HarnessSetupError.supportModule("`swiftc -print-target-info` failed: \(report.stdoutText + report.stderrText)")

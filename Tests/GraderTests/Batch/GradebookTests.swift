@@ -32,6 +32,20 @@ struct GradebookTests {
     #expect(GradebookStatus(BatchRunner.ungradedReport(grader: g, student: "c", reason: "the grading process crashed (signal 11)")) == .notGraded)
   }
 
+  @Test("a student not graded (infrastructure) has no score: empty cells, and none of the summary's figures counts them")
+  func notGradedHasNoScore() throws {
+    let g = try grader("rnn-bptt", key: testKey)
+    let full = g.grade(student: "zoe", answers: correctAnswers(g, student: "zoe"))
+    let failed = BatchRunner.ungradedReport(grader: g, student: "cal", reason: "Could not write results/cal.json: No space left on device.")
+    #expect(failed.items.allSatisfy { $0.message.hasPrefix("'\($0.id)': not graded (infrastructure): Could not write") })
+    let lines = Gradebook.csv([full, failed], items: g.assignment.items.map(\.id)).split(separator: "\n").map(String.init)
+    #expect(lines[1] == "cal,,19,not-graded" + String(repeating: ",", count: g.assignment.items.count))
+    let summary = BatchSummary(reports: [full, failed], assignment: g.assignment)
+    #expect(summary.students == 2 && summary.meanScore == 19 && summary.medianScore == 19 && summary.fullMarks == 1)
+    #expect(summary.ungraded == ["cal"])
+    #expect(summary.items.allSatisfy { $0.students == 1 && $0.passed == 1 })
+  }
+
   @Test("fields with commas or quotes are quoted")
   func quoting() {
     #expect(Gradebook.field("plain") == "plain")

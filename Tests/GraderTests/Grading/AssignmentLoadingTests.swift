@@ -62,6 +62,33 @@ struct AssignmentLoadingTests {
     #expect(error.description.contains("model"))
   }
 
+  struct BoundCase: Sendable, CustomTestStringConvertible {
+    var name: String
+    var edit: @Sendable (inout [String: Any]) -> Void
+    var message: String
+    var testDescription: String { name }
+  }
+
+  static let boundCases: [BoundCase] = [
+    BoundCase(name: "1e308 points", edit: { var i = $0["items"] as! [String: Any]; i["loss"] = ["points": 1e308]; $0["items"] = i },
+              message: "expected a number from 0 to 1000, found 1e+308"),
+    BoundCase(name: "1001 points", edit: { var i = $0["items"] as! [String: Any]; i["loss"] = ["points": 1001]; $0["items"] = i },
+              message: "expected a number from 0 to 1000, found 1001"),
+    BoundCase(name: "a relative tolerance of 0.6", edit: { $0["tolerance"] = ["relative": 0.6, "absolute": 1e-7] },
+              message: "expected a relative tolerance from 0 to 0.5, found 0.6"),
+    BoundCase(name: "an item's absolute tolerance of 1e300", edit: {
+      var i = $0["items"] as! [String: Any]; i["loss"] = ["points": 1, "tolerance": ["relative": 1e-5, "absolute": 1e300]]; $0["items"] = i
+    }, message: "expected an absolute tolerance from 0 to 1.0, found 1e+300"),
+  ]
+
+  @Test("points and tolerances past their bounds are rejected with a sentence naming the field", arguments: boundCases)
+  func rubricBounds(c: BoundCase) throws {
+    let result = try loadEdited("rnn-canonical", file: "rubric.json", edit: c.edit)
+    guard case .failure(let error) = result else { Issue.record("\(c.name) was accepted"); return }
+    #expect(error.description.contains(c.message), "\(error)")
+    #expect(error.file.hasSuffix("rubric.json"))
+  }
+
   @Test("a rubric with an unknown item, a misspelt key or a missing item is rejected")
   func rubricErrors() throws {
     let unknown = try loadEdited("rnn-canonical", file: "rubric.json") { var i = $0["items"] as! [String: Any]; i["dW_zz"] = ["points": 1]; $0["items"] = i }

@@ -174,7 +174,7 @@ struct AutograderTests {
       #expect(report.notes.contains { $0.contains("need review by the course staff") })
       // Every format says so and gives no point for it.
       #expect(report.rendered(.text).contains("? review "))
-      #expect(report.rendered(.json).contains("\"status\": \"needs-review\""))
+      #expect(report.rendered(.json).contains("\"status\" : \"needs-review\""))
       #expect(report.rendered(.junit).contains("type=\"needs-review\""))
       #expect(report.htmlReport().contains("badge needs-review"))
       let gradescope = try #require(try JSONSerialization.jsonObject(with: Data(report.rendered(.gradescope).utf8)) as? [String: Any])

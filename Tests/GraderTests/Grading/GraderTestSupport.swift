@@ -34,4 +34,4 @@ func temporaryDirectory() -> URL {
   return url
 }
 
-let shippedAssignments = ["backprop-basics", "rnn-bptt", "rnn-canonical", "window-lm", "ngram-lm"]
+let shippedAssignments = ["backprop-basics", "rnn-bptt", "rnn-canonical", "window-lm", "ngram-lm", "lstm-lm", "gru-lm"]

@@ -5,7 +5,7 @@ import Jacobians
 
 @Suite("The model registry")
 struct ModelRegistryTests {
-  static let shipped = ["backprop-basics", "rnn-bptt", "rnn-canonical", "window-lm", "ngram-lm"]
+  static let shipped = ["backprop-basics", "rnn-bptt", "rnn-canonical", "window-lm", "ngram-lm", "lstm-lm", "gru-lm"]
 
   /// An assignment folder whose assignment.json is rnn-bptt's with `edit` applied to its "model".
   static func editedAssignment(_ edit: (inout [String: Any]) -> Void) throws -> URL {

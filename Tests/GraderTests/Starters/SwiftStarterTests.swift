@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Swift starters generated from the assignment")
 struct SwiftStarterTests {
-  static let shipped = ["backprop-basics", "rnn-bptt", "rnn-canonical", "window-lm", "ngram-lm"]
+  static let shipped = ["backprop-basics", "rnn-bptt", "rnn-canonical", "window-lm", "ngram-lm", "lstm-lm", "gru-lm"]
 
   static func assignment(_ id: String) throws -> Assignment {
     try AssignmentCatalog(root: AssignmentCatalog.packageRoot.appendingPathComponent("Assignments")).load(id).0

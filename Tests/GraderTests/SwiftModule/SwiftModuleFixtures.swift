@@ -8,7 +8,7 @@ import Jacobians
 enum SwiftModuleFixtures {
   static let repository = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-  static let assignmentIDs = ["rnn-bptt", "rnn-canonical", "backprop-basics", "window-lm", "ngram-lm"]
+  static let assignmentIDs = ["rnn-bptt", "rnn-canonical", "backprop-basics", "window-lm", "ngram-lm", "lstm-lm", "gru-lm"]
 
   static func assignmentDirectory(_ id: String) -> URL {
     repository.appendingPathComponent("Assignments/\(id)", isDirectory: true)

@@ -165,16 +165,9 @@ struct SwiftModuleRunnerTests {
       return
     }
     #expect(why.contains("wall-clock limit"))
-    // Every item uid is ≥ 1 900 000 000; none may still own a process once the run returned.
-    let survivors = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { entry in
-      guard entry.allSatisfy(\.isNumber),
-            let status = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8),
-            let uidLine = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }),
-            let uid = uidLine.split(separator: "\t").dropFirst().first.flatMap({ UInt32($0) }) else { return false }
-      let isZombie = status.contains("State:\tZ")
-      return uid >= 1_900_000_000 && !isZombie
-    }
-    #expect(survivors.isEmpty, "processes left: \(survivors)")
+    // The item ran under a uid of its own; none of its processes may be alive once the run returned.
+    guard SandboxPlan.isRoot, let uid = run.itemUIDs["dE"] else { return }
+    #expect(ProcessSweep.processes(ofUID: uid).isEmpty, "processes of the item's uid \(uid) are left")
   }
 
   @Test("a compile error is reported with the student's file and line", arguments: SwiftModuleFixtures.isolations)

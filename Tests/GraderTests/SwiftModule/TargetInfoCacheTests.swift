@@ -8,10 +8,24 @@ import Testing
 struct TargetInfoCacheTests {
   /// A stand-in compiler that prints one JSON object and counts its runs in `runs.log`.
   static func fakeCompiler(in directory: URL, answer: String) throws -> URL {
-    let script = directory.appendingPathComponent("swiftc")
     let log = directory.appendingPathComponent("runs.log").path
-    try "#!/bin/sh\necho run >> '\(log)'\necho '\(answer)'\n".write(to: script, atomically: true, encoding: .utf8)
-    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+    return try installScript("#!/bin/sh\necho run >> '\(log)'\necho '\(answer)'\n", as: "swiftc", in: directory)
+  }
+
+  /// Writes `text` as the executable `directory/name`. The executable is written by `install`, a
+  /// child process, so no writable descriptor of it is ever open in this (multi-threaded) process:
+  /// another test forking meanwhile cannot inherit one and make the script's exec fail with
+  /// "text file busy".
+  static func installScript(_ text: String, as name: String, in directory: URL) throws -> URL {
+    let source = directory.appendingPathComponent("\(name).source")
+    let script = directory.appendingPathComponent(name)
+    try text.write(to: source, atomically: true, encoding: .utf8)
+    let install = Process()
+    install.executableURL = URL(fileURLWithPath: "/usr/bin/install")
+    install.arguments = ["-m", "755", source.path, script.path]
+    try install.run()
+    install.waitUntilExit()
+    try #require(install.terminationStatus == 0, "install wrote \(script.path)")
     return script
   }
 
@@ -66,9 +80,7 @@ struct TargetInfoCacheTests {
   func failingCompilerThrows() throws {
     let directory = try Self.freshDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
-    let script = directory.appendingPathComponent("swiftc")
-    try "#!/bin/sh\necho broken >&2\nexit 3\n".write(to: script, atomically: true, encoding: .utf8)
-    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+    let script = try Self.installScript("#!/bin/sh\necho broken >&2\nexit 3\n", as: "swiftc", in: directory)
     let root = directory.appendingPathComponent("cache")
     #expect(throws: HarnessSetupError.self) { try TargetInfoCache.targetInfo(of: script.path, in: root) }
     let cached = ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).filter { $0.hasPrefix("target-info-") }
