@@ -1,6 +1,6 @@
 import Jacobians
 
-/// Everything the RNN language model's exercise asks for, from one forward pass: the loss, every
+/// Everything the RNN language model's exercise asks for, computed together: the loss, every
 /// gradient, the error signals, and the per-step terms of the recurrent weight's gradient.
 ///
 /// ```
@@ -18,36 +18,25 @@ public struct RNNItemValues: Sendable {
 }
 
 extension BPTT {
-  /// `RNNItemValues` with the terms of J^(`termsOf`) (the last step by default): one forward
-  /// pass, one batched backward pass and one δ recursion of J^(t) alone.
+  /// `RNNItemValues` with the terms of J^(`termsOf`) (the last step by default): the loss, the
+  /// deltas and the terms from one plain forward pass and one δ recursion of J^(t) alone; the
+  /// gradients as `gradients` computes them (their own forward pass, which forms the output
+  /// layer's gradients with the logits), so that every item is bit for bit the separate reference's.
   ///
-  /// Cost: four output-layer products (T·|V|·H each: the logits, δ2, dU and ∂J/∂h from the
-  /// output) and O(T·H²) for the rest; memory O(T·|V| + T·H²), the size of the items.
+  /// Cost: two forward passes and two backward passes, and O(T·H²) for the terms; memory
+  /// O(T·|V| + T·H²), the size of the items.
   public static func items(_ p: RNNParameters, tokens: [Int], options: RNNOptions = RNNOptions(), termsOf t: Int? = nil) -> RNNItemValues {
-    let (core, A, Es) = prepare(p, tokens: tokens, options: options)
+    let (core, A, _) = prepare(p, tokens: tokens, options: options)
     let targets = Array(tokens.dropFirst())
-    let T = targets.count, d = p.embeddingSize, V = p.vocabularySize
+    let T = targets.count
     let termStep = t ?? T
     if termStep < 1 || termStep > T { stop(.stepOutOfRange(step: termStep, steps: T)) }
-    var fwd = core.forward(inputTerms: A, targets: targets)
+    let fwd = core.forward(inputTerms: A, targets: targets)
     let sum = fwd.stepLosses.reduce(0, +)
     let loss = options.reduction == .mean ? sum / Double(T) : sum
-    var delta1 = fwd.P
-    for s in 0..<T { delta1[s, targets[s]] -= 1 }
-    let delta2 = MatrixProduct.multiply(delta1, core.U) ⊙ core.activation.derivative(fwd.Z)
-    let terms = recurrentWeightTerms(core: core, Z: fwd.Z, Hs: fwd.Hs, delta1: delta1, options: options, t: termStep)
-    let back = core.backward(&fwd, targets: targets, weights: RecurrentCore.weights(steps: T, reduction: options.reduction),
-                             truncation: options.truncation)
-    let dW_e = MatrixProduct.multiply(back.Gz, Es, transposeA: true)
-    let dEs = MatrixProduct.multiply(back.Gz, p.W_e)
-    var dE = Matrix(rows: d, cols: V)
-    for s in 0..<T {
-      let w = tokens[s]
-      for k in 0..<d { dE.scalars[k * V + w] += dEs.scalars[s * d + k] }
-    }
-    let gradients = RNNGradients(dE: dE, dW_h: back.dW_h, dW_e: dW_e, db_1: back.db_1, dU: back.dU, db_2: back.db_2, dh0: back.dh0)
-      .clipped(options.clipping)
-    return RNNItemValues(loss: loss, gradients: gradients, deltas: RNNDeltas(delta1: delta1, delta2: delta2, dJdz: back.Gz),
+    let deltas = deltas(core: core, forward: fwd, targets: targets, options: options)
+    let terms = recurrentWeightTerms(core: core, Z: fwd.Z, Hs: fwd.Hs, delta1: deltas.delta1, options: options, t: termStep)
+    return RNNItemValues(loss: loss, gradients: gradients(p, tokens: tokens, options: options), deltas: deltas,
                          recurrentWeightTerms: terms)
   }
 

