@@ -79,6 +79,11 @@ let package = Package(
     .executableTarget(
       name: "lstm-benchmark", dependencies: ["BPTTReference", "Jacobians"],
       path: "Benchmarks/GateBenchmark", exclude: ["numpy_gates.py"]),
+    /// `swift run -c release numeric-benchmark`: grading a correct submission at real sizes — the
+    /// numeric check per item, `grade check` time and peak memory, beside PyTorch's and JAX's checks.
+    .executableTarget(
+      name: "numeric-benchmark", dependencies: ["GradeCLI", "Grader", "BPTTReference", "Jacobians"],
+      path: "Benchmarks/NumericBenchmark", exclude: ["autograd_checks.py"]),
     /// `swift run -c release formula-benchmark`: parse, shape-check and evaluate typical formulas,
     /// then grade formula items through the grader at the shipped sizes.
     .executableTarget(

@@ -1,156 +1,122 @@
 import Jacobians
 
-/// A function whose derivative at a point is (a slice of) an item, so that the grader can
-/// estimate the item by central differences at the student's own inputs.
+/// How the grader estimates one item numerically at a student's inputs: a line φ_c through the
+/// model's point for every item-shaped direction c, such that
+/// ```
+/// φ_c′(0) = ⟨item, c⟩ = Σ_k item_k c_k
+/// ```
+/// The model describes the line; the estimator (`NumericEstimator`) picks the directions —
+/// basis vectors for an exact entry-by-entry estimate of a small item, a few random directions
+/// for a large one — and the steps. A probe never loops over the item's entries itself.
 ///
-/// The slice is `offset ..< offset + count` of the item's row-major entries:
-/// - `.gradient(f)`: the slice is ∇f at `point` (count = point.count);
-/// - `.jacobian(f)`: the slice is the Jacobian `J[i][j] = ∂fᵢ/∂pointⱼ`, row-major
-///   (count = f(point).count · point.count).
+/// ```
+/// gradient   item = ∇f at x                       φ_c(ε) = f(x + ε c)
+///            a per-step item, one objective        φ_c(ε) = Σ_t f_t(x_t + ε c_t)
+/// jacobian   item = J (m × n) of y = f(x)          ψ_b(ε) = f(x + ε b) ∈ ℝ^m,
+///                                                  aᵀψ_b′(0) = aᵀ J b = ⟨J, a bᵀ⟩
+/// ```
+/// Lines take several ε at once (the estimator asks for ±h and ±h/2 together), so that a model
+/// can batch their work (one matrix product for the output layers of all four).
+///
+/// `work` is the model's count of the floating-point work of one evaluation at one ε (a
+/// multiply-add counts 1, an exp 50), `setupWork` that done once per direction, and
+/// `forwardWork` that of the model's forward pass: the estimator spends about one forward pass
+/// of work per item (`NumericEstimator`).
 public struct NumericProbe {
-  public enum Function {
-    case gradient((Matrix) -> Double)
-    case jacobian((Matrix) -> Matrix)
+  public enum Line {
+    /// φ_c at each ε, for an item-shaped direction c.
+    case gradient((ProbeDirection) -> ([Double]) -> [Double])
+    /// ψ_b at each ε (each an m-vector), for an input direction b of n entries; the item is the
+    /// `rows × cols` (m × n) Jacobian, row-major.
+    case jacobian(rows: Int, cols: Int, (_ b: [Double]) -> ([Double]) -> [[Double]])
   }
 
-  public var offset: Int
-  public var point: Matrix
-  public var function: Function
+  /// The item's number of entries.
+  public var count: Int
+  public var line: Line
+  /// |x_k|, the size of the coordinate of the point that entry k moves (input k of a Jacobian),
+  /// for the exact steps hₖ = ε^(1/3)·max(1, |x_k|).
+  public var magnitude: (Int) -> Double
+  /// max_k |x_k|, for the directional steps h = 10⁻⁵·max(1, max_k |x_k|); read only when the
+  /// probe is evaluated.
+  public var largestMagnitude: () -> Double
+  public var work: Double
+  public var setupWork: Double
+  public var forwardWork: Double
 
-  public init(offset: Int = 0, point: Matrix, gradientOf f: @escaping (Matrix) -> Double) {
-    self.offset = offset
-    self.point = point
-    self.function = .gradient(f)
+  public init(count: Int, line: Line, magnitude: @escaping (Int) -> Double, largestMagnitude: @escaping () -> Double,
+              work: Double = 1, setupWork: Double = 0, forwardWork: Double = 1) {
+    self.count = count
+    self.line = line
+    self.magnitude = magnitude
+    self.largestMagnitude = largestMagnitude
+    self.work = work
+    self.setupWork = setupWork
+    self.forwardWork = forwardWork
   }
 
-  public init(offset: Int = 0, point: Matrix, jacobianOf f: @escaping (Matrix) -> Matrix) {
-    self.offset = offset
-    self.point = point
-    self.function = .jacobian(f)
-  }
-}
-
-/// The numeric estimate of an item, and how it was obtained.
-///
-/// Two methods, chosen by the item's size:
-/// - **full** (items of at most `fullLimit` entries): central differences on every entry,
-///   `hᵢ = ε^(1/3)·max(1, |xᵢ|)`. Cost: 2 forward passes per entry.
-/// - **sampled** (larger gradient items): `directions` random ±1 directions d and `entries` randomly
-///   chosen entries eₖ, each estimated by Richardson extrapolation of the step pair (h, h/2),
-///   `R = (4·D(h/2) − D(h)) / 3` with `D(h) = (f(x + hd) − f(x − hd)) / 2h`, h = 1e-3·max(1, ‖x‖∞).
-///   The directions and entries come from a secret per-run seed, so that a submission cannot be
-///   tuned to the probes. Cost: 4 forward passes per direction and per entry.
-/// A submission is compared with these estimates: entry by entry (full), or as the projections
-/// `g·d` against `R_d` with the bound `absolute·√n + relative·Σ|gᵢ|` (sampled).
-public struct NumericEstimate: Sendable {
-  public enum Method: String, Sendable { case full = "central differences on every entry", sampled = "random ±1 directions and sampled entries (Richardson)" }
-
-  public struct Projection: Sendable {
-    /// Which entries are combined: ±1 weights (a direction) or a single 1 (a sampled entry).
-    public var weights: [Double]
-    public var label: String
-    public var value: Double
+  /// The item is ∇f at `x` (same shape): φ_c(ε) = f(x + ε c). Without counts, one evaluation
+  /// is taken to be a forward pass.
+  public static func gradient(of f: @escaping (Matrix) -> Double, at x: Matrix, work: Double = 1, forwardWork: Double = 1) -> NumericProbe {
+    NumericProbe(
+      count: x.count,
+      line: .gradient { c in
+        if case .basis(let k) = c.kind {
+          return { es in es.map { ε in
+            var y = x
+            y.scalars[k] += ε
+            return f(y)
+          } }
+        }
+        let moved = c.matrix(rows: x.rows, cols: x.cols)
+        return { es in es.map { ε in f(x + ε * moved) } }
+      },
+      magnitude: { Swift.abs(x.scalars[$0]) }, largestMagnitude: { x.maxAbs }, work: work, forwardWork: forwardWork)
   }
 
-  public var method: Method
-  /// The estimated entries (full method), row-major in the item's shape.
-  public var entries: [Double]?
-  /// The estimated projections (sampled method).
-  public var projections: [Projection]
-  /// Forward passes spent.
-  public var forwardPasses: Int
-}
+  /// The item is the Jacobian of `f` at `x`, `f(x).count × x.count` row-major:
+  /// ψ_b(ε) = f(x + ε b).
+  public static func jacobian(of f: @escaping (Matrix) -> Matrix, at x: Matrix, work: Double = 1, forwardWork: Double = 1) -> NumericProbe {
+    let m = f(x).count, n = x.count
+    return NumericProbe(
+      count: m * n,
+      line: .jacobian(rows: m, cols: n) { b in
+        let moved = Matrix(rows: x.rows, cols: x.cols, scalars: b)
+        return { es in es.map { ε in f(x + ε * moved).scalars } }
+      },
+      magnitude: { Swift.abs(x.scalars[$0]) }, largestMagnitude: { x.maxAbs }, work: work, forwardWork: forwardWork)
+  }
 
-public enum NumericEstimator {
-  /// Items larger than this many entries use the sampled method.
-  public static let fullLimit = 400
-
-  public static func estimate(probes: [NumericProbe], itemCount: Int, directions: Int = 6, entries: Int = 6, rng: inout SplitMix64) -> NumericEstimate {
-    let onlyGradients = probes.allSatisfy { if case .gradient = $0.function { return true } else { return false } }
-    if itemCount <= fullLimit || !onlyGradients {
-      return full(probes: probes, itemCount: itemCount)
+  /// A per-step item: slice `offset ..< offset + point.count` of the item is ∇f_t at `point`,
+  /// each f_t a function of its own slice only, so that one line covers them all:
+  /// φ_c(ε) = Σ_t f_t(x_t + ε c_t), φ_c′(0) = Σ_t ⟨∇f_t, c_t⟩ = ⟨item, c⟩. A basis direction
+  /// moves one slice: only its f_t is evaluated (the others add a constant). The slices are
+  /// computed when the probe is first evaluated (they are states of the point's forward pass).
+  /// Without counts, one evaluation of every f_t is taken to be a forward pass.
+  public static func slices(count: Int, _ lazy: LazyValue<[(offset: Int, point: Matrix, f: (Matrix) -> Double)]>,
+                            work: Double = 1, forwardWork: Double = 1) -> NumericProbe {
+    func owner(_ k: Int) -> (offset: Int, point: Matrix, f: (Matrix) -> Double)? {
+      lazy.value.first { k >= $0.offset && k < $0.offset + $0.point.count }
     }
-    return sampled(probes: probes, itemCount: itemCount, directions: directions, entries: entries, rng: &rng)
-  }
-
-  static func full(probes: [NumericProbe], itemCount: Int) -> NumericEstimate {
-    var out = [Double](repeating: .nan, count: itemCount)
-    var passes = 0
-    for probe in probes {
-      let values: Matrix
-      switch probe.function {
-      case .gradient(let f): values = NumericGradient.gradient(of: f, at: probe.point)
-      case .jacobian(let f): values = NumericGradient.jacobian(of: f, at: probe.point)
-      }
-      passes += 2 * probe.point.count
-      for (k, v) in values.scalars.enumerated() where probe.offset + k < itemCount {
-        out[probe.offset + k] = v
-      }
-    }
-    return NumericEstimate(method: .full, entries: out, projections: [], forwardPasses: passes)
-  }
-
-  static func sampled(probes: [NumericProbe], itemCount: Int, directions: Int, entries: Int, rng: inout SplitMix64) -> NumericEstimate {
-    var projections: [NumericEstimate.Projection] = []
-    var passes = 0
-    for probe in probes {
-      guard case .gradient(let f) = probe.function else { continue }
-      let n = probe.point.count
-      let h = 1e-3 * Swift.max(1, probe.point.maxAbs)
-      var probeRNG = rng
-      for k in 0..<directions {
-        var d = Matrix(shape: probe.point.shape)
-        for i in 0..<n { d.scalars[i] = probeRNG.next() & 1 == 0 ? 1 : -1 }
-        let value = NumericGradient.richardsonDirectional(of: f, at: probe.point, along: d, h: h)
-        var weights = [Double](repeating: 0, count: itemCount)
-        for i in 0..<n { weights[probe.offset + i] = d.scalars[i] }
-        projections.append(.init(weights: weights, label: "direction \(k + 1) at offset \(probe.offset)", value: value))
-        passes += 4
-      }
-      for _ in 0..<Swift.min(entries, n) {
-        let i = probeRNG.int(below: n)
-        var d = Matrix(shape: probe.point.shape)
-        d.scalars[i] = 1
-        let value = NumericGradient.richardsonDirectional(of: f, at: probe.point, along: d, h: h)
-        var weights = [Double](repeating: 0, count: itemCount)
-        weights[probe.offset + i] = 1
-        projections.append(.init(weights: weights, label: "entry \(probe.offset + i)", value: value))
-        passes += 4
-      }
-      rng = probeRNG
-    }
-    return NumericEstimate(method: .sampled, entries: nil, projections: projections, forwardPasses: passes)
-  }
-
-  /// Compares `values` (row-major, the item's shape) with the estimate.
-  public static func compare(_ values: [Double], with estimate: NumericEstimate, shape: [Int], tolerance: Tolerance) -> EntryComparison {
-    if let entries = estimate.entries {
-      return EntryComparison.compare(submitted: values, expected: entries, shape: shape, tolerance: tolerance)
-    }
-    var result = EntryComparison(maxAbsError: 0, maxRelError: 0, worstIndex: [], worstSubmitted: 0, worstExpected: 0, passed: true, failingEntries: 0)
-    var worstRatio = -1.0
-    for (k, p) in estimate.projections.enumerated() {
-      var dot = 0.0, scale = 0.0, used = 0
-      for i in values.indices where p.weights[i] != 0 {
-        dot += p.weights[i] * values[i]
-        scale += Swift.abs(values[i])
-        used += 1
-      }
-      let diff = Swift.abs(dot - p.value)
-      let bound = tolerance.absolute * Double(used).squareRoot() + tolerance.relative * Swift.max(scale, Swift.abs(p.value))
-      let ok = dot.isFinite && p.value.isFinite && diff <= bound
-      let ratio = ok ? diff / Swift.max(bound, .leastNormalMagnitude) : .infinity
-      if !ok { result.passed = false; result.failingEntries += 1 }
-      result.maxAbsError = diff.isFinite ? Swift.max(result.maxAbsError, diff) : .infinity
-      let rel = Swift.max(Swift.abs(dot), Swift.abs(p.value))
-      result.maxRelError = diff.isFinite ? Swift.max(result.maxRelError, rel == 0 ? 0 : diff / rel) : .infinity
-      if ratio > worstRatio {
-        worstRatio = ratio
-        result.worstIndex = [k]
-        result.worstSubmitted = dot
-        result.worstExpected = p.value
-      }
-    }
-    return result
+    return NumericProbe(
+      count: count,
+      line: .gradient { c in
+        let slices = lazy.value
+        precondition(slices.allSatisfy { $0.offset >= 0 && $0.offset + $0.point.count <= count }, "slices within the item's \(count) entries")
+        if case .basis(let k) = c.kind {
+          guard let s = owner(k) else { return { es in es.map { _ in 0 } } }
+          return { es in es.map { ε in
+            var y = s.point
+            y.scalars[k - s.offset] += ε
+            return s.f(y)
+          } }
+        }
+        let moved = slices.map { s in Matrix(rows: s.point.rows, cols: s.point.cols, scalars: c.entries(s.offset..<(s.offset + s.point.count))) }
+        return { es in es.map { ε in
+          zip(slices, moved).reduce(0.0) { $0 + $1.0.f($1.0.point + ε * $1.1) }
+        } }
+      },
+      magnitude: { k in owner(k).map { Swift.abs($0.point.scalars[k - $0.offset]) } ?? 0 },
+      largestMagnitude: { lazy.value.map(\.point.maxAbs).max() ?? 0 }, work: work, forwardWork: forwardWork)
   }
 }

@@ -47,7 +47,7 @@ public struct Autograder {
   public var numericTolerance = Tolerance(relative: 1e-5, absolute: 1e-7)
   /// The course key of a graded run; nil for a self-check.
   public var courseKey: CourseKey?
-  /// The seed of the sampled numeric checks when fixed (tests, `--numeric-seed`); nil derives it:
+  /// The seed of the random directions of the numeric checks when fixed (tests, `--numeric-seed`); nil derives it:
   /// from the course key per student, or new and secret for each run without one.
   public var numericSeed: UInt64?
   /// An instructor's view: reference values shown whatever the rubric's `feedback` (the command
@@ -80,7 +80,7 @@ public struct Autograder {
     return rubric.credit == .codeOnly && kind == .arrays ? .practice : .graded
   }
 
-  /// The seed of `student`'s sampled numeric checks (see `numericSeed`).
+  /// The seed of `student`'s random directions of the numeric checks (see `numericSeed`).
   public func numericSeed(for student: String) -> UInt64 {
     if let numericSeed { return numericSeed }
     if let courseKey { return courseKey.numericSeed(assignment: assignment.id, student: student) }
@@ -111,7 +111,8 @@ public struct Autograder {
     }
     let hasFormulas = answers.values.contains { if case .formula = $0 { return true } else { return false } }
     let points = hasFormulas && model.formulas != nil ? FormulaPoints(grader: self, student: student, inputs: inputs, reference: reference) : nil
-    let context = SubmissionContext(reference: reference, submission: submitted)
+    // The probes share the work of one forward pass at the point, done when first needed.
+    let context = SubmissionContext(reference: reference, submission: submitted, probes: model.numericProbes(inputs: inputs))
     var results: [ItemResult] = []
     for item in assignment.items {
       results.append(gradeItem(item, answer: answers[item.id], expected: reference[item.id]!, inputs: inputs, rng: &rng,
@@ -161,6 +162,8 @@ public struct Autograder {
   struct SubmissionContext {
     var reference: [String: Tensor] = [:]
     var submission: [SubmittedItem] = []
+    /// The numeric probes of every item at the student's inputs; nil asks the model.
+    var probes: [String: NumericProbe]? = nil
   }
 
   func gradeItem(
@@ -236,25 +239,28 @@ public struct Autograder {
         failures.append("differs from the reference in \(c.failingEntries) of \(expected.count) entries; worst at \(Self.index(c.worstIndex))\(values) (max abs error \(Self.number(c.maxAbsError)), max rel error \(Self.number(c.maxRelError)); tolerance \(tolerance))")
       }
     }
-    if item.checks.contains(.numeric) {
-      let probes = model.numericProbes(item: item.id, inputs: inputs)
-      if !probes.isEmpty {
-        let estimate = NumericEstimator.estimate(probes: probes, itemCount: expected.count, rng: &rng)
-        let selfCheck = NumericEstimator.compare(expected.scalars, with: estimate, shape: item.shape, tolerance: numericTolerance)
-        if !selfCheck.passed {
-          result.status = .review
-          result.points = 0
-          result.message = "Needs review: the grader could not verify its own reference for '\(item.id)' (its reference and its numeric gradient differ, max rel error \(Self.number(selfCheck.maxRelError)) at \(Self.index(selfCheck.worstIndex))), so the item earns no points until the course staff has looked at it."
-          return result
-        }
-        let c = NumericEstimator.compare(submitted.scalars, with: estimate, shape: item.shape, tolerance: tolerance.widened(to: numericTolerance))
-        result.numeric = .init(comparison: c, method: estimate.method.rawValue, forwardPasses: estimate.forwardPasses)
-        if !c.passed && failures.isEmpty {
-          let values = revealsReference
-            ? ": yours \(Self.number(c.worstSubmitted)), numeric \(Self.number(c.worstExpected))"
-            : " (abs error \(Self.number(c.maxAbsError)), rel error \(Self.number(c.maxRelError)))"
-          failures.append("differs from the numeric gradient at \(Self.index(c.worstIndex))\(values)")
-        }
+    if item.checks.contains(.numeric), let probe = (context.probes ?? model.numericProbes(inputs: inputs))[item.id] {
+      let estimate = NumericEstimator.estimate(probe, rng: &rng)
+      let directional = estimate.method == .directional
+      let selfCheck = NumericEstimator.verify(reference: expected.scalars, with: estimate, shape: item.shape, tolerance: numericTolerance)
+      if !selfCheck.passed {
+        let where_ = directional
+          ? "along \(selfCheck.failingEntries) of \(estimate.projections.count) random directions"
+          : "at \(Self.index(selfCheck.worstIndex))"
+        result.status = .review
+        result.points = 0
+        result.message = "Needs review: the grader could not verify its own reference for '\(item.id)' (its reference and its numeric gradient differ \(where_), max rel error \(Self.number(selfCheck.maxRelError))), so the item earns no points until the course staff has looked at it."
+        return result
+      }
+      let c = NumericEstimator.compare(submitted.scalars, with: estimate, shape: item.shape, tolerance: tolerance.widened(to: numericTolerance))
+      result.numeric = .init(comparison: c, method: estimate.method.rawValue, forwardPasses: estimate.forwardPasses)
+      if !c.passed && failures.isEmpty {
+        let values = revealsReference
+          ? ": yours \(Self.number(c.worstSubmitted)), numeric \(Self.number(c.worstExpected))"
+          : " (abs error \(Self.number(c.maxAbsError)), rel error \(Self.number(c.maxRelError)))"
+        failures.append(directional
+          ? "differs from the numeric gradient along \(c.failingEntries) of \(estimate.projections.count) random directions (its projection\(values))"
+          : "differs from the numeric gradient at \(Self.index(c.worstIndex))\(values)")
       }
     }
 
@@ -312,3 +318,4 @@ public enum StudentVariant {
     return SplitMix64(seed: hash)
   }
 }
+

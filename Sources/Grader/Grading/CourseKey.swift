@@ -4,14 +4,14 @@ import Jacobians
 
 /// The course's secret: 256 random bits from which every secret of a graded run is derived, so
 /// that nobody without it — a student reading the grader's public source included — can compute
-/// a hidden input set or the seed of the sampled numeric checks.
+/// a hidden input set or the seed of the random directions of the numeric checks.
 ///
 /// ```
 /// key file   # comment lines (what the file is, how to keep it)
 ///            64 hexadecimal digits                                   (`grade key new`)
 /// seed       HMAC-SHA256(key, purpose ‖ 0 ‖ assignment ‖ 0 ‖ student [‖ 0 ‖ k])[0..<8], big-endian
 /// purposes   "hidden-inputs"  hidden input set k of a student        (`hiddenInputsSeed`)
-///            "numeric-seed"   the directions and entries of the sampled numeric checks
+///            "numeric-seed"   the random directions of the numeric checks
 ///            "formula-points" random point k of a student's formulas        (`formulaPointSeed`)
 /// ```
 /// The messages are domain-separated (a purpose, then NUL-separated fields), so no two uses share
@@ -105,7 +105,7 @@ public struct CourseKey: Sendable, Equatable {
     seed("hidden-inputs", [assignment, student, String(k)])
   }
 
-  /// The seed of a student's sampled numeric checks: message "numeric-seed\0<assignment>\0<student>".
+  /// The seed of a student's random directions of the numeric checks: message "numeric-seed\0<assignment>\0<student>".
   public func numericSeed(assignment: String, student: String) -> UInt64 {
     seed("numeric-seed", [assignment, student])
   }

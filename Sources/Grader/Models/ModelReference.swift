@@ -12,7 +12,7 @@ import Jacobians
 ///                  → ModelRegistry.model(named:) → M.init(sizes:options:)   (M validates them)
 /// inputs           generateInputs(using:)       every input of `inputs`, in its shape
 /// items            reference(inputs:)           every item of `items` that the assignment uses
-/// checks           numericProbes(item:inputs:)  functions whose derivative is (a slice of) an item
+/// checks           numericProbes(inputs:)       per item, a line φ_c with φ_c′(0) = ⟨item, c⟩
 /// diagnosis        derivation                   named steps, the slips each admits, and the
 ///                                               slip-aware evaluation the search calls
 ///                  mistakes                     a catalogue of mutants, for a model without one
@@ -55,9 +55,14 @@ public protocol ModelReference: Sendable {
   func generateInputs(using rng: inout SplitMix64) -> [String: Tensor]
   /// Every item's reference value at `inputs`, in the item's shape.
   func reference(inputs: [String: Tensor]) -> [String: Tensor]
-  /// The probes whose numeric derivatives estimate `item` at `inputs`; empty when the item is not
-  /// a derivative (a loss value).
-  func numericProbes(item: String, inputs: [String: Tensor]) -> [NumericProbe]
+  /// The probe of every item the grader can estimate numerically at `inputs`, by item name (an
+  /// item that is not a derivative, such as a loss value, has none): for each item-shaped
+  /// direction c, a line φ_c through the model's point with φ_c′(0) = ⟨item, c⟩ (`NumericProbe`).
+  /// The grader picks the directions and the steps, so every model gets the same budget: about
+  /// one forward pass of work per item. Work the probes share (the forward pass at the point)
+  /// belongs in a `LazyValue`, done once and only when a probe is evaluated. Which items have a
+  /// probe must not depend on the inputs' values (loading an assignment asks at zero inputs).
+  func numericProbes(inputs: [String: Tensor]) -> [String: NumericProbe]
 
   /// The reference derivation as named steps with the slips a student can make at each, and
   /// how to evaluate items with slips applied: the diagnosis searches it. Nil for a model

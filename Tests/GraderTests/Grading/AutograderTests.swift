@@ -214,5 +214,5 @@ struct CorruptedModel: ModelReference {
     r[corrupt]!.scalars[0] += 0.5
     return r
   }
-  func numericProbes(item: String, inputs: [String: Tensor]) -> [NumericProbe] { base.numericProbes(item: item, inputs: inputs) }
+  func numericProbes(inputs: [String: Tensor]) -> [String: NumericProbe] { base.numericProbes(inputs: inputs) }
 }

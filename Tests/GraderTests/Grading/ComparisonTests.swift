@@ -47,32 +47,46 @@ struct ComparisonTests {
     #expect(abs(c.maxRelError - 0.2) < 1e-15)
   }
 
-  @Test("the sampled numeric comparison also fails on NaN", arguments: nonFinite)
-  func sampledComparisonFails(value: Double) {
+  @Test("the directional numeric comparison fails on NaN and ±Inf, in the values and in the estimate", arguments: nonFinite)
+  func directionalComparisonFails(value: Double) {
     var rng = SplitMix64(seed: 3)
     let x = rng.matrix(30, 30)
     let f: (Matrix) -> Double = { m in m.scalars.reduce(0) { $0 + $1 * $1 } }
-    let probe = NumericProbe(point: x, gradientOf: f)
-    let estimate = NumericEstimator.sampled(probes: [probe], itemCount: 900, directions: 4, entries: 4, rng: &rng)
+    let probe = NumericProbe.gradient(of: f, at: x)
+    #expect(!NumericEstimator.isExact(probe), "900 entries are estimated along directions")
+    let estimate = NumericEstimator.directional(probe, directions: 2, rng: &rng)
     let truth = (2 * x).scalars
+    #expect(NumericEstimator.verify(reference: truth, with: estimate, shape: [30, 30], tolerance: Self.tolerance).passed)
     #expect(NumericEstimator.compare(truth, with: estimate, shape: [30, 30], tolerance: Self.tolerance).passed)
     var bad = truth
-    for k in stride(from: 0, to: 900, by: 1) { bad[k] = value }
+    bad[17] = value
+    #expect(!NumericEstimator.verify(reference: bad, with: estimate, shape: [30, 30], tolerance: Self.tolerance).passed)
     #expect(!NumericEstimator.compare(bad, with: estimate, shape: [30, 30], tolerance: Self.tolerance).passed)
     var wrong = truth
-    wrong[17] += 1
-    let detected = NumericEstimator.compare(wrong, with: estimate, shape: [30, 30], tolerance: Self.tolerance)
-    #expect(!detected.passed, "a ±1 direction sees every entry")
+    wrong[17] += 1e-3
+    #expect(!NumericEstimator.verify(reference: wrong, with: estimate, shape: [30, 30], tolerance: Self.tolerance).passed,
+            "every entry of a direction has |c_k| ≥ 1")
+    // An estimate that is not finite verifies nothing.
+    var broken = estimate
+    broken.projections[0].value = value
+    #expect(!NumericEstimator.verify(reference: truth, with: broken, shape: [30, 30], tolerance: Self.tolerance).passed)
+    #expect(!NumericEstimator.compare(truth, with: broken, shape: [30, 30], tolerance: Self.tolerance).passed)
+    broken = estimate
+    broken.projections[1].error = .nan
+    #expect(!NumericEstimator.verify(reference: truth, with: broken, shape: [30, 30], tolerance: Self.tolerance).passed)
   }
 
-  @Test("a full numeric estimate of a 20-seed family of quadratics matches the analytic gradient", arguments: 1...20)
-  func fullEstimate(seed: Int) {
+  @Test("an exact numeric estimate of a 20-seed family of quadratics matches the analytic gradient", arguments: 1...20)
+  func exactEstimate(seed: Int) {
     var rng = SplitMix64(seed: UInt64(seed))
     let A = rng.matrix(4, 4), x = rng.matrix(4, 1)
     let f: (Matrix) -> Double = { v in (v.T * A * v)[0, 0] }
-    let estimate = NumericEstimator.full(probes: [NumericProbe(point: x, gradientOf: f)], itemCount: 4)
+    let probe = NumericProbe.gradient(of: f, at: x)
+    #expect(NumericEstimator.isExact(probe))
+    let estimate = NumericEstimator.exact(probe)
     let analytic = ((A + A.T) * x).scalars
     #expect(NumericEstimator.compare(analytic, with: estimate, shape: [4], tolerance: Tolerance(relative: 1e-7, absolute: 1e-9)).passed)
+    #expect(estimate.forwardPasses == 8)
   }
 
   @Test("shape findings name a transposed shape as such")

@@ -139,52 +139,48 @@ struct BackpropBasics: ModelReference {
     ]
   }
 
-  func numericProbes(item: String, inputs: [String: Tensor]) -> [NumericProbe] {
+  /// Every item is a gradient or a Jacobian of a function of the student's inputs; f is taken on
+  /// the pieces of the point's pre-activations (`Activation.onPiece`), so that no step crosses a
+  /// kink of relu, leakyrelu or hardtanh. Jacobians (dh_dz, softmax_jacobian) are probed along
+  /// rank-one directions a bᵀ: aᵀ J b = d/dε aᵀ f(x + ε b).
+  func numericProbes(inputs: [String: Tensor]) -> [String: NumericProbe] {
     let net = scoring(inputs)
     let x = inputs["x"]!.matrix
     let z = net.forward(x).z
     let f = self.f
     let theta = inputs["theta"]!.matrix
     let label = Int(inputs["label"]!.scalar)
-    switch item {
-    case "dh_dz":
-      return [NumericProbe(point: z) { z in f(z) }]
-    case "delta":
-      return [NumericProbe(point: z) { z in (net.u.T * f(z))[0, 0] }]
-    case "ds_db":
-      return [NumericProbe(point: net.b) { b in var m = net; m.b = b; return m.score(x) }]
-    case "ds_dW":
-      return [NumericProbe(point: net.W) { W in var m = net; m.W = W; return m.score(x) }]
-    case "ds_dx":
-      return [NumericProbe(point: x) { x in net.score(x) }]
-    case "ds_du":
-      return [NumericProbe(point: net.u) { u in var m = net; m.u = u; return m.score(x) }]
-    case "softmax_jacobian":
-      return [NumericProbe(point: theta) { theta in Softmax.probabilities(theta) }]
-    case "dCE_dtheta":
-      return [NumericProbe(point: theta) { theta in CrossEntropy.loss(scores: theta, label: label) }]
-    case "dJ_dwindow":
-      let window = windowClassifier(inputs)
-      return [NumericProbe(point: inputs["window"]!.matrix) { w in window.forward(Matrix(column: w.scalars)).J }]
-    case "dJ_dW_win":
-      let xw = windowVector(inputs)
-      return [NumericProbe(point: inputs["W_win"]!.matrix) { W in windowClassifier(inputs, W: W).forward(xw).J }]
-    case "dJ_db_win":
-      let xw = windowVector(inputs)
-      return [NumericProbe(point: inputs["b_win"]!.matrix) { b in windowClassifier(inputs, b: b).forward(xw).J }]
-    case "dJ_du_win":
-      let xw = windowVector(inputs)
-      return [NumericProbe(point: inputs["u_win"]!.matrix) { u in windowClassifier(inputs, u: u).forward(xw).J }]
-    case "dL_dW_cls":
-      let cls = classifier(inputs), X = inputs["X"]!.matrix, y = inputs["y"]!.ints
-      return [NumericProbe(point: inputs["W_cls"]!.matrix) { W in (try? cls.evaluate(X: X, y: y, W: W).loss) ?? .nan }]
-    case "graph_grad":
-      return [NumericProbe(point: inputs["xyz"]!.matrix) { p in ExampleGraph.evaluate(x: p.scalars[0], y: p.scalars[1], z: p.scalars[2]).f }]
-    case "dz_dt":
-      return [NumericProbe(point: inputs["t"]!.matrix) { t in ChainRuleExample.evaluate(t: t.scalars[0]).z }]
-    default:
-      return []
+    // s = uᵀ f̄(W x + b), f̄ on the pieces of z̄ = W x + b at the inputs.
+    func score(W: Matrix, b: Matrix, u: Matrix, x: Matrix, zbar: Matrix) -> Double {
+      (u.T * f.onPieces(of: zbar, W * x + b))[0, 0]
     }
+    let window = windowClassifier(inputs)
+    let xw = windowVector(inputs)
+    let zw = window.network.forward(xw).z
+    let (Ww, bw, uw) = (window.network.W, window.network.b, window.network.u)
+    func windowJ(W: Matrix = Ww, b: Matrix = bw, u: Matrix = uw, x: Matrix = xw) -> Double {
+      Activation.logistic(score(W: W, b: b, u: u, x: x, zbar: zw))
+    }
+    let cls = classifier(inputs), X = inputs["X"]!.matrix, y = inputs["y"]!.ints
+    let (W, b, u) = (net.W, net.b, net.u)
+    let windowShape = inputs["window"]!.matrix
+    return [
+      "dh_dz": .jacobian(of: { f.onPieces(of: z, $0) }, at: z),
+      "delta": .gradient(of: { (u.T * f.onPieces(of: z, $0))[0, 0] }, at: z),
+      "ds_db": .gradient(of: { score(W: W, b: $0, u: u, x: x, zbar: z) }, at: b),
+      "ds_dW": .gradient(of: { score(W: $0, b: b, u: u, x: x, zbar: z) }, at: W),
+      "ds_dx": .gradient(of: { score(W: W, b: b, u: u, x: $0, zbar: z) }, at: x),
+      "ds_du": .gradient(of: { score(W: W, b: b, u: $0, x: x, zbar: z) }, at: u),
+      "softmax_jacobian": .jacobian(of: { Softmax.probabilities($0) }, at: theta),
+      "dCE_dtheta": .gradient(of: { CrossEntropy.loss(scores: $0, label: label) }, at: theta),
+      "dJ_dwindow": .gradient(of: { windowJ(x: Matrix(column: $0.scalars)) }, at: windowShape),
+      "dJ_dW_win": .gradient(of: { windowJ(W: $0) }, at: Ww),
+      "dJ_db_win": .gradient(of: { windowJ(b: $0) }, at: bw),
+      "dJ_du_win": .gradient(of: { windowJ(u: $0) }, at: uw),
+      "dL_dW_cls": .gradient(of: { (try? cls.evaluate(X: X, y: y, W: $0).loss) ?? .nan }, at: inputs["W_cls"]!.matrix),
+      "graph_grad": .gradient(of: { p in ExampleGraph.evaluate(x: p.scalars[0], y: p.scalars[1], z: p.scalars[2]).f }, at: inputs["xyz"]!.matrix),
+      "dz_dt": .gradient(of: { t in ChainRuleExample.evaluate(t: t.scalars[0]).z }, at: inputs["t"]!.matrix),
+    ]
   }
 
   // MARK: Diagnosis and teaching

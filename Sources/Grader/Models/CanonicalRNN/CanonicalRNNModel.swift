@@ -9,8 +9,8 @@ import Jacobians
 /// options  activation, reduction (sum, as min-char-rnn; or mean), truncation, biases,
 ///          initial_state (given | zero: then h0 is not an input)
 /// ```
-/// Numeric probes: E as a function of each parameter (under a truncation that cuts, the truncated
-/// surrogate `CanonicalRNN.truncatedSurrogateLoss`). Diagnosis and derivations see it as the
+/// Numeric probes: E along each parameter (`recurrentProbes`; under a truncation that cuts, the
+/// truncated surrogate `CanonicalRNN.truncatedSurrogateLoss`). Diagnosis and derivations see it as the
 /// column form with E = I and W_e = W_xh (`CanonicalRNNParameters.columnForm`).
 struct CanonicalRNNModel: RecurrentModel {
   static let name = "rnn-canonical"
@@ -89,10 +89,7 @@ struct CanonicalRNNModel: RecurrentModel {
   func columnForm(_ inputs: [String: Tensor]) -> RNNParameters { parameters(inputs).columnForm }
 
   func reference(inputs: [String: Tensor]) -> [String: Tensor] {
-    let p = parameters(inputs)
-    let tokens = tokens(inputs)
-    let loss = CanonicalRNN.loss(p, tokens: tokens, options: options)
-    let g = CanonicalRNN.gradients(p, tokens: tokens, options: options)
+    let (loss, g) = CanonicalRNN.lossAndGradients(parameters(inputs), tokens: tokens(inputs), options: options)
     return [
       "loss": Tensor(scalar: loss),
       "dW_xh": Tensor(g.dW_xh), "dW_hh": Tensor(g.dW_hh), "dW_yh": Tensor(g.dW_yh),
@@ -101,32 +98,16 @@ struct CanonicalRNNModel: RecurrentModel {
     ]
   }
 
-  func numericProbes(item: String, inputs: [String: Tensor]) -> [NumericProbe] {
+  func numericProbes(inputs: [String: Tensor]) -> [String: NumericProbe] {
     let p = parameters(inputs)
     let tokens = tokens(inputs)
     let options = self.options
-    // Truncated BPTT differentiates the surrogate whose cut states are constants computed at the
-    // student's parameters; full BPTT the loss itself.
-    let truncated = !options.truncation.isFull(forSteps: tokens.count - 1)
-    let frozen = truncated ? CanonicalRNN.frozenStates(p, tokens: tokens, options: options) : []
-    func lossProbe(_ keyPath: WritableKeyPath<CanonicalRNNParameters, Matrix>) -> [NumericProbe] {
-      [NumericProbe(point: p[keyPath: keyPath]) { m in
-        var q = p
-        q[keyPath: keyPath] = m
-        return truncated
-          ? CanonicalRNN.truncatedSurrogateLoss(q, tokens: tokens, options: options, frozen: frozen)
-          : CanonicalRNN.loss(q, tokens: tokens, options: options)
-      }]
-    }
-    switch item {
-    case "dW_xh": return lossProbe(\.W_xh)
-    case "dW_hh": return lossProbe(\.W_hh)
-    case "dW_yh": return lossProbe(\.W_yh)
-    case "db_h": return lossProbe(\.b_h)
-    case "db_y": return lossProbe(\.b_y)
-    case "dh0": return lossProbe(\.h0)
-    default: return []
-    }
+    let point: [RecurrentRole: Matrix] = [
+      .outputWeight: p.W_yh, .outputBias: p.b_y, .recurrentWeight: p.W_hh, .inputColumns: p.W_xh,
+      .hiddenBias: p.b_h, .initialState: p.h0,
+    ]
+    return recurrentProbes(point: point, line: { RNNLine(p, tokens: tokens, options: options) },
+                           steps: tokens.count - 1, embeddingSize: 1)
   }
 
   // MARK: Diagnosis and teaching

@@ -9,7 +9,7 @@ import Jacobians
 ///          dW (H×nd), db_1 (H), de (nd: ∂J/∂e), dE (d×|V|: the window's columns accumulate)
 /// options  activation (f of the hidden layer, default σ)
 /// ```
-/// Numeric probes: J as a function of each parameter; of e (de), of θ = U h + b_2 (delta1) and of
+/// Numeric probes: J along each parameter; along e (de), θ = U h + b_2 (delta1) and
 /// z = W e + b_1 (delta2).
 struct FixedWindowLanguageModel: ModelReference {
   static let name = "window-lm"
@@ -84,36 +84,40 @@ struct FixedWindowLanguageModel: ModelReference {
     ]
   }
 
-  func numericProbes(item: String, inputs: [String: Tensor]) -> [NumericProbe] {
+  /// J along each parameter, e, θ and z; f on the pieces of the point's z (`Activation.onPiece`),
+  /// so that no step crosses a kink. Work per evaluation: the forward pass (H·nd + |V|·H
+  /// multiply-adds and |V| exps), the output layer alone for θ.
+  func numericProbes(inputs: [String: Tensor]) -> [String: NumericProbe] {
     let p = parameters(inputs)
     let tokens = tokens(inputs)
-    func lossProbe(_ keyPath: WritableKeyPath<WindowLanguageModelParameters, Matrix>) -> [NumericProbe] {
-      [NumericProbe(point: p[keyPath: keyPath]) { m in
-        var q = p
-        q[keyPath: keyPath] = m
-        return (try? network(q).loss(tokens: tokens)) ?? .nan
-      }]
-    }
     let net = network(p)
     let target = tokens[tokens.count - 1]
-    switch item {
-    case "dU": return lossProbe(\.U)
-    case "db_2": return lossProbe(\.b_2)
-    case "dW": return lossProbe(\.W)
-    case "db_1": return lossProbe(\.b_1)
-    case "dE": return lossProbe(\.E)
-    case "de":
-      let e = try! net.embed(tokens)
-      return [NumericProbe(point: e) { e in (try? net.loss(e: e, target: target)) ?? .nan }]
-    case "delta1":
-      let pass = try! net.forward(tokens: tokens)
-      return [NumericProbe(point: pass.theta) { theta in CrossEntropy.loss(scores: theta, label: target) }]
-    case "delta2":
-      let pass = try! net.forward(tokens: tokens)
-      return [NumericProbe(point: pass.z) { z in CrossEntropy.loss(scores: p.U * f(z) + p.b_2, label: target) }]
-    default:
-      return []
+    let pass = try! net.forward(tokens: tokens)
+    let e = try! net.embed(tokens)
+    let zbar = pass.z
+    let f = self.f
+    let n = size("n"), d = size("d"), H = size("H"), V = size("V")
+    let forward = Double(H * n * d + V * H) + 50 * Double(V)
+    // J = CE(U f̄(W e + b_1) + b_2) with e the window's columns of E.
+    func J(E: Matrix = p.E, W: Matrix = p.W, b_1: Matrix = p.b_1, U: Matrix = p.U, b_2: Matrix = p.b_2, e given: Matrix? = nil) -> Double {
+      var q = p
+      q.E = E
+      let x = given ?? ((try? network(q).embed(tokens)) ?? e)
+      return CrossEntropy.loss(scores: U * f.onPieces(of: zbar, W * x + b_1) + b_2, label: target)
     }
+    func probe(_ at: Matrix, work: Double = forward, _ g: @escaping (Matrix) -> Double) -> NumericProbe {
+      .gradient(of: g, at: at, work: work, forwardWork: forward)
+    }
+    return [
+      "dU": probe(p.U) { J(U: $0) },
+      "db_2": probe(p.b_2) { J(b_2: $0) },
+      "dW": probe(p.W) { J(W: $0) },
+      "db_1": probe(p.b_1) { J(b_1: $0) },
+      "dE": probe(p.E) { J(E: $0) },
+      "de": probe(e) { J(e: $0) },
+      "delta1": probe(pass.theta, work: 52 * Double(V)) { CrossEntropy.loss(scores: $0, label: target) },
+      "delta2": probe(zbar) { CrossEntropy.loss(scores: p.U * f.onPieces(of: zbar, $0) + p.b_2, label: target) },
+    ]
   }
 
   // MARK: Diagnosis and teaching

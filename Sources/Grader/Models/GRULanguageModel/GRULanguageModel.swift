@@ -99,35 +99,30 @@ struct GRULanguageModel: ModelReference {
 
   // MARK: Numeric probes
 
-  func numericProbes(item: String, inputs: [String: Tensor]) -> [NumericProbe] {
+  /// Each parameter along its direction through the (truncated) surrogate loss; dh as one line,
+  /// Σ_t of the state objective of step t along row t of the direction (`NumericProbe.slices`).
+  func numericProbes(inputs: [String: Tensor]) -> [String: NumericProbe] {
     let p = parameters(inputs)
     let tokens = tokens(inputs)
     let options = self.options
-    let cut = GRU.forward(p, tokens: tokens, options: options)
-    func parameterProbe(_ keyPath: WritableKeyPath<GRUParameters, Matrix>) -> [NumericProbe] {
-      [NumericProbe(point: p[keyPath: keyPath]) { m in
+    let shared = LazyValue { GRU.forward(p, tokens: tokens, options: options) }
+    func parameterProbe(_ keyPath: WritableKeyPath<GRUParameters, Matrix>) -> NumericProbe {
+      .gradient(of: { m in
         var q = p
         q[keyPath: keyPath] = m
-        return GRU.surrogateLoss(q, cutStates: cut, tokens: tokens, options: options)
-      }]
+        return GRU.surrogateLoss(q, cutStates: shared.value, tokens: tokens, options: options)
+      }, at: p[keyPath: keyPath])
     }
-    switch item {
-    case "dU": return parameterProbe(\.U)
-    case "db_2": return parameterProbe(\.b_2)
-    case "dW_x": return parameterProbe(\.W_x)
-    case "dW_h": return parameterProbe(\.W_h)
-    case "db_x": return parameterProbe(\.b_x)
-    case "db_h": return parameterProbe(\.b_h)
-    case "dE": return parameterProbe(\.E)
-    case "dh0": return parameterProbe(\.h0)
-    case "dh":
-      let T = tokens.count - 1, H = p.hiddenSize
-      return (1...T).map { t in
-        NumericProbe(offset: (t - 1) * H, point: cut.h.row(t).T, gradientOf: stateObjective(p, tokens: tokens, step: t))
-      }
-    default:
-      return []
-    }
+    let T = tokens.count - 1, H = p.hiddenSize
+    let slices = LazyValue { (1...T).map { t -> (offset: Int, point: Matrix, f: (Matrix) -> Double) in
+      (offset: (t - 1) * H, point: shared.value.h.row(t).T, f: stateObjective(p, tokens: tokens, step: t))
+    } }
+    let probes: [String: NumericProbe] = [
+      "dU": parameterProbe(\.U), "db_2": parameterProbe(\.b_2), "dW_x": parameterProbe(\.W_x), "dW_h": parameterProbe(\.W_h),
+      "db_x": parameterProbe(\.b_x), "db_h": parameterProbe(\.b_h), "dE": parameterProbe(\.E), "dh0": parameterProbe(\.h0),
+      "dh": .slices(count: T * H, slices),
+    ]
+    return probes.filter { name, _ in items.contains { $0.name == name } }
   }
 
   /// The part of the (truncated) objective that depends on h^(t), as a function of h^(t):

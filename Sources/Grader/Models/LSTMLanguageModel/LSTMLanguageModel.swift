@@ -108,57 +108,58 @@ struct LSTMLanguageModel: ModelReference {
 
   // MARK: Numeric probes
 
-  func numericProbes(item: String, inputs: [String: Tensor]) -> [NumericProbe] {
+  /// Each parameter along its direction through the (truncated) surrogate loss; the per-step
+  /// items dh, dc, da as one line each, Σ_t of the state objective of step t along row t of the
+  /// direction (`NumericProbe.slices`).
+  func numericProbes(inputs: [String: Tensor]) -> [String: NumericProbe] {
     let p = parameters(inputs)
     let tokens = tokens(inputs)
     let options = self.options
-    // The cut states of the truncated objective, computed once at the student's parameters.
-    let cut = LSTM.forward(p, tokens: tokens, options: options)
-    func parameterProbe(_ keyPath: WritableKeyPath<LSTMParameters, Matrix>) -> [NumericProbe] {
-      [NumericProbe(point: p[keyPath: keyPath]) { m in
+    // The cut states of the truncated objective, computed once, when a probe first needs them.
+    let shared = LazyValue { LSTM.forward(p, tokens: tokens, options: options) }
+    func parameterProbe(_ keyPath: WritableKeyPath<LSTMParameters, Matrix>) -> NumericProbe {
+      .gradient(of: { m in
         var q = p
         q[keyPath: keyPath] = m
-        return LSTM.surrogateLoss(q, cutStates: cut, tokens: tokens, options: options)
-      }]
+        return LSTM.surrogateLoss(q, cutStates: shared.value, tokens: tokens, options: options)
+      }, at: p[keyPath: keyPath])
     }
     let T = tokens.count - 1, H = p.hiddenSize
-    switch item {
-    case "dU": return parameterProbe(\.U)
-    case "db_2": return parameterProbe(\.b_2)
-    case "dW_x": return parameterProbe(\.W_x)
-    case "dW_h": return parameterProbe(\.W_h)
-    case "db": return parameterProbe(\.b)
-    case "dE": return parameterProbe(\.E)
-    case "dh0": return parameterProbe(\.h0)
-    case "dc0": return parameterProbe(\.c0)
-    case "dh":
-      return (1...T).map { t in
-        let objective = stateObjective(p, tokens: tokens, forward: cut, step: t)
-        let c = cut.c.row(t).T
-        return NumericProbe(offset: (t - 1) * H, point: cut.h.row(t).T) { h in objective(h, c) }
-      }
-    case "dc":
-      return (1...T).map { t in
-        let objective = stateObjective(p, tokens: tokens, forward: cut, step: t)
-        let o = cut.o.row(t - 1).T
-        return NumericProbe(offset: (t - 1) * H, point: cut.c.row(t).T) { c in objective(o ⊙ Activation.tanh(c), c) }
-      }
-    case "da":
-      let k = MutantLSTM.Blocks(options.gateOrder, hidden: H)
-      return (1...T).map { t in
-        let objective = stateObjective(p, tokens: tokens, forward: cut, step: t)
-        let cPrevious = cut.c.row(t - 1).T
-        return NumericProbe(offset: (t - 1) * 4 * H, point: cut.a.row(t - 1).T) { a in
-          let s = Activation.sigmoid, th = Activation.tanh
-          let i = s(MutantLSTM.block(a, k.i, H)), f = s(MutantLSTM.block(a, k.f, H))
-          let o = s(MutantLSTM.block(a, k.o, H)), g = th(MutantLSTM.block(a, k.g, H))
-          let c = f ⊙ cPrevious + i ⊙ g
-          return objective(o ⊙ th(c), c)
-        }
-      }
-    default:
-      return []
+    let k = MutantLSTM.Blocks(options.gateOrder, hidden: H)
+    // The per-step probes read the point's states lazily: their slices are those states.
+    func steps(width: Int, _ slice: @escaping (LSTMForwardPass, Int) -> (point: Matrix, f: (Matrix) -> Double)) -> NumericProbe {
+      let slices = LazyValue { (1...T).map { t -> (offset: Int, point: Matrix, f: (Matrix) -> Double) in
+        let s = slice(shared.value, t)
+        return (offset: (t - 1) * width, point: s.point, f: s.f)
+      } }
+      return .slices(count: T * width, slices)
     }
+    var probes: [String: NumericProbe] = [
+      "dU": parameterProbe(\.U), "db_2": parameterProbe(\.b_2), "dW_x": parameterProbe(\.W_x), "dW_h": parameterProbe(\.W_h),
+      "db": parameterProbe(\.b), "dE": parameterProbe(\.E), "dh0": parameterProbe(\.h0), "dc0": parameterProbe(\.c0),
+    ]
+    probes["dh"] = steps(width: H) { cut, t in
+      let objective = stateObjective(p, tokens: tokens, forward: cut, step: t)
+      let c = cut.c.row(t).T
+      return (cut.h.row(t).T, { h in objective(h, c) })
+    }
+    probes["dc"] = steps(width: H) { cut, t in
+      let objective = stateObjective(p, tokens: tokens, forward: cut, step: t)
+      let o = cut.o.row(t - 1).T
+      return (cut.c.row(t).T, { c in objective(o ⊙ Activation.tanh(c), c) })
+    }
+    probes["da"] = steps(width: 4 * H) { cut, t in
+      let objective = stateObjective(p, tokens: tokens, forward: cut, step: t)
+      let cPrevious = cut.c.row(t - 1).T
+      return (cut.a.row(t - 1).T, { a in
+        let s = Activation.sigmoid, th = Activation.tanh
+        let i = s(MutantLSTM.block(a, k.i, H)), f = s(MutantLSTM.block(a, k.f, H))
+        let o = s(MutantLSTM.block(a, k.o, H)), g = th(MutantLSTM.block(a, k.g, H))
+        let c = f ⊙ cPrevious + i ⊙ g
+        return objective(o ⊙ th(c), c)
+      })
+    }
+    return probes.filter { name, _ in items.contains { $0.name == name } }
   }
 
   /// The part of the (truncated) objective that depends on the state (h^(t), c^(t)), as a

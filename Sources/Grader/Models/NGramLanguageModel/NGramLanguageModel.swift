@@ -136,7 +136,7 @@ struct NGramLanguageModel: ModelReference {
     return result
   }
 
-  func numericProbes(item: String, inputs: [String: Tensor]) -> [NumericProbe] { [] }
+  func numericProbes(inputs: [String: Tensor]) -> [String: NumericProbe] { [:] }
 
   // MARK: Diagnosis, teaching, pictures
 

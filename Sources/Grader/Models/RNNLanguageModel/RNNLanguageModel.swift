@@ -12,12 +12,13 @@ import Jacobians
 /// options  activation, reduction (mean | sum), truncation (full | window(k) | chunks(k)), biases,
 ///          initial_state (given | zero: then h0 is not an input)
 /// ```
-/// Numeric probes: J as a function of each parameter; J^(t) as a function of the logits
-/// θ^(t) = U h^(t) + b_2 (delta1) and of z^(t) (delta2); J^(T) as a function of the copy of W_h
-/// used at step i alone (dW_h_terms). Under a truncation that cuts, J and J^(T) are the truncated
-/// surrogate (`BPTT.truncatedSurrogateLoss`, `truncatedStepLoss`): the cut states are constants
-/// computed at the student's parameters, so the probes estimate the truncated gradient. δ1^(t)
-/// and δ2^(t) are the step's own loss term, which no truncation changes.
+/// Numeric probes (`recurrentProbes`, lines of `RNNLine`): J along each parameter; Σ_t J^(t)
+/// with step t's logits θ^(t) = U h^(t) + b_2 moved along row t of the direction (delta1), or
+/// z^(t) moved on its way to step t's output only (delta2); J^(T) with each step's copy of W_h
+/// moved along its own slice (dW_h_terms). Under a truncation that cuts, J and J^(T) are the
+/// truncated surrogate (`BPTT.truncatedSurrogateLoss`): the cut states are constants computed at
+/// the student's parameters, so the probes estimate the truncated gradient. δ1^(t) and δ2^(t)
+/// are the step's own loss term, which no truncation changes.
 struct RNNLanguageModel: RecurrentModel {
   static let name = "rnn-lm"
   static let summary = "the RNN language model of notes 000/002/003 (column form): BPTT"
@@ -107,81 +108,33 @@ struct RNNLanguageModel: RecurrentModel {
       h0: initialState(inputs, hiddenSize: size("H")))
   }
 
+  /// Every item from one forward pass (`BPTT.items`): the per-step terms by one δ recursion of
+  /// J^(T), in the memory of the item.
   func reference(inputs: [String: Tensor]) -> [String: Tensor] {
     let p = columnForm(inputs)
-    let tokens = tokens(inputs)
-    let T = tokens.count - 1
-    let forward = BPTT.forward(p, tokens: tokens, options: options)
-    let g = BPTT.gradients(p, tokens: tokens, options: options)
-    let deltas = BPTT.deltas(p, tokens: tokens, options: options)
-    let terms = ExplicitBPTT.recurrentWeightTerms(p, tokens: tokens, options: options, t: T)
+    let r = BPTT.items(p, tokens: tokens(inputs), options: options)
+    let g = r.gradients
+    let H = p.hiddenSize
     return [
-      "loss": Tensor(scalar: forward.loss),
+      "loss": Tensor(scalar: r.loss),
       "dU": Tensor(g.dU), "db_2": Tensor(g.db_2, vector: true),
       "dW_h": Tensor(g.dW_h), "dW_e": Tensor(g.dW_e), "db_1": Tensor(g.db_1, vector: true),
       "dE": Tensor(g.dE), "dh0": Tensor(g.dh0, vector: true),
-      "delta1": Tensor(deltas.delta1), "delta2": Tensor(deltas.delta2),
-      "dW_h_terms": Tensor(stacking: terms, shape: [p.hiddenSize, p.hiddenSize]),
+      "delta1": Tensor(r.deltas.delta1), "delta2": Tensor(r.deltas.delta2),
+      "dW_h_terms": Tensor(r.recurrentWeightTerms, shape: [r.recurrentWeightTerms.rows, H, H]),
     ]
   }
 
-  func numericProbes(item: String, inputs: [String: Tensor]) -> [NumericProbe] {
+  func numericProbes(inputs: [String: Tensor]) -> [String: NumericProbe] {
     let p = columnForm(inputs)
     let tokens = tokens(inputs)
     let options = self.options
-    let T = tokens.count - 1
-    // Truncated BPTT differentiates the surrogate whose cut states are constants computed at the
-    // student's parameters; full BPTT the loss itself.
-    let truncated = !options.truncation.isFull(forSteps: T)
-    let frozen = truncated ? BPTT.frozenStates(p, tokens: tokens, options: options) : []
-    func lossProbe(_ keyPath: WritableKeyPath<RNNParameters, Matrix>) -> [NumericProbe] {
-      [NumericProbe(point: p[keyPath: keyPath]) { m in
-        var q = p
-        q[keyPath: keyPath] = m
-        return truncated
-          ? BPTT.truncatedSurrogateLoss(q, tokens: tokens, options: options, frozen: frozen)
-          : BPTT.loss(q, tokens: tokens, options: options)
-      }]
-    }
-    switch item {
-    case "dU": return lossProbe(\.U)
-    case "db_2": return lossProbe(\.b_2)
-    case "dW_h": return lossProbe(\.W_h)
-    case "dW_e": return lossProbe(\.W_e)
-    case "db_1": return lossProbe(\.b_1)
-    case "dE": return lossProbe(\.E)
-    case "dh0": return lossProbe(\.h0)
-    case "delta1":
-      let forward = BPTT.forward(p, tokens: tokens, options: options)
-      let V = p.vocabularySize
-      return (1...T).map { t in
-        let logits = p.U * forward.h[t] + (options.useBiases ? p.b_2 : Matrix(shape: p.b_2.shape))
-        return NumericProbe(offset: (t - 1) * V, point: logits) { theta in
-          CrossEntropy.loss(scores: theta, label: tokens[t])
-        }
-      }
-    case "delta2":
-      let forward = BPTT.forward(p, tokens: tokens, options: options)
-      let H = p.hiddenSize
-      let f = options.activation
-      let b2 = options.useBiases ? p.b_2 : Matrix(shape: p.b_2.shape)
-      return (1...T).map { t in
-        NumericProbe(offset: (t - 1) * H, point: forward.z[t - 1]) { z in
-          CrossEntropy.loss(scores: p.U * f(z) + b2, label: tokens[t])
-        }
-      }
-    case "dW_h_terms":
-      let H = p.hiddenSize
-      return (1...T).map { i in
-        NumericProbe(offset: (i - 1) * H * H, point: p.W_h) { W in
-          truncated
-            ? BPTT.truncatedStepLoss(p, tokens: tokens, options: options, frozen: frozen, t: T, recurrentWeightAtStep: i, W)
-            : BPTT.stepLoss(p, tokens: tokens, options: options, t: T, recurrentWeightAtStep: i, W)
-        }
-      }
-    default:
-      return []
-    }
+    let point: [RecurrentRole: Matrix] = [
+      .outputWeight: p.U, .outputBias: p.b_2, .recurrentWeight: p.W_h, .inputWeight: p.W_e,
+      .hiddenBias: p.b_1, .embedding: p.E, .initialState: p.h0,
+    ]
+    return recurrentProbes(point: point, line: { RNNLine(p, tokens: tokens, options: options) },
+                           steps: tokens.count - 1, embeddingSize: p.embeddingSize)
   }
 
   // MARK: Diagnosis and teaching

@@ -1,0 +1,99 @@
+import BPTTReference
+import Jacobians
+
+/// The numeric probes of a recurrent model's items: lines of `RNNLine` through the student's
+/// point, one part of the direction per item.
+///
+/// ```
+/// role                   moves                        objective     one evaluation costs
+/// outputWeight           U                            loss          T·|V| softmax (after c_U h)
+/// outputBias             b_2                          loss          T·|V| softmax
+/// recurrentWeight …      W_h, W_e, b_1, E, h0, W_xh   loss          a forward pass
+/// delta1                 the logits of step t         stepLosses    T·|V| softmax
+/// delta2                 z^(t), output branch only    stepLosses    the output layer
+/// recurrentWeightTerms   each step's copy of W_h      lastStep      one chain, one output row
+/// ```
+/// The point's forward pass, shared by every line, is computed once, when a probe first needs it.
+/// Work is counted as in `NumericProbe` (a multiply-add 1, an exp 50).
+extension RecurrentModel {
+  func recurrentProbes(point: [RecurrentRole: Matrix], line make: @escaping () -> RNNLine, steps T: Int, embeddingSize d: Int) -> [String: NumericProbe] {
+    let shared = LazyValue(make)
+    let truncation = options.truncation
+    guard let W_h = point[.recurrentWeight], let U = point[.outputWeight] else { return [:] }
+    let H = W_h.rows, V = U.rows
+    let exp = 50.0
+    // Recurrence steps the chains of J run (T for full BPTT and chunks, Σ_t min(t, k) for a
+    // window), and that of J^(T) alone.
+    var chain = 0.0
+    var start = -1, reached = -1
+    for t in 1...T {
+      let s = truncation.firstKeptStep(for: t) - 1
+      if s != start { start = s; reached = s }
+      chain += Double(t - reached)
+      reached = t
+    }
+    let lastChain = Double(T - truncation.firstKeptStep(for: T) + 1)
+    // Drawing one entry of a direction, in multiply-adds.
+    let draw = 4.0
+    let softmax = Double(T * V) * (exp + 2)
+    let output = Double(T * V * H)
+    let forward = Double(T) * Double(H * H + H * d + V * H) + Double(T * V) * exp
+    let recurrent = chain * Double(H * H) + Double(T * H * d) + output + softmax
+
+    func probe(_ count: Int, _ magnitude: @escaping (Int) -> Double, _ largest: @escaping () -> Double,
+               work: Double, setup: Double = 0, objective: RNNLine.Objective,
+               _ direction: @escaping (ProbeDirection) -> RNNLine.Direction) -> NumericProbe {
+      NumericProbe(
+        count: count,
+        line: .gradient { c in
+          let moved = direction(c)
+          return { es in shared.value.values(at: es, along: moved, objective: objective) }
+        },
+        magnitude: magnitude, largestMagnitude: largest, work: work, setupWork: setup, forwardWork: forward)
+    }
+    func parameter(_ m: Matrix, work: Double, setup: Double = 0, _ direction: @escaping (Matrix) -> RNNLine.Direction) -> NumericProbe {
+      probe(m.count, { Swift.abs(m.scalars[$0]) }, { m.maxAbs }, work: work, setup: setup + draw * Double(m.count), objective: .loss) { c in
+        direction(c.matrix(rows: m.rows, cols: m.cols))
+      }
+    }
+
+    var probes: [String: NumericProbe] = [:]
+    for item in items.map(\.name) {
+      guard let role = role(of: item) else { continue }
+      switch role {
+      case .loss:
+        continue
+      case .outputWeight:
+        probes[item] = parameter(U, work: softmax, setup: output) { .init(U: $0) }
+      case .outputBias:
+        guard let b = point[role] else { continue }
+        probes[item] = parameter(b, work: softmax) { .init(b_2: $0) }
+      case .recurrentWeight:
+        probes[item] = parameter(W_h, work: recurrent) { .init(W_h: $0) }
+      case .inputWeight, .inputColumns:
+        guard let W = point[role] else { continue }
+        probes[item] = parameter(W, work: recurrent) { .init(W_e: $0) }
+      case .hiddenBias:
+        guard let b = point[role] else { continue }
+        probes[item] = parameter(b, work: recurrent) { .init(b_1: $0) }
+      case .embedding:
+        guard let E = point[role] else { continue }
+        probes[item] = parameter(E, work: recurrent) { .init(E: $0) }
+      case .initialState:
+        guard let h0 = point[role] else { continue }
+        probes[item] = parameter(h0, work: recurrent) { .init(h0: $0) }
+      case .delta1:
+        probes[item] = probe(T * V, { Swift.abs(shared.value.pointLogits.scalars[$0]) }, { shared.value.pointLogits.maxAbs },
+                             work: softmax, setup: draw * Double(T * V), objective: .stepLosses) { .init(logits: $0.matrix(rows: T, cols: V)) }
+      case .delta2:
+        probes[item] = probe(T * H, { Swift.abs(shared.value.preactivations.scalars[$0]) }, { shared.value.preactivations.maxAbs },
+                             work: output + softmax + Double(T * H), setup: draw * Double(T * H), objective: .stepLosses) { .init(outputPreactivations: $0.matrix(rows: T, cols: H)) }
+      case .recurrentWeightTerms:
+        probes[item] = probe(T * H * H, { Swift.abs(W_h.scalars[$0 % (H * H)]) }, { W_h.maxAbs },
+                             work: lastChain * Double(2 * H * H) + Double(V * H) + Double(V) * (exp + 2), setup: draw * Double(T * H * H),
+                             objective: .lastStep) { .init(W_hAtStep: $0.matrix(rows: T, cols: H * H)) }
+      }
+    }
+    return probes
+  }
+}
