@@ -79,10 +79,11 @@ public enum SubmissionGrading {
     let run = runs[0]
     var notes = run.notes
     if !run.compileErrors.isEmpty {
+      // The compiler's errors once, as the report's first note; each item says only where.
       let shown = run.compileErrors.prefix(20).joined(separator: "\n")
-      notes.append("The submission did not compile:\n\(shown)")
-      let first = run.compileErrors.first ?? "compiler error"
-      let answers = Dictionary(uniqueKeysWithValues: itemIDs.map { ($0, SubmittedAnswer.failed("the submission did not compile (\(first))")) })
+      notes.insert("\(compileFailureHeading)\n\(shown)", at: 0)
+      let location = run.compileErrors.lazy.compactMap(errorLocation).first.map { " at \($0)" } ?? ""
+      let answers = Dictionary(uniqueKeysWithValues: itemIDs.map { ($0, SubmittedAnswer.failed("not run: the submission did not compile (first error\(location); the compiler's errors are in the report's notes)")) })
       return grader.grade(student: student, answers: answers, notes: notes, isolation: run.isolationUsed, kind: .code)
     }
     var report = grader.grade(student: student, answers: answers(of: run, items: itemIDs), notes: notes, isolation: run.isolationUsed, kind: .code)
@@ -93,6 +94,18 @@ public enum SubmissionGrading {
       grader.applyHiddenChecks(to: &report, runs: hidden)
     }
     return report
+  }
+
+  /// The first line of the note that holds the compiler's errors (`GradeReport.compileFailure`).
+  public static let compileFailureHeading = "The submission did not compile:"
+
+  /// `Solution.swift:12:5` of a compiler line `Solution.swift:12:5: error: …`; nil for a line
+  /// without a location (a linker error).
+  static func errorLocation(_ line: String) -> String? {
+    let parts = line.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
+    guard parts.count == 4, parts[0].hasSuffix(".swift"), Int(parts[1]) != nil, Int(parts[2]) != nil,
+          parts[3].trimmingCharacters(in: .whitespaces).hasPrefix("error") else { return nil }
+    return "\(parts[0]):\(parts[1]):\(parts[2])"
   }
 
   /// What each item of a run returned, as the grader's answers.
@@ -117,5 +130,13 @@ public enum SubmissionGrading {
       if FileManager.default.fileExists(atPath: url.path) { return url }
     }
     return nil
+  }
+}
+
+extension GradeReport {
+  /// The note holding the compiler's errors, when the submission did not compile: reports show
+  /// it once, first.
+  public var compileFailure: String? {
+    notes.first { $0.hasPrefix(SubmissionGrading.compileFailureHeading) }
   }
 }
