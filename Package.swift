@@ -72,6 +72,9 @@ let package = Package(
     .executableTarget(
       name: "bptt-benchmark", dependencies: ["BPTTReference", "Jacobians"],
       path: "Benchmarks/BPTTBenchmark", exclude: ["numpy_rnn.py"]),
+    /// `swift run -c release diagnosis-benchmark`: the time to diagnose a failing item, at the
+    /// shipped sizes and at T = 35, H = 256, |V| = 10000.
+    .executableTarget(name: "diagnosis-benchmark", dependencies: ["Grader", "Jacobians"], path: "Benchmarks/DiagnosisBenchmark"),
     /// `swift run -c release lstm-benchmark`: LSTM and GRU forward and gradient times against NumPy.
     .executableTarget(
       name: "lstm-benchmark", dependencies: ["BPTTReference", "Jacobians"],

@@ -8,6 +8,13 @@
 // 1 and 2 threads; and the peak resident memory of this process (VmHWM). `--products` adds the
 // times of the three |V|·H·T products of the output layer alone, which dominate the gradient.
 //
+// The gradient's floating-point work is counted from the sizes (`gradientFLOPs`), and set
+// against this machine's double-precision matrix-product peak measured in the same run:
+// NumPy's 2000 × 2000 DGEMM on one OpenBLAS thread (`numpy_rnn.py --gemm`), next to our own
+// `MatrixProduct` at 2000 × 2000 and at the three skinny shapes of the output layer.
+// `BPTT_PROFILE_RUNS=n` in the environment runs only n single-threaded gradients (for a
+// profiler such as `valgrind --tool=callgrind` or `perf record`) and prints nothing.
+//
 // Parameters are a closed formula shared with the NumPy script, value(k) = s·sin(0.37 k + salt)
 // over the flat row-major index k, so both sides compute the same loss and gradient norms.
 import BPTTReference
@@ -104,6 +111,11 @@ func peakResidentBytes() -> Int? {
 
 /// Runs the NumPy script with `threads` OpenBLAS threads; its `name value` lines as a dictionary.
 func runNumPy(_ c: Configuration, threads: Int) -> [String: Double]? {
+  runPython(["\(c.T)", "\(c.H)", "\(c.d)", "\(c.V)", "\(c.runs)"], threads: threads)
+}
+
+/// `python3 numpy_rnn.py arguments…` with `threads` BLAS threads; its `name value` lines.
+func runPython(_ arguments: [String], threads: Int) -> [String: Double]? {
   let script = "Benchmarks/BPTTBenchmark/numpy_rnn.py"
   guard FileManager.default.fileExists(atPath: script) else {
     print("  (\(script) not found: run from the package root)")
@@ -111,12 +123,15 @@ func runNumPy(_ c: Configuration, threads: Int) -> [String: Double]? {
   }
   let process = Process()
   process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-  process.arguments = ["python3", script, "\(c.T)", "\(c.H)", "\(c.d)", "\(c.V)", "\(c.runs)"]
+  process.arguments = ["python3", script] + arguments
   var environment = ProcessInfo.processInfo.environment
-  for key in ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"] { environment[key] = "\(threads)" }
+  for key in ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "BLIS_NUM_THREADS"] {
+    environment[key] = "\(threads)"
+  }
   process.environment = environment
   let pipe = Pipe()
   process.standardOutput = pipe
+  process.standardError = FileHandle.nullDevice
   do { try process.run() } catch {
     print("  (could not start python3: \(error))")
     return nil
@@ -124,7 +139,7 @@ func runNumPy(_ c: Configuration, threads: Int) -> [String: Double]? {
   let data = pipe.fileHandleForReading.readDataToEndOfFile()
   process.waitUntilExit()
   guard process.terminationStatus == 0 else {
-    print("  (numpy_rnn.py exited with status \(process.terminationStatus))")
+    print("  (numpy_rnn.py exited with status \(process.terminationStatus): is NumPy installed?)")
     return nil
   }
   var values: [String: Double] = [:]
@@ -135,6 +150,21 @@ func runNumPy(_ c: Configuration, threads: Int) -> [String: Double]? {
   return values
 }
 
+/// The floating-point operations of one gradient, counted from the sizes (a multiply-add is 2):
+/// ```
+/// output layer   3 · 2|V|HT    logits = Hs Uᵀ, dU = G1ᵀ Hs, ∂J/∂h from the output = G1 U
+/// recurrence     3 · 2H²T      W_h h^(t−1) forward, W_hᵀ ∂J/∂z^(t) backward, dW_h = Gzᵀ Hs
+/// embedding      3 · 2HdT      W_e e^(t) forward, dW_e = Gzᵀ Es, ∂J/∂e^(t) = W_eᵀ ∂J/∂z^(t)
+/// ```
+/// Elementwise work is not counted: the softmax (one exp per entry of the T × |V| logits, the
+/// sums and the scaling), σ and f′, the biases, δ1 = ŷ − y, the ⊙ f′ of the δ recursion, the
+/// bias gradients and the scatter of dE. At the default sizes: 537.6 + 13.8 + 6.9 = 558.2 MFLOP.
+func gradientFLOPs(_ c: Configuration) -> (total: Double, output: Double, recurrent: Double, embedding: Double) {
+  let T = Double(c.T), H = Double(c.H), d = Double(c.d), V = Double(c.V)
+  let output = 3 * 2 * V * H * T, recurrent = 3 * 2 * H * H * T, embedding = 3 * 2 * H * d * T
+  return (output + recurrent + embedding, output, recurrent, embedding)
+}
+
 func format(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
 
 func verdict(_ ok: Bool) -> String { ok ? "met" : "NOT met" }
@@ -142,6 +172,11 @@ func verdict(_ ok: Bool) -> String { ok ? "met" : "NOT met" }
 let config = Configuration(arguments: Array(CommandLine.arguments.dropFirst()))
 let (p, tokens) = model(config)
 let options = RNNOptions()
+if let n = ProcessInfo.processInfo.environment["BPTT_PROFILE_RUNS"].flatMap(Int.init) {
+  MatrixProduct.maximumConcurrency = 1
+  for _ in 0..<n { _ = BPTT.gradients(p, tokens: tokens, options: options) }
+  exit(0)
+}
 print("RNN-LM benchmark: T = \(config.T), H = \(config.H), d = \(config.d), |V| = \(config.V); σ, biases, mean over t, full BPTT; Float64")
 print("median of \(config.runs) runs after one warm-up; times in ms\n")
 
@@ -169,6 +204,72 @@ for threads in threadCounts {
   print("  \(column("\(threads)", 9)) \(column(format(t.forward.wall), 9)) \(column(format(t.gradient.wall), 10)) \(column(format(ratio), 18)) \(column(verdict(ratio <= 3), 12)) (\(format(t.forward.cpu)), \(format(t.gradient.cpu)))")
 }
 print("  loss J = \(loss), perplexity = \(exp(loss)), ‖gradient‖ = \(gradient.globalNorm)\n")
+
+// Peak memory of the RNN runs, before the 2000 × 2000 products below raise it.
+let rnnPeakBytes = peakResidentBytes()
+
+// The machine's DGEMM peak (NumPy, one OpenBLAS thread) measured now, next to the gradient's
+// single-threaded time above, and our own products at the same shapes.
+let numpyGEMM: [String: Double]? = config.numpy
+  ? runPython(["--gemm", "\(config.T)", "\(config.H)", "\(config.d)", "\(config.V)", "\(config.runs)"], threads: 1)
+  : nil
+do {
+  MatrixProduct.maximumConcurrency = 1
+  var rng = SplitMix64(seed: 2)
+  let n = 2000
+  let A = rng.matrix(n, n), B = rng.matrix(n, n)
+  let (T, H, V) = (config.T, config.H, config.V)
+  let hCols = rng.matrix(H, T), hRows = rng.matrix(T, H), D = rng.matrix(V, T), G1 = rng.matrix(T, V)
+  let U = p.U
+  // (label, NumPy key, multiply-adds, the literal product, the product as the gradient runs it)
+  let cases: [(String, String, Int, () -> Void, (String, () -> Void)?)] = [
+    ("\(n)×\(n) · \(n)×\(n)", "gemm_2000", n * n * n, { _ = MatrixProduct.multiply(A, B) }, nil),
+    ("\(V)×\(H) · \(H)×\(T)   U Hs", "gemm_U_H", V * H * T, { _ = MatrixProduct.multiply(U, hCols) },
+     ("logits = Hs Uᵀ", { _ = MatrixProduct.multiply(hRows, U, transposeB: true) })),
+    ("\(V)×\(T) · \(T)×\(H)   D Hsᵀ", "gemm_D_H", V * T * H, { _ = MatrixProduct.multiply(D, hRows) },
+     ("dU = G1ᵀ Hs", { _ = MatrixProduct.multiply(G1, hRows, transposeA: true) })),
+    ("\(H)×\(V) · \(V)×\(T)   Uᵀ D", "gemm_UT_D", H * V * T, { _ = MatrixProduct.multiply(U, D, transposeA: true) },
+     ("G1 U", { _ = MatrixProduct.multiply(G1, U) })),
+  ]
+  let gflops = { (fma: Int, t: Timing) in 2 * Double(fma) / (t.wall * 1e6) }
+  print("Matrix products on 1 thread, GFLOP/s (2·m·n·k over the median wall time), load average \(loadAverage())")
+  print("  \(column("product", 34)) \(column("Swift", 7)) \(column("as the gradient runs it", 24)) \(column("Swift", 7)) NumPy")
+  var ours2000 = 0.0
+  for (label, key, fma, literal, called) in cases {
+    let rate = gflops(fma, measure(runs: config.runs, literal))
+    if key == "gemm_2000" { ours2000 = rate }
+    var line = "  \(column(label, 34)) \(column(format(rate, 1), 7)) "
+    if let (name, body) = called {
+      line += "\(column(name, 24)) \(column(format(gflops(fma, measure(runs: config.runs, body)), 1), 7)) "
+    } else {
+      line += "\(column("", 24)) \(column("", 7)) "
+    }
+    line += numpyGEMM?[key + "_gflops"].map { format($0, 1) } ?? "—"
+    print(line)
+  }
+  MatrixProduct.maximumConcurrency = defaultConcurrency
+
+  let flops = gradientFLOPs(config)
+  let gradientTime = swiftTimes[1]!.gradient.wall
+  let rate = flops.total / (gradientTime * 1e6)
+  let mflop = { (x: Double) in format(x / 1e6, 1) }
+  print("Gradient on 1 thread: \(mflop(flops.total)) MFLOP (output layer \(mflop(flops.output)), recurrence \(mflop(flops.recurrent)), embedding \(mflop(flops.embedding)); elementwise work not counted)")
+  print("  in \(format(gradientTime)) ms = \(format(rate, 1)) GFLOP/s")
+  if let peak = numpyGEMM?["gemm_2000_gflops"] {
+    let fraction = rate / peak
+    var cpuNote = ""
+    if let cpuPeak = numpyGEMM?["gemm_2000_cpu_gflops"] {
+      // The same ratio over CPU times (Swift's median process CPU time, NumPy's), less
+      // sensitive to a busy machine than wall times.
+      let cpuRate = flops.total / (swiftTimes[1]!.gradient.cpu * 1e6)
+      cpuNote = "   [CPU time: \(format(cpuRate / cpuPeak))]"
+    }
+    print("  gradient at \(format(fraction)) of the same-run DGEMM peak (NumPy \(n)×\(n), 1 thread: \(format(peak, 1)) GFLOP/s; goal ≥ 0.75)   \(verdict(fraction >= 0.75))\(cpuNote)")
+  } else {
+    print("  fraction of the DGEMM peak skipped: NumPy's \(n)×\(n) DGEMM not measured (\(config.numpy ? "python3 with NumPy unavailable" : "--no-numpy"))")
+  }
+  print("  gradient at \(format(rate / ours2000)) of our own \(n)×\(n) product rate (\(format(ours2000, 1)) GFLOP/s)\n")
+}
 
 if config.products {
   // The output layer's products, shapes as in `RecurrentCore`: logits = Hs Uᵀ, dU = G1ᵀ Hs,
@@ -224,9 +325,9 @@ if config.numpy {
 
 let parameterBytes = p.scalarCount * 8
 let budget = 3 * 2 * parameterBytes + 50 * 1024 * 1024
-if let peak = peakResidentBytes() {
+if let peak = rnnPeakBytes {
   let mb = { (b: Int) in format(Double(b) / 1_048_576, 1) }
-  print("Peak memory (VmHWM) \(mb(peak)) MB; parameters \(mb(parameterBytes)) MB + gradients \(mb(parameterBytes)) MB;")
+  print("Peak memory (VmHWM, after the RNN runs) \(mb(peak)) MB; parameters \(mb(parameterBytes)) MB + gradients \(mb(parameterBytes)) MB;")
   print("  goal ≤ 3 × (parameters + gradients) + 50 MB = \(mb(budget)) MB   \(verdict(peak <= budget))")
 } else {
   print("Peak memory: /proc/self/status not readable on this system")

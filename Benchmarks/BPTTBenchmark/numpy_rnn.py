@@ -22,6 +22,12 @@ Tokens: x(i) = (7919 i + 13) mod V for i = 0...T.
 Prints one line per measurement, `name value`, times in milliseconds (median of the runs):
 `*_ms` wall time, `*_cpu_ms` CPU time of the process (all threads).
 Thread count: set OPENBLAS_NUM_THREADS before starting Python.
+
+`numpy_rnn.py --gemm T H d V runs` times plain matrix products instead, in GFLOP/s (2 m n k
+flops over the median wall time): `gemm_2000_gflops` for 2000 x 2000 times 2000 x 2000 (the
+machine's DGEMM rate), and the three products of the batched output layer,
+`gemm_U_H_gflops` (V x H times H x T), `gemm_D_H_gflops` (V x T times T x H) and
+`gemm_UT_D_gflops` (U^T D: H x V times V x T); `*_cpu_gflops` the same over the median CPU time.
 """
 import sys
 import time
@@ -158,7 +164,28 @@ def median_ms(f, runs):
     return wall[len(wall) // 2], cpu[len(cpu) // 2]
 
 
+def gemm_rates(T, H, d, V, runs):
+    rng = np.random.default_rng(1)
+    n = 2000
+    A, B = rng.standard_normal((n, n)), rng.standard_normal((n, n))
+    U, Hs, D = rng.standard_normal((V, H)), rng.standard_normal((H, T)), rng.standard_normal((V, T))
+    HsT = np.ascontiguousarray(Hs.T)
+    cases = (("gemm_2000", lambda: A @ B, n * n * n),
+             ("gemm_U_H", lambda: U @ Hs, V * H * T),
+             ("gemm_D_H", lambda: D @ HsT, V * T * H),
+             ("gemm_UT_D", lambda: U.T @ D, H * V * T))
+    for name, f, fma in cases:
+        f()
+        wall, cpu = median_ms(f, max(runs, 5))
+        print(f"{name}_gflops {2 * fma / (wall * 1e6):.4f}")
+        print(f"{name}_cpu_gflops {2 * fma / (cpu * 1e6):.4f}")
+
+
 def main():
+    if len(sys.argv) >= 2 and sys.argv[1] == "--gemm":
+        T, H, d, V = (int(a) for a in sys.argv[2:6])
+        gemm_rates(T, H, d, V, int(sys.argv[6]) if len(sys.argv) >= 7 else 7)
+        return
     T, H, d, V = (int(a) for a in sys.argv[1:5]) if len(sys.argv) >= 5 else (35, 256, 128, 10000)
     runs = int(sys.argv[5]) if len(sys.argv) >= 6 else 7
     p, tokens = make_model(T, H, d, V)

@@ -41,7 +41,7 @@ public struct RNNForwardPass: Equatable, Sendable {
       yhat: (0..<T).map { vec(fwd.P, $0) },
       stepLosses: fwd.stepLosses,
       loss: reduction == .mean ? mean : fwd.stepLosses.reduce(0, +),
-      perplexity: RNNMath.exp(mean))
+      perplexity: Elementary.exp(mean))
   }
 }
 
@@ -67,8 +67,9 @@ public struct RNNDeltas: Equatable, Sendable {
 }
 
 /// Backpropagation through time for the RNN language model in the column convention
-/// (notes 002/003), the fast path: the output layer batched over all timesteps as matrix
-/// products, the recurrence by the δ recursion.
+/// (notes 002/003), the fast path: the output layer batched over all timesteps (logits,
+/// softmax, δ1 and G1 U in one pass over U, then dU = G1ᵀ Hs as one product), the recurrence
+/// by the δ recursion.
 ///
 /// ```
 /// e^(t) = E x^(t),  z^(t) = W_h h^(t−1) + W_e e^(t) + b_1,  h^(t) = f(z^(t))
@@ -187,7 +188,7 @@ public enum BPTT {
     }
     var logits = p.U * h
     if options.useBiases { logits = logits + p.b_2 }
-    return RNNMath.crossEntropy(logits: logits.scalars, target: tokens[t])
+    return CrossEntropy.loss(scores: logits.scalars, label: tokens[t])
   }
 
   // MARK: Shared plumbing
@@ -209,16 +210,26 @@ public enum BPTT {
     return (core, A, Es)
   }
 
+  /// A rows × cols matrix of zeros, filled as one block of memory (10 MB for dE at the
+  /// benchmark's sizes).
+  static func zeros(_ rows: Int, _ cols: Int) -> Matrix {
+    Matrix(rows: rows, cols: cols, scalars: [Double](unsafeUninitializedCapacity: rows * cols) { buffer, count in
+      buffer.initialize(repeating: 0)
+      count = rows * cols
+    })
+  }
+
   static func weightedGradients(_ p: RNNParameters, tokens: [Int], options: RNNOptions, weights: [Double]) -> RNNGradients {
     let (core, A, Es) = prepare(p, tokens: tokens, options: options)
     let targets = Array(tokens.dropFirst())
-    var fwd = core.forward(inputTerms: A, targets: targets)
+    // The forward pass computes the output layer's gradients with the logits (one pass over U).
+    var fwd = core.forward(inputTerms: A, targets: targets, weights: weights)
     let back = core.backward(&fwd, targets: targets, weights: weights, truncation: options.truncation)
     let T = targets.count, d = p.embeddingSize, V = p.vocabularySize
     // dW_e = Gzᵀ Es (H × d);  ∂J/∂e^(t) = W_eᵀ ∂J/∂z^(t): rows of Gz W_e (T × d).
     let dW_e = MatrixProduct.multiply(back.Gz, Es, transposeA: true)
     let dEs = MatrixProduct.multiply(back.Gz, p.W_e)
-    var dE = Matrix(rows: d, cols: V)
+    var dE = zeros(d, V)
     for t in 0..<T {
       let w = tokens[t]
       for k in 0..<d { dE.scalars[k * V + w] += dEs.scalars[t * d + k] }

@@ -36,8 +36,8 @@ public struct HiddenGradientNormTable: Equatable, Sendable {
     var lines = ["t − i   geometric mean of ‖∂J^(t)/∂h^(i)‖₂   (over t)"]
     for k in 0...maximumDistance {
       let ns = norms(atDistance: k)
-      let logs = ns.map { $0 > 0 ? RNNMath.log($0) : -Double.infinity }
-      let g = RNNMath.exp(logs.reduce(0, +) / Double(ns.count))
+      let logs = ns.map { $0 > 0 ? Elementary.log($0) : -Double.infinity }
+      let g = Elementary.exp(logs.reduce(0, +) / Double(ns.count))
       lines.append("\(k)".padding(8) + "\(g)")
     }
     return lines.joined(separator: "\n")

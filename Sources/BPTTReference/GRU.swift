@@ -82,7 +82,7 @@ public enum GRU {
       r: fwd.Gates.columns(0..<H), z: fwd.Gates.columns(H..<(2 * H)), n: fwd.Gates.columns((2 * H)..<(3 * H)),
       h: fwd.Hs, yhat: fwd.P, stepLosses: fwd.stepLosses,
       loss: GateKernels.reduce(fwd.stepLosses, options.reduction),
-      perplexity: RNNMath.exp(fwd.stepLosses.reduce(0, +) / Double(T)))
+      perplexity: Elementary.exp(fwd.stepLosses.reduce(0, +) / Double(T)))
   }
 
   /// J = (1/T) Σₜ J^(t) (mean) or Σₜ J^(t) (sum).

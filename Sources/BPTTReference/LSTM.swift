@@ -117,7 +117,7 @@ public enum LSTM {
       i: gate(.input), f: gate(.forget), o: gate(.output), g: gate(.cell),
       c: fwd.C, h: fwd.Hs, yhat: fwd.P, stepLosses: fwd.stepLosses,
       loss: GateKernels.reduce(fwd.stepLosses, options.reduction),
-      perplexity: RNNMath.exp(fwd.stepLosses.reduce(0, +) / Double(T)))
+      perplexity: Elementary.exp(fwd.stepLosses.reduce(0, +) / Double(T)))
   }
 
   /// J = (1/T) Σₜ J^(t) (mean) or Σₜ J^(t) (sum).

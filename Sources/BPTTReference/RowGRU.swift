@@ -131,9 +131,9 @@ public enum RowGRU {
       }
       h = options.update == .keep ? (ones - z) ⊙ n + z ⊙ h : z ⊙ n + (ones - z) ⊙ h
       let logits = h * p.U + p.b_2
-      losses.append(RNNMath.crossEntropy(logits: logits.scalars, target: tokens[t]))
+      losses.append(CrossEntropy.loss(scores: logits.scalars, label: tokens[t]))
       let m = logits.scalars.max()!
-      let ex = logits.map { RNNMath.exp($0 - m) }
+      let ex = logits.map { Elementary.exp($0 - m) }
       es.append(e); axs.append(ax); ahs.append(Matrix(row: ah_r.scalars + ah_z.scalars + ah_n.scalars))
       rs.append(r); zs.append(z); ns.append(n); hs.append(h); ys.append(ex / ex.sum())
     }
@@ -141,7 +141,7 @@ public enum RowGRU {
     let mean = losses.reduce(0, +) / Double(T)
     return GRUForwardPass(
       e: stack(es), ax: stack(axs), ah: stack(ahs), r: stack(rs), z: stack(zs), n: stack(ns), h: stack(hs), yhat: stack(ys),
-      stepLosses: losses, loss: options.reduction == .mean ? mean : losses.reduce(0, +), perplexity: RNNMath.exp(mean))
+      stepLosses: losses, loss: options.reduction == .mean ? mean : losses.reduce(0, +), perplexity: Elementary.exp(mean))
   }
 
   public static func loss(_ p: RowGRUParameters, tokens: [Int], options: GRUOptions = GRUOptions()) -> Double {

@@ -134,9 +134,9 @@ public enum RowLSTM {
       c = f ⊙ c + i ⊙ g
       h = o ⊙ tanh(c)
       let logits = h * p.U + p.b_2                           // 1 × |V|
-      losses.append(RNNMath.crossEntropy(logits: logits.scalars, target: tokens[t]))
+      losses.append(CrossEntropy.loss(scores: logits.scalars, label: tokens[t]))
       let m = logits.scalars.max()!
-      let ex = logits.map { RNNMath.exp($0 - m) }
+      let ex = logits.map { Elementary.exp($0 - m) }
       es.append(e); as_.append(a)
       for (k, gate) in [i, f, o, g].enumerated() { gs[k].append(gate) }
       cs.append(c); hs.append(h); ys.append(ex / ex.sum())
@@ -148,7 +148,7 @@ public enum RowLSTM {
     return LSTMForwardPass(
       gateOrder: order, e: stack(es), a: stack(as_), i: stack(gs[0]), f: stack(gs[1]), o: stack(gs[2]), g: stack(gs[3]),
       c: stack(cs), h: stack(hs), yhat: stack(ys), stepLosses: losses,
-      loss: options.reduction == .mean ? mean : losses.reduce(0, +), perplexity: RNNMath.exp(mean))
+      loss: options.reduction == .mean ? mean : losses.reduce(0, +), perplexity: Elementary.exp(mean))
   }
 
   /// J, from the row-form forward pass.

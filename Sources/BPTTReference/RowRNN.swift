@@ -122,9 +122,9 @@ public enum RowBPTT {
       h = f(z2)
       var z1 = h * p.W_o                                        // 1 × |V|
       if options.useBiases { z1 = z1 + p.b_o }
-      let loss = RNNMath.crossEntropy(logits: z1.scalars, target: tokens[t])
+      let loss = CrossEntropy.loss(scores: z1.scalars, label: tokens[t])
       let m = z1.maxAbs.isFinite ? z1.scalars.max()! : 0
-      let ex = z1.map { RNNMath.exp($0 - m) }
+      let ex = z1.map { Elementary.exp($0 - m) }
       zs.append(z2)
       hs.append(h)
       ys.append(ex / ex.sum())
@@ -133,7 +133,7 @@ public enum RowBPTT {
     let mean = losses.reduce(0, +) / Double(T)
     return RNNForwardPass(
       z: zs, h: hs, yhat: ys, stepLosses: losses,
-      loss: options.reduction == .mean ? mean : losses.reduce(0, +), perplexity: RNNMath.exp(mean))
+      loss: options.reduction == .mean ? mean : losses.reduce(0, +), perplexity: Elementary.exp(mean))
   }
 
   /// J, from the row-form forward pass.

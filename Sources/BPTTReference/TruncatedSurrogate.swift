@@ -79,7 +79,7 @@ extension BPTT {
   static func surrogateOutputLoss(_ p: RNNParameters, tokens: [Int], options: RNNOptions, t: Int, _ h: Matrix) -> Double {
     var logits = p.U * h
     if options.useBiases { logits = logits + p.b_2 }
-    return RNNMath.crossEntropy(logits: logits.scalars, target: tokens[t])
+    return CrossEntropy.loss(scores: logits.scalars, label: tokens[t])
   }
 
   /// Stops with a sentence unless the model, the tokens and the T + 1 frozen H × 1 states fit.

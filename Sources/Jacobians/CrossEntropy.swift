@@ -34,6 +34,13 @@ public enum CrossEntropy {
     return Softmax.logSumExp(t) - t[label]
   }
 
+  /// `CE = log Σ_c exp(θ_c) − θ_label` for the scores of a plain array (length C ≥ 1), stable for
+  /// any scores: the loss of one timestep of the recurrent language models.
+  public static func loss(scores theta: [Double], label: Int) -> Double {
+    checkLabel(label, classes: theta.count)
+    return Softmax.logSumExp(theta) - theta[label]
+  }
+
   /// `∂CE/∂θ = ŷ − y` for `ŷ = softmax(θ)`: the shape of θ (the δ shortcut).
   public static func gradientWithRespectToScores(_ theta: Matrix, label: Int) -> Matrix {
     var g = Softmax.probabilities(theta)

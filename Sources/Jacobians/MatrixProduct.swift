@@ -13,23 +13,31 @@ import Darwin
 /// multiply(A, B)                 A B     (m × n)(n × p) = (m × p)
 /// multiply(A, B, transposeA)     Aᵀ B    (n × m)ᵀ(n × p) = (m × p)
 /// multiply(A, B, transposeB)     A Bᵀ    (m × n)(p × n)ᵀ = (m × p)
+/// multiply(m, n, k, a, …, into: c, ldc, accumulate)    C (+)= op(A) op(B) on raw storage
 /// ```
 /// Small products (fewer than `blockedThreshold` multiply-adds) run plain loops over contiguous
 /// rows (`i-k-j` order, the inner loop a vectorizable `axpy`; `A Bᵀ` as four-way unrolled dot
-/// products). Larger ones run a cache-blocked kernel in the GotoBLAS layout:
+/// products). Larger ones run a cache-blocked kernel in the GotoBLAS/BLIS layout:
 /// ```
-/// for each block of KC inner indices:
-///   pack op(B)[k-block, :] into panels of NR columns   (k-major: one panel fits in L1)
-///   for each block of MC rows:
-///     pack op(A)[rows, k-block] into panels of MR rows (k-major)
-///     C[MR × NR tile] (+)= Σ_k a[k] ⊗ b[k]             (MR·NR accumulators in registers)
+/// for each block of NC columns of C′:
+///   for each block of KC inner indices:
+///     pack B′[k-block, j-block] into panels of NR columns  (k-major; one panel stays in L1)
+///     for each block of MC rows:
+///       for each panel of B′, for each MR rows of A′ (read in place, or packed):
+///         C′[MR × NR tile] (+)= Σ_k a[k] ⊗ b[k]             (MR·NR accumulators in registers)
 /// ```
-/// The register tile is 6 × 8 with 4-vectors and fused multiply-add when the package is built
-/// for AVX2 (`JACOBIANS_AVX2_FMA`, set by Package.swift when the build machine has it), 4 × 4
-/// with 2-vectors otherwise. Above `parallelThreshold` multiply-adds, C is split into
-/// `maximumConcurrency` bands of rows or columns computed at the same time, on threads of their
-/// own. Every entry of C is a sum over k in increasing order within each KC block, computed
-/// by the same sequence of operations wherever its tile lies, so results do not depend on the
+/// where C′ = A′ B′ is either C = op(A) op(B) itself or its transpose Cᵀ = op(B)ᵀ op(A)ᵀ,
+/// whichever packs less: the operand that is packed (B′) is the one with fewer entries to move
+/// (a transposed operand costs more to pack), the other (A′) is read where it lies, so a large
+/// operand such as the output weights `U` of `H Uᵀ` is never copied. Tiles of Cᵀ are
+/// transposed in registers on their way to C. The register tile is 6 × 8 or 4 × 12 (whichever
+/// pads less: 35 columns are three tiles of 12) with 4-vectors and fused multiply-add when the
+/// package is built for AVX2 (`JACOBIANS_AVX2_FMA`, set by Package.swift when the build
+/// machine has it), 4 × 4 with 2-vectors otherwise. Above `parallelThreshold` multiply-adds,
+/// C′ is split into `maximumConcurrency` bands of rows or columns computed at the same time, on
+/// threads of their own. Every entry of C is a sum over k in increasing order within each KC
+/// block, computed by the same sequence of operations wherever its tile lies, and the plan
+/// (orientation, tile, blocks) depends only on the shapes, so results do not depend on the
 /// number of threads (they may differ in the last bits between the AVX2 and SSE2 builds).
 public enum MatrixProduct {
   /// The number of threads a large product may use (default: the online processors, at most 8).
@@ -58,77 +66,86 @@ public enum MatrixProduct {
       fatalError("Shape mismatch: matrix product needs lhs columns == rhs rows, got \(sa) and \(sb)")
     }
     if m == 0 || p == 0 || n == 0 { return Matrix(rows: m, cols: p) }
-    let out: [Double]
-    if m * n * p < blockedThreshold {
-      var zeros = [Double](repeating: 0, count: m * p)
+    // Every entry is written (stored, not added), so C starts uninitialized: no pass over
+    // memory to zero it first.
+    let out = [Double](unsafeUninitializedCapacity: m * p) { C, count in
       a.scalars.withUnsafeBufferPointer { A in
         b.scalars.withUnsafeBufferPointer { B in
-          zeros.withUnsafeMutableBufferPointer { C in
-            plain(A.baseAddress!, B.baseAddress!, C.baseAddress!, m, n, p, transposeA, transposeB)
-          }
+          multiply(m, p, n, A.baseAddress!, lda: a.cols, transposeA: transposeA,
+                   B.baseAddress!, ldb: b.cols, transposeB: transposeB,
+                   into: C.baseAddress!, ldc: p, accumulate: false, concurrency: concurrency)
         }
       }
-      out = zeros
-    } else {
-      // The blocked kernel writes every entry (stores in the first KC block), so C starts
-      // uninitialized: no pass over memory to zero it first.
-      out = [Double](unsafeUninitializedCapacity: m * p) { C, count in
-        a.scalars.withUnsafeBufferPointer { A in
-          b.scalars.withUnsafeBufferPointer { B in
-            let operands = Operands(
-              a: A.baseAddress!, lda: a.cols, transposeA: transposeA,
-              b: B.baseAddress!, ldb: b.cols, transposeB: transposeB,
-              c: C.baseAddress!, ldc: p, n: n)
-            blocked(operands, rows: 0..<m, cols: 0..<p, threads: Swift.max(1, Swift.min(concurrency, 8)))
-          }
-        }
-        count = m * p
-      }
+      count = m * p
     }
     return Matrix(rows: m, cols: p, scalars: out)
   }
 
+  /// C (+)= op(A) op(B) on row-major storage, for callers that multiply blocks of larger arrays
+  /// without copying them out:
+  /// ```
+  /// op(A)  m × k   A stored m × k (row length lda ≥ k), or k × m when transposeA (lda ≥ m)
+  /// op(B)  k × n   B stored k × n (ldb ≥ n), or n × k when transposeB (ldb ≥ k)
+  /// C      m × n   row length ldc ≥ n; overwritten, or added to when `accumulate`
+  /// ```
+  /// The memory of C must not overlap A or B. Same arithmetic as `multiply(_:_:)`.
+  public static func multiply(
+    _ m: Int, _ n: Int, _ k: Int,
+    _ a: UnsafePointer<Double>, lda: Int, transposeA: Bool,
+    _ b: UnsafePointer<Double>, ldb: Int, transposeB: Bool,
+    into c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool = false,
+    concurrency: Int = maximumConcurrency
+  ) {
+    if m <= 0 || n <= 0 { return }
+    let opA = transposeA ? View(base: a, rowStride: 1, colStride: lda) : View(base: a, rowStride: lda, colStride: 1)
+    let opB = transposeB ? View(base: b, rowStride: 1, colStride: ldb) : View(base: b, rowStride: ldb, colStride: 1)
+    let C = MutableView(base: c, rowStride: ldc, colStride: 1)
+    if k <= 0 {
+      if !accumulate { for i in 0..<m { (c + i * ldc).initialize(repeating: 0, count: n) } }
+      return
+    }
+    if m * n * k < blockedThreshold {
+      plain(opA, opB, C, m, n, k, accumulate: accumulate)
+      return
+    }
+    let plan = Plan(m: m, n: n, k: k, a: opA, b: opB)
+    let threads = Swift.max(1, Swift.min(concurrency, 8))
+    if plan.swapped {
+      // Cᵀ = op(B)ᵀ op(A)ᵀ, stored through the transposed view of C.
+      blocked(plan, a: opB.transposed, b: opA.transposed, c: C.transposed, m: n, n: m, k: k, accumulate: accumulate, threads: threads)
+    } else {
+      blocked(plan, a: opA, b: opB, c: C, m: m, n: n, k: k, accumulate: accumulate, threads: threads)
+    }
+  }
+
   // MARK: Plain loops (small products)
 
-  static func plain(
-    _ A: UnsafePointer<Double>, _ B: UnsafePointer<Double>, _ C: UnsafeMutablePointer<Double>,
-    _ m: Int, _ n: Int, _ p: Int, _ transposeA: Bool, _ transposeB: Bool
-  ) {
-    switch (transposeA, transposeB) {
-    case (false, false):
+  /// C (+)= A B for small shapes (A m × k, B k × n as views, C with unit column stride).
+  static func plain(_ A: View, _ B: View, _ C: MutableView, _ m: Int, _ n: Int, _ k: Int, accumulate: Bool) {
+    if !accumulate { for i in 0..<m { (C.base + i * C.rowStride).initialize(repeating: 0, count: n) } }
+    if B.colStride == 1 {
+      // i-k-j: rows of B are contiguous, the inner loop an axpy.
       for i in 0..<m {
-        let c = C + i * p
-        for k in 0..<n {
-          let aik = A[i * n + k]
+        let c = C.base + i * C.rowStride
+        for kk in 0..<k {
+          let aik = A[i, kk]
           if aik == 0 { continue }
-          let bRow = B + k * p
-          for j in 0..<p { c[j] += aik * bRow[j] }
+          let bRow = B.base + kk * B.rowStride
+          for j in 0..<n { c[j] += aik * bRow[j] }
         }
       }
-    case (true, false):
-      // A is n × m; (Aᵀ B)[i, j] = Σ_k A[k, i] B[k, j]
-      for k in 0..<n {
-        let bRow = B + k * p
-        for i in 0..<m {
-          let aki = A[k * m + i]
-          if aki == 0 { continue }
-          let c = C + i * p
-          for j in 0..<p { c[j] += aki * bRow[j] }
-        }
-      }
-    case (false, true):
-      // B is p × n; (A Bᵀ)[i, j] = Σ_k A[i, k] B[j, k]
+    } else if A.colStride == 1 {
+      // Both operands contiguous along k: dot products.
       for i in 0..<m {
-        let aRow = A + i * n
-        for j in 0..<p { C[i * p + j] = dot(aRow, B + j * n, n) }
+        let aRow = A.base + i * A.rowStride
+        for j in 0..<n { C.base[i * C.rowStride + j] += dot(aRow, B.base + j * B.colStride, k) }
       }
-    case (true, true):
-      // (Aᵀ Bᵀ)[i, j] = Σ_k A[k, i] B[j, k]
+    } else {
       for i in 0..<m {
-        for j in 0..<p {
+        for j in 0..<n {
           var s = 0.0
-          for k in 0..<n { s += A[k * m + i] * B[j * n + k] }
-          C[i * p + j] = s
+          for kk in 0..<k { s += A[i, kk] * B[kk, j] }
+          C.base[i * C.rowStride + j] += s
         }
       }
     }
@@ -152,58 +169,66 @@ public enum MatrixProduct {
 
   // MARK: Blocked kernel (large products)
 
-  #if JACOBIANS_AVX2_FMA
-  /// Rows of the register tile (AVX2 build: 6 × 8, twelve 4-vectors of accumulators, fused
-  /// multiply-add).
-  @inline(__always) static var MR: Int { 6 }
-  /// Columns of the register tile.
-  @inline(__always) static var NR: Int { 8 }
-  /// Copies of each value of A in its packed panel (broadcast by the kernel from memory).
-  @inline(__always) static var aCopies: Int { 1 }
-  #else
-  /// Rows of the register tile (portable build, SSE2 on x86-64: 4 × 4, eight 2-vectors of
-  /// accumulators).
-  @inline(__always) static var MR: Int { 4 }
-  /// Columns of the register tile.
-  @inline(__always) static var NR: Int { 4 }
-  /// Copies of each value of A in its packed panel (a broadcast pair for the 2-vector kernel).
-  @inline(__always) static var aCopies: Int { 2 }
-  #endif
-  /// Inner indices per block (a packed B panel of KC × NR stays in L1).
+  /// Inner indices per block (a packed B′ panel of KC × NR stays in L1).
   static let KC = 256
-  /// Rows per block (the packed A block of MC × KC stays in L2).
-  @inline(__always) static var MC: Int { 16 * MR }
-  /// Columns per block.
-  static let NC = 256
+  /// Rows of A′ per block (MC × KC stays in L2); a multiple of every tile's rows.
+  static let MC = 120
+  /// Columns of B′ per block (KC × NC packed, in L3); a multiple of every tile's columns.
+  static let NC = 1536
 
-  /// The operands of one product, with their leading dimensions (row lengths as stored).
-  struct Operands: @unchecked Sendable {
-    var a: UnsafePointer<Double>
-    var lda: Int
-    var transposeA: Bool
-    var b: UnsafePointer<Double>
-    var ldb: Int
-    var transposeB: Bool
-    var c: UnsafeMutablePointer<Double>
-    var ldc: Int
-    /// The inner dimension.
-    var n: Int
+  /// How one product runs: its orientation, register tile and the reading of A′.
+  struct Plan: Sendable {
+    /// True when Cᵀ = op(B)ᵀ op(A)ᵀ is computed (and stored transposed) instead of C.
+    var swapped: Bool
+    var tile: Tile
+    /// A′ is read where it lies (true) or packed into panels of MR rows first.
+    var directA: Bool
+    /// Row panels of A′ outside, panels of B′ inside (for few panels of B′), or the reverse.
+    var rowsOuter: Bool
+    /// The next block of B′ is packed while the current one is used.
+    var pipelined: Bool
 
-    /// op(A)[i, k]
-    @inline(__always) func aAt(_ i: Int, _ k: Int) -> Double { transposeA ? a[k * lda + i] : a[i * lda + k] }
-    /// op(B)[k, j]
-    @inline(__always) func bAt(_ k: Int, _ j: Int) -> Double { transposeB ? b[j * ldb + k] : b[k * ldb + j] }
+    /// The plan for C = op(A) op(B), op(A) m × k, op(B) k × n. The orientation that moves
+    /// fewer entries: packing B′ (three times as costly when its rows must be gathered from
+    /// columns), packing A′ unless it is read in place, and writing C through transposed tiles;
+    /// then the tile that pads C′ least. A′ is read in place when its rows are contiguous in k
+    /// and B′ has few panels (packing A′ would cost as much as a good share of the arithmetic).
+    init(m: Int, n: Int, k: Int, a: View, b: View) {
+      let bestTile = { (rows: Int, cols: Int) -> Tile in
+        var best = Tile.all[0], bestWork = Int.max
+        for t in Tile.all {
+          let work = (rows + t.rows - 1) / t.rows * t.rows * ((cols + t.cols - 1) / t.cols * t.cols)
+          if work < bestWork { best = t; bestWork = work }
+        }
+        return best
+      }
+      // (cost, direct A′) for A′ (rows × k) times B′ (k × cols).
+      func cost(_ a: View, _ b: View, _ rows: Int, _ cols: Int, swapped: Bool) -> (Int, Bool) {
+        let t = bestTile(rows, cols)
+        let direct = a.colStride == 1 && cols <= 4 * t.cols
+        let packB = k * cols * (b.colStride == 1 ? 1 : 3)
+        let packA = direct ? 0 : k * rows * (a.rowStride == 1 ? 1 : 2) * ((cols + NC - 1) / NC)
+        return (packB + packA + (swapped ? rows * cols : 0), direct)
+      }
+      let (plain, plainDirect) = cost(a, b, m, n, swapped: false)
+      let (other, otherDirect) = cost(b.transposed, a.transposed, n, m, swapped: true)
+      swapped = other < plain
+      let (rows, cols) = swapped ? (n, m) : (m, n)
+      tile = bestTile(rows, cols)
+      directA = swapped ? otherDirect : plainDirect
+      rowsOuter = cols <= 4 * tile.cols || k <= 64
+      pipelined = true
+    }
   }
 
-  /// C[rows, cols] = op(A)[rows, :] op(B)[:, cols], split across threads when large. C need not
-  /// be initialized: the first KC block stores, later ones add.
-  static func blocked(_ o: Operands, rows: Range<Int>, cols: Range<Int>, threads: Int) {
-    let work = rows.count * cols.count * o.n
+  /// C′[rows, cols] (+)= A′ B′ (C′ m × n), split across threads when large.
+  static func blocked(_ plan: Plan, a: View, b: View, c: MutableView, m: Int, n: Int, k: Int, accumulate: Bool, threads: Int) {
+    let work = m * n * k
     if threads > 1 && work >= parallelThreshold {
-      // Bands along the longer side of C, aligned to the register tile.
-      let alongRows = rows.count >= cols.count
-      let length = alongRows ? rows.count : cols.count
-      let tile = alongRows ? MR : NR
+      // Bands along the longer side of C′, aligned to the register tile.
+      let alongRows = m >= n
+      let length = alongRows ? m : n
+      let tile = alongRows ? plan.tile.rows : plan.tile.cols
       let bandCount = Swift.min(threads, Swift.max(1, length / tile))
       if bandCount > 1 {
         let per = ((length + bandCount - 1) / bandCount + tile - 1) / tile * tile
@@ -211,15 +236,15 @@ public enum MatrixProduct {
           let lo = band * per, hi = Swift.min(length, lo + per)
           if lo >= hi { return }
           if alongRows {
-            serialBlocked(o, rows: (rows.lowerBound + lo)..<(rows.lowerBound + hi), cols: cols)
+            serialBlocked(plan, a: a, b: b, c: c, rows: lo..<hi, cols: 0..<n, k: k, accumulate: accumulate)
           } else {
-            serialBlocked(o, rows: rows, cols: (cols.lowerBound + lo)..<(cols.lowerBound + hi))
+            serialBlocked(plan, a: a, b: b, c: c, rows: 0..<m, cols: lo..<hi, k: k, accumulate: accumulate)
           }
         }
         return
       }
     }
-    serialBlocked(o, rows: rows, cols: cols)
+    serialBlocked(plan, a: a, b: b, c: c, rows: 0..<m, cols: 0..<n, k: k, accumulate: accumulate)
   }
 
   /// Runs `body(0)` … `body(count − 1)` at the same time: band 0 on the calling thread, the
@@ -256,237 +281,117 @@ public enum MatrixProduct {
     init(_ run: @escaping () -> Void) { self.run = run }
   }
 
+  /// C′[rows, cols] (+)= A′[rows, :] B′[:, cols] on the calling thread. Without `accumulate`, C′
+  /// need not be initialized: the first KC block stores, later ones add.
+  ///
+  /// The blocks of B′ are packed one ahead: while the tiles of one (column block, k block) are
+  /// computed, the next block of B′ is packed into a second buffer, a few rows after every
+  /// tile, so that reading B′ from memory overlaps the arithmetic instead of preceding it.
   @inline(never)
-  static func serialBlocked(_ o: Operands, rows: Range<Int>, cols: Range<Int>) {
-    let bCount = KC * (NC + NR), aCount = KC * (MC + MR) * aCopies, tileCount = MR * NR
-    let raw = UnsafeMutableRawPointer.allocate(byteCount: (bCount + aCount + tileCount) * 8, alignment: 64)
+  static func serialBlocked(_ plan: Plan, a: View, b: View, c: MutableView, rows: Range<Int>, cols: Range<Int>, k: Int, accumulate: Bool) {
+    let tile = plan.tile, mr = tile.rows, nr = tile.cols
+    let kcMax = Swift.min(KC, k)
+    let ncMax = (Swift.min(NC, cols.count) + nr - 1) / nr * nr
+    let mcMax = (Swift.min(MC, rows.count) + mr - 1) / mr * mr
+    let bCount = kcMax * ncMax
+    let aCount = plan.directA ? kcMax * mr : kcMax * mcMax
+    let scratchCount = mr * nr
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: (2 * bCount + aCount + scratchCount) * 8, alignment: 64)
     defer { raw.deallocate() }
-    let packedB = raw.bindMemory(to: Double.self, capacity: bCount + aCount + tileCount)
-    let packedA = packedB + bCount, tile = packedA + aCount
+    var packedB = raw.bindMemory(to: Double.self, capacity: 2 * bCount + aCount + scratchCount)
+    var nextB = packedB + bCount
+    let packedA = nextB + bCount, scratch = packedA + aCount
+
+    // The (column block, k block) pairs in order.
+    var blocks: [(jc: Int, nc: Int, pc: Int, kc: Int)] = []
     var jc = cols.lowerBound
     while jc < cols.upperBound {
       let nc = Swift.min(NC, cols.upperBound - jc)
       var pc = 0
-      while pc < o.n {
-        let kc = Swift.min(KC, o.n - pc)
-        packB(o, k0: pc, kc: kc, j0: jc, nc: nc, into: packedB)
-        var ic = rows.lowerBound
-        while ic < rows.upperBound {
-          let mc = Swift.min(MC, rows.upperBound - ic)
-          packA(o, i0: ic, mc: mc, k0: pc, kc: kc, into: packedA)
-          macroKernel(o, packedA: packedA, packedB: packedB, tile: tile, i0: ic, mc: mc, j0: jc, nc: nc, kc: kc, accumulate: pc > 0)
-          ic += mc
-        }
-        pc += kc
+      while pc < k {
+        blocks.append((jc, nc, pc, Swift.min(KC, k - pc)))
+        pc += KC
       }
       jc += nc
     }
-  }
+    var first = BlockPacker(b: b, k0: blocks[0].pc, kc: blocks[0].kc, j0: blocks[0].jc, nc: blocks[0].nc, nr: nr, dst: packedB)
+    first.pack(upTo: first.units)
+    let rowTiles = (rows.count + mr - 1) / mr
 
-  /// op(B)[k0..<k0+kc, j0..<j0+nc] as panels of NR columns, each k-major, zero-padded.
-  static func packB(_ o: Operands, k0: Int, kc: Int, j0: Int, nc: Int, into dst: UnsafeMutablePointer<Double>) {
-    let full = nc / NR
-    if !o.transposeB {
-      // Row k of op(B) is row k of B: read each row once, front to back, dealing NR-wide
-      // pieces to the panels (a panel-by-panel walk would stride through B a row at a time).
-      for k in 0..<kc {
-        let src = o.b + ((k0 &+ k) &* o.ldb &+ j0)
-        for panel in 0..<full { copy(NR, from: src + panel &* NR, to: dst + (panel &* kc &+ k) &* NR) }
-      }
-    } else {
-      // Column j of op(B) is row j of B: contiguous in k.
-      for panel in 0..<full {
-        let r0 = o.b + ((j0 &+ panel &* NR) &* o.ldb &+ k0)
-        let base = dst + panel &* kc &* NR
-        for k in 0..<kc {
-          let d = base + k &* NR
-          for c in 0..<NR { d[c] = r0[c &* o.ldb &+ k] }
+    for (index, block) in blocks.enumerated() {
+      let (jc, nc, pc, kc) = block
+      let add = accumulate || pc > 0
+      let hasNext = index + 1 < blocks.count
+      let n = blocks[hasNext ? index + 1 : index]
+      var ahead = BlockPacker(b: b, k0: n.pc, kc: n.kc, j0: n.jc, nc: n.nc, nr: nr, dst: nextB)
+      let tiles = rowTiles * ((nc + nr - 1) / nr)
+      let quota = plan.pipelined && hasNext ? (ahead.units + tiles - 1) / tiles : 0
+      var ic = rows.lowerBound
+      while ic < rows.upperBound {
+        let mc = Swift.min(MC, rows.upperBound - ic)
+        let fullRows = mc / mr * mr
+        if !plan.directA {
+          packA(a, i0: ic, mc: mc, k0: pc, kc: kc, mr: mr, into: packedA)
+        } else if fullRows < mc {
+          // The last rows of a block read in place: a zero-padded panel of their own.
+          packA(a, i0: ic + fullRows, mc: mc - fullRows, k0: pc, kc: kc, mr: mr, into: packedA)
         }
-      }
-    }
-    let w = nc - full * NR
-    if w > 0 {
-      let base = dst + full * kc * NR
-      for k in 0..<kc {
-        for c in 0..<NR { base[k * NR + c] = c < w ? o.bAt(k0 + k, j0 + full * NR + c) : 0 }
-      }
-    }
-  }
-
-  /// op(A)[i0..<i0+mc, k0..<k0+kc] as panels of MR rows, each k-major, every value stored
-  /// `aCopies` times (the SSE2 kernel multiplies by an aligned broadcast pair), zero-padded.
-  static func packA(_ o: Operands, i0: Int, mc: Int, k0: Int, kc: Int, into dst: UnsafeMutablePointer<Double>) {
-    let full = mc / MR, panelSize = kc * MR * aCopies
-    if o.transposeA {
-      // Row i of op(A) is column i of A: read each row of A once, dealing MR-long pieces.
-      for k in 0..<kc {
-        let src = o.a + ((k0 &+ k) &* o.lda &+ i0)
-        for panel in 0..<full {
-          let d = dst + (panel &* panelSize &+ k &* MR &* aCopies)
-          if aCopies == 1 {
-            copy(MR, from: src + panel &* MR, to: d)
-          } else {
-            for r in 0..<MR {
-              for copy in 0..<aCopies { d[r &* aCopies &+ copy] = src[panel &* MR &+ r] }
-            }
+        // Row panels of A′ outside and panels of B′ inside (each row panel stays in L1 while it
+        // meets the few panels of B′), or the reverse (each panel of B′ stays in L1 while it
+        // meets every row panel of the block of A′).
+        let rowSteps = (mc + mr - 1) / mr, colSteps = (nc + nr - 1) / nr
+        let lastH = mc - (rowSteps - 1) * mr, lastW = nc - (colSteps - 1) * nr
+        let cBlock = c.base + (ic * c.rowStride + jc * c.colStride)
+        // A′ row panel `ir`: where it lies, or in the packed block (the last rows of a block
+        // read in place have a packed panel of their own).
+        @inline(__always) func aPanel(_ ir: Int) -> (UnsafePointer<Double>, Int, Int) {
+          if plan.directA && ir + mr <= mc { return (a.base + ((ic + ir) * a.rowStride + pc * a.colStride), a.rowStride, a.colStride) }
+          return (UnsafePointer(packedA + (plan.directA ? 0 : (ir / mr) * kc * mr)), 1, mr)
+        }
+        if plan.rowsOuter {
+          // Each row panel of A′ stays in L1 while it meets the (few) panels of B′.
+          for step in 0..<rowSteps {
+            let ir = step * mr, h = step == rowSteps - 1 ? lastH : mr
+            let (ap, ar, ak) = aPanel(ir)
+            MatrixProduct.tiles(tile, count: colSteps, a: ap, aStep: 0, ar: ar, ak: ak,
+                                b: UnsafePointer(packedB), bStep: kc * nr, kc: kc,
+                                c: cBlock + ir * c.rowStride, cStep: nr * c.colStride, rs: c.rowStride, cs: c.colStride,
+                                h: h, w: nr, lastH: h, lastW: lastW, accumulate: add, scratch: scratch)
+            if quota > 0 { ahead.pack(upTo: ahead.done + quota * colSteps) }
           }
-        }
-      }
-    } else {
-      // Row i of op(A) is row i of A: contiguous in k.
-      for panel in 0..<full {
-        let r0 = o.a + ((i0 &+ panel &* MR) &* o.lda &+ k0)
-        let base = dst + panel &* panelSize
-        for k in 0..<kc {
-          let d = base + k &* MR &* aCopies
-          for r in 0..<MR {
-            let v = r0[r &* o.lda &+ k]
-            for copy in 0..<aCopies { d[r &* aCopies &+ copy] = v }
-          }
-        }
-      }
-    }
-    let h = mc - full * MR
-    if h > 0 {
-      let base = dst + full * panelSize
-      for k in 0..<kc {
-        for r in 0..<MR {
-          let v = r < h ? o.aAt(i0 + full * MR + r, k0 + k) : 0
-          for copy in 0..<aCopies { base[(k * MR + r) * aCopies + copy] = v }
-        }
-      }
-    }
-  }
-
-  /// dst[0..<count] = src[0..<count] for a count of 4, 6 or 8 (a tile side), in vectors.
-  @inline(__always)
-  static func copy(_ count: Int, from src: UnsafePointer<Double>, to dst: UnsafeMutablePointer<Double>) {
-    let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
-    d.storeBytes(of: s.loadUnaligned(as: SIMD4<Double>.self), as: SIMD4<Double>.self)
-    if count == 6 {
-      d.storeBytes(of: s.loadUnaligned(fromByteOffset: 32, as: SIMD2<Double>.self), toByteOffset: 32, as: SIMD2<Double>.self)
-    } else if count == 8 {
-      d.storeBytes(of: s.loadUnaligned(fromByteOffset: 32, as: SIMD4<Double>.self), toByteOffset: 32, as: SIMD4<Double>.self)
-    }
-  }
-
-  /// Every MR × NR tile of C[i0..<i0+mc, j0..<j0+nc] from the packed panels; edge tiles go
-  /// through `tile` (MR × NR scratch) and only their h × w corner reaches C.
-  static func macroKernel(
-    _ o: Operands, packedA: UnsafeMutablePointer<Double>, packedB: UnsafeMutablePointer<Double>,
-    tile: UnsafeMutablePointer<Double>, i0: Int, mc: Int, j0: Int, nc: Int, kc: Int, accumulate: Bool
-  ) {
-    var jp = 0
-    while jp < nc {
-      let w = Swift.min(NR, nc - jp)
-      let bPanel = UnsafePointer(packedB + (jp / NR) * kc * NR)
-      var ip = 0
-      while ip < mc {
-        let h = Swift.min(MR, mc - ip)
-        let aPanel = UnsafePointer(packedA + (ip / MR) * kc * MR * aCopies)
-        let c = o.c + (i0 + ip) * o.ldc + j0 + jp
-        if h == MR && w == NR {
-          microKernel(aPanel, bPanel, kc, c, o.ldc, accumulate: accumulate)
         } else {
-          microKernel(aPanel, bPanel, kc, tile, NR, accumulate: false)
-          for r in 0..<h {
-            for j in 0..<w {
-              if accumulate { c[r * o.ldc + j] += tile[r * NR + j] } else { c[r * o.ldc + j] = tile[r * NR + j] }
+          // Each panel of B′ stays in L1 while it meets every row panel of the block of A′.
+          let fullSteps = plan.directA ? mc / mr : rowSteps
+          for step in 0..<colSteps {
+            let jr = step * nr, w = step == colSteps - 1 ? lastW : nr
+            let bPanel = UnsafePointer(packedB + step * kc * nr)
+            if fullSteps > 0 {
+              let (ap, ar, ak) = aPanel(0)
+              let aStep = plan.directA ? mr * a.rowStride : kc * mr
+              let lastFull = fullSteps == rowSteps ? lastH : mr
+              MatrixProduct.tiles(tile, count: fullSteps, a: ap, aStep: aStep, ar: ar, ak: ak,
+                                  b: bPanel, bStep: 0, kc: kc,
+                                  c: cBlock + jr * c.colStride, cStep: mr * c.rowStride, rs: c.rowStride, cs: c.colStride,
+                                  h: mr, w: w, lastH: lastFull, lastW: w, accumulate: add, scratch: scratch)
             }
+            if fullSteps < rowSteps {
+              let ir = fullSteps * mr
+              let (ap, ar, ak) = aPanel(ir)
+              MatrixProduct.tiles(tile, count: 1, a: ap, aStep: 0, ar: ar, ak: ak, b: bPanel, bStep: 0, kc: kc,
+                                  c: cBlock + (ir * c.rowStride + jr * c.colStride), cStep: 0, rs: c.rowStride, cs: c.colStride,
+                                  h: lastH, w: w, lastH: lastH, lastW: w, accumulate: add, scratch: scratch)
+            }
+            if quota > 0 { ahead.pack(upTo: ahead.done + quota * rowSteps) }
           }
         }
-        ip += MR
+        ic += mc
       }
-      jp += NR
+      if hasNext {
+        ahead.pack(upTo: ahead.units)
+        swap(&packedB, &nextB)
+      }
     }
   }
-
-  #if JACOBIANS_AVX2_FMA
-  /// C[6 × 8 tile] (+)= Σ_k a[k] ⊗ b[k], twelve 4-vector accumulators, fused multiply-add.
-  /// `a` holds 6 values per k (broadcast from memory), `b` rows of 8. Stores when not
-  /// `accumulate`.
-  @inline(__always)
-  static func microKernel(
-    _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ kc: Int,
-    _ c: UnsafeMutablePointer<Double>, _ ldc: Int, accumulate: Bool
-  ) {
-    typealias V4 = SIMD4<Double>
-    var c00 = V4(), c01 = V4(), c10 = V4(), c11 = V4(), c20 = V4(), c21 = V4()
-    var c30 = V4(), c31 = V4(), c40 = V4(), c41 = V4(), c50 = V4(), c51 = V4()
-    let rawB = UnsafeRawPointer(b)
-    for k in 0..<kc {
-      let b0 = rawB.loadUnaligned(fromByteOffset: k * 64, as: V4.self)
-      let b1 = rawB.loadUnaligned(fromByteOffset: k * 64 + 32, as: V4.self)
-      let ak = a + k * 6
-      let a0 = V4(repeating: ak[0]), a1 = V4(repeating: ak[1]), a2 = V4(repeating: ak[2])
-      c00 = c00.addingProduct(a0, b0); c01 = c01.addingProduct(a0, b1)
-      c10 = c10.addingProduct(a1, b0); c11 = c11.addingProduct(a1, b1)
-      c20 = c20.addingProduct(a2, b0); c21 = c21.addingProduct(a2, b1)
-      let a3 = V4(repeating: ak[3]), a4 = V4(repeating: ak[4]), a5 = V4(repeating: ak[5])
-      c30 = c30.addingProduct(a3, b0); c31 = c31.addingProduct(a3, b1)
-      c40 = c40.addingProduct(a4, b0); c41 = c41.addingProduct(a4, b1)
-      c50 = c50.addingProduct(a5, b0); c51 = c51.addingProduct(a5, b1)
-    }
-    write(c00, c01, c, accumulate)
-    write(c10, c11, c + ldc, accumulate)
-    write(c20, c21, c + 2 * ldc, accumulate)
-    write(c30, c31, c + 3 * ldc, accumulate)
-    write(c40, c41, c + 4 * ldc, accumulate)
-    write(c50, c51, c + 5 * ldc, accumulate)
-  }
-
-  /// One row of a tile: c[0..<8] (+)= (lo, hi).
-  @inline(__always)
-  static func write(_ lo: SIMD4<Double>, _ hi: SIMD4<Double>, _ c: UnsafeMutablePointer<Double>, _ accumulate: Bool) {
-    let raw = UnsafeMutableRawPointer(c)
-    if accumulate {
-      raw.storeBytes(of: raw.loadUnaligned(as: SIMD4<Double>.self) + lo, as: SIMD4<Double>.self)
-      raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: 32, as: SIMD4<Double>.self) + hi, toByteOffset: 32, as: SIMD4<Double>.self)
-    } else {
-      raw.storeBytes(of: lo, as: SIMD4<Double>.self)
-      raw.storeBytes(of: hi, toByteOffset: 32, as: SIMD4<Double>.self)
-    }
-  }
-  #else
-  /// C[4 × 4 tile] (+)= Σ_k a[k] ⊗ b[k], with a 4 × 4 block of accumulators (eight 2-vectors).
-  /// `a` holds broadcast pairs (16-byte aligned), `b` plain rows of 4 (32-byte aligned). Stores
-  /// when not `accumulate`.
-  @inline(__always)
-  static func microKernel(
-    _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ kc: Int,
-    _ c: UnsafeMutablePointer<Double>, _ ldc: Int, accumulate: Bool
-  ) {
-    typealias V2 = SIMD2<Double>
-    var c00 = V2(), c01 = V2(), c10 = V2(), c11 = V2(), c20 = V2(), c21 = V2(), c30 = V2(), c31 = V2()
-    let rawA = UnsafeRawPointer(a), rawB = UnsafeRawPointer(b)
-    for k in 0..<kc {
-      let b0 = rawB.load(fromByteOffset: k * 32, as: V2.self)
-      let b1 = rawB.load(fromByteOffset: k * 32 + 16, as: V2.self)
-      let a0 = rawA.load(fromByteOffset: k * 64, as: V2.self)
-      let a1 = rawA.load(fromByteOffset: k * 64 + 16, as: V2.self)
-      let a2 = rawA.load(fromByteOffset: k * 64 + 32, as: V2.self)
-      let a3 = rawA.load(fromByteOffset: k * 64 + 48, as: V2.self)
-      c00 += a0 * b0; c01 += a0 * b1
-      c10 += a1 * b0; c11 += a1 * b1
-      c20 += a2 * b0; c21 += a2 * b1
-      c30 += a3 * b0; c31 += a3 * b1
-    }
-    write(c00, c01, c, accumulate)
-    write(c10, c11, c + ldc, accumulate)
-    write(c20, c21, c + 2 * ldc, accumulate)
-    write(c30, c31, c + 3 * ldc, accumulate)
-  }
-
-  /// One row of a tile: c[0..<4] (+)= (lo, hi).
-  @inline(__always)
-  static func write(_ lo: SIMD2<Double>, _ hi: SIMD2<Double>, _ c: UnsafeMutablePointer<Double>, _ accumulate: Bool) {
-    if accumulate {
-      c[0] += lo[0]; c[1] += lo[1]; c[2] += hi[0]; c[3] += hi[1]
-    } else {
-      c[0] = lo[0]; c[1] = lo[1]; c[2] = hi[0]; c[3] = hi[1]
-    }
-  }
-  #endif
 
   static func defaultConcurrency() -> Int {
     #if canImport(Glibc) || canImport(Musl) || canImport(Darwin)

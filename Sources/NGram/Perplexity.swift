@@ -33,7 +33,7 @@ public enum Perplexity {
 
   /// exp(−(1/N) log P): the perplexity of a log-likelihood over N tokens.
   public static func perplexity(logProbability: Double, tokenCount N: Int) -> Double {
-    NGramMath.exp(-logProbability / Double(N))
+    Elementary.exp(-logProbability / Double(N))
   }
 
   // MARK: With mistakes (see `NGramMistakes`)
@@ -52,9 +52,9 @@ public enum Perplexity {
 
   /// log in the base the mistakes choose (e by default).
   static func log(_ x: Double, mistakes: NGramMistakes) -> Double {
-    if mistakes.contains(.logBase2) { return NGramMath.log2(x) }
-    if mistakes.contains(.logBase10) { return NGramMath.log10(x) }
-    return NGramMath.log(x)
+    if mistakes.contains(.logBase2) { return Elementary.log2(x) }
+    if mistakes.contains(.logBase10) { return Elementary.log10(x) }
+    return Elementary.log(x)
   }
 
   static func logProbability(_ test: NGramCorpus, _ counts: NGramCounts, options: NGramOptions, mistakes: NGramMistakes) -> Double {
@@ -76,7 +76,7 @@ public enum Perplexity {
   /// exp(−(1/N) log P), or exp(−log P) under `perplexityWithoutMean`. The exponential stays e^x
   /// whatever the base of the log (a mixed base is the mistake `logBase2`/`logBase10`).
   private static func perplexity(logProbability logP: Double, _ test: NGramCorpus, mistakes: NGramMistakes) -> Double {
-    if mistakes.contains(.perplexityWithoutMean) { return NGramMath.exp(-logP) }
+    if mistakes.contains(.perplexityWithoutMean) { return Elementary.exp(-logP) }
     return perplexity(logProbability: logP, tokenCount: tokenCount(test, mistakes: mistakes))
   }
 }

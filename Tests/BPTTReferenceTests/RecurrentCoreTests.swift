@@ -13,7 +13,7 @@ import TestSupport
     let reference = shifted.withUnsafeMutableBufferPointer { RecurrentCore.softmaxInPlace($0.baseAddress!, 3, target: 1) }
     expectClose(loss, reference, within: 1e-13, "shift invariance")
     expectAgree(Matrix(row: row), Matrix(row: shifted), within: 1e-15, "probabilities")
-    expectClose(RNNMath.crossEntropy(logits: [1000, 999, 998], target: 1), loss, within: 1e-15, "RNNMath")
+    expectClose(CrossEntropy.loss(scores: [1000, 999, 998], label: 1), loss, within: 1e-15, "CrossEntropy")
     #expect(loss.isFinite)
   }
 

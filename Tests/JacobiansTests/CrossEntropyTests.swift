@@ -76,6 +76,18 @@ func crossEntropyMirror(_ theta: [Double], label: Int) -> Double {
     expectAgree(chain.dCE_dyHat, numeric.T, within: centralDifferenceTolerance, "∂CE/∂ŷ vs central differences")
   }
 
+  /// The array form is the matrix form, bit for bit, and the mirror's value; NaN stays NaN.
+  @Test(arguments: randomSeeds)
+  func lossOfAnArrayIsTheLossOfItsMatrix(seed: UInt64) {
+    let (theta, label) = Self.randomCase(seed)
+    #expect(CrossEntropy.loss(scores: theta.scalars, label: label) == CrossEntropy.loss(scores: theta, label: label))
+    expectAgree(CrossEntropy.loss(scores: theta.scalars, label: label), crossEntropyMirror(theta.scalars, label: label),
+                within: exactTolerance, "CE of an array vs mirror")
+    var poisoned = theta.scalars
+    poisoned[(label + 1) % poisoned.count] = .nan
+    #expect(CrossEntropy.loss(scores: poisoned, label: label).isNaN)
+  }
+
   @Test func oneHotAndStability() {
     #expect(CrossEntropy.oneHot(2, classes: 4).scalars == [0, 0, 1, 0])
     #expect(CrossEntropy.oneHot(2, classes: 4).shape == Shape(4, 1))

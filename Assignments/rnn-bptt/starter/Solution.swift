@@ -3,7 +3,23 @@
 // The RNN language model of the notes in column form: e^(t) = E x^(t), z^(t) = W_h h^(t−1) + W_e
 // e^(t) + b_1, h^(t) = σ(z^(t)), ŷ^(t) = softmax(U h^(t) + b_2), J^(t) = −log ŷ^(t)_{x(t+1)}, J =
 // (1/T) Σ_t J^(t). Tokens are 0-based indices into the vocabulary; token t+1 is the target of step
-// t.
+// t; h^(0) is the given input h0. What is asked, exactly: every gradient is the full BPTT gradient
+// of the mean J, unclipped, with the shape of its parameter. The 1/T of the mean is in the loss and
+// in every parameter gradient (dU, db_2, dW_h, dW_e, db_1, dE, dh0) once — in dW_e, db_1, dE and
+// dh0 it comes in through ∂J/∂z^(t), which already carries it — and it is not in the per-step
+// quantities delta1, delta2 and dW_h_terms, which belong to one loss term J^(t) and are not divided
+// by T. Nothing is clipped. Other conventions, mapped onto this one. min-char-rnn (Karpathy): tanh
+// instead of σ, E = Σ_t E_t summed (no 1/T), x^(t) one-hot times W_xh instead of W_e E x^(t), and
+// dparams clipped to ±5 after lossFun: here use σ and its σ′ = h(1 − h), divide every parameter
+// gradient by T, give W_eᵀ dz to the column x^(t) of dE, and return the gradients before any
+// clipping; its dhnext after the backward loop is dh0. CS231n (rnn_layers.py): the row form h =
+// tanh(x Wx + h Wh + b) on batches (N, T, ·) with the loss averaged over N: with N = 1 their dWx,
+// dWh and dW_vocab are the transposes of dW_e, dW_h and U's gradient, their loss sums over T
+// (divide by T here), and rnn_backward's dh0 is dh0. PyTorch: nn.RNN has no σ (write the cell with
+// torch.sigmoid); nn.CrossEntropyLoss's default mean over the T steps of one sequence is this J;
+// nn.RNN's two biases b_ih and b_hh each receive db_1, nn.Embedding's weight (|V| × d) is Eᵀ, and
+// h0.grad is dh0 when h0 requires grad; read the .grad before clip_grad_norm_, and do not detach
+// the state between steps (detaching every k steps is truncated BPTT in chunks of k).
 //
 // Fill in each function. Return the array with the shape given in its comment (a matrix is an
 // array of rows). Leave `return nil` for an item you do not answer: it is reported as missing.
@@ -35,13 +51,15 @@ func dW_h(_ p: Inputs) -> [[Double]]? {
   return nil
 }
 
-/// ∂J/∂W_e = Σ_t (∂J/∂z^(t)) e^(t)ᵀ. Shape H × d.
+/// ∂J/∂W_e = Σ_t (∂J/∂z^(t)) e^(t)ᵀ, where ∂J/∂z^(t) = (1/T) Σ_{s≥t} ∂J^(s)/∂z^(t) already carries
+/// the 1/T of the mean. Shape H × d.
 func dW_e(_ p: Inputs) -> [[Double]]? {
   // TODO: your code here
   return nil
 }
 
-/// ∂J/∂b_1 = Σ_t ∂J/∂z^(t). Shape H.
+/// ∂J/∂b_1 = Σ_t ∂J/∂z^(t), where ∂J/∂z^(t) = (1/T) Σ_{s≥t} ∂J^(s)/∂z^(t) already carries the 1/T
+/// of the mean. Shape H.
 func db_1(_ p: Inputs) -> [Double]? {
   // TODO: your code here
   return nil
@@ -54,7 +72,7 @@ func dE(_ p: Inputs) -> [[Double]]? {
   return nil
 }
 
-/// ∂J/∂h^(0) = W_hᵀ ∂J/∂z^(1). Shape H.
+/// ∂J/∂h^(0) = W_hᵀ ∂J/∂z^(1) (with the 1/T of the mean, through ∂J/∂z^(1)). Shape H.
 func dh0(_ p: Inputs) -> [Double]? {
   // TODO: your code here
   return nil

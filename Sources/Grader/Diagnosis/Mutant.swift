@@ -27,7 +27,7 @@ public struct MutantContext {
 
 /// One value a mutant produces: the wrong answer, and the mistake's parameter where it has one
 /// (the k of a truncation, the threshold c of clipping).
-public struct MutantVariant {
+public struct MutantVariant: Sendable {
   public var parameter: Double?
   public var value: Tensor
   /// What the fit found, in words (e.g. "every entry scaled by 0.31"), for fitted mutants.

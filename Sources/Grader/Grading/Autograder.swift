@@ -50,8 +50,9 @@ public struct Autograder {
   /// An instructor's view: reference values shown whatever the rubric's `feedback` (the command
   /// line allows it only with the course key).
   public var instructorView = false
-  /// Consulted for failing items: the known mistake the submission matches.
-  public var diagnose: ((_ item: ItemSpec, _ submitted: Tensor, _ inputs: [String: Tensor], _ tolerance: Tolerance) -> Diagnosis?)?
+  /// Consulted for failing items: the mistake the submission matches (given the item, the
+  /// inputs, every reference and the submission's other items).
+  public var diagnose: ((DiagnosisRequest) -> Diagnosis?)?
 
   public init(assignment: Assignment, rubric: Rubric, courseKey: CourseKey? = nil) {
     self.assignment = assignment
@@ -95,9 +96,15 @@ public struct Autograder {
     let inputs = inputs(for: student)
     let reference = model.reference(inputs: inputs)
     var rng = SplitMix64(seed: numericSeed(for: student))
+    // What the diagnosis of a failing item sees of the rest of the submission.
+    let submitted: [SubmittedItem] = assignment.items.compactMap { item in
+      guard case .value(let t)? = answers[item.id], t.shape == item.shape, let r = reference[item.id] else { return nil }
+      return SubmittedItem(spec: item, submitted: t, reference: r, tolerance: rubric.entry(item.id).tolerance)
+    }
     var results: [ItemResult] = []
     for item in assignment.items {
-      results.append(gradeItem(item, answer: answers[item.id], expected: reference[item.id]!, inputs: inputs, rng: &rng))
+      results.append(gradeItem(item, answer: answers[item.id], expected: reference[item.id]!, inputs: inputs, rng: &rng,
+                               reference: reference, submission: submitted))
     }
     let mode = mode(for: kind)
     var notes = notes
@@ -125,7 +132,10 @@ public struct Autograder {
       mode: mode, revealsReference: revealsReference)
   }
 
-  func gradeItem(_ item: ItemSpec, answer: SubmittedAnswer?, expected: Tensor, inputs: [String: Tensor], rng: inout SplitMix64) -> ItemResult {
+  func gradeItem(
+    _ item: ItemSpec, answer: SubmittedAnswer?, expected: Tensor, inputs: [String: Tensor], rng: inout SplitMix64,
+    reference: [String: Tensor] = [:], submission: [SubmittedItem] = []
+  ) -> ItemResult {
     let entry = rubric.entry(item.id)
     var result = ItemResult(
       id: item.id, statement: item.statement, status: .fail, points: 0, maxPoints: entry.points,
@@ -218,7 +228,10 @@ public struct Autograder {
     result.status = .fail
     var message = "'\(item.id)' " + failures.joined(separator: "; ") + "."
     // The catalogue of known mistakes speaks first; without one, a transposed matrix is still named.
-    if let diagnose, let diagnosis = diagnose(item, submitted, inputs, tolerance) {
+    let request = DiagnosisRequest(
+      item: item, submitted: submitted, inputs: inputs, reference: reference.isEmpty ? [item.id: expected] : reference,
+      tolerance: tolerance, others: submission.filter { $0.spec.id != item.id })
+    if let diagnose, let diagnosis = diagnose(request) {
       result.diagnosis = diagnosis
       message += " " + diagnosis.message
     } else if let hint = ShapeCheck.transposeHint(submitted: submitted.scalars, expected: expected.scalars, shape: item.shape, tolerance: tolerance) {

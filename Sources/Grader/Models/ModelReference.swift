@@ -12,7 +12,9 @@ import Jacobians
 /// inputs           generateInputs(using:)       every input of `inputs`, in its shape
 /// items            reference(inputs:)           every item of `items` that the assignment uses
 /// checks           numericProbes(item:inputs:)  functions whose derivative is (a slice of) an item
-/// diagnosis        mistakes                     the catalogue tried on a failing item, in order
+/// diagnosis        derivation                   named steps, the slips each admits, and the
+///                                               slip-aware evaluation the search calls
+///                  mistakes                     a catalogue of mutants, for a model without one
 /// teaching         explanation(item:inputs:)    the derivation at the student's inputs
 ///                  figures(inputs:)             pictures of the model at the student's inputs
 ///                  valueHeatMaps(of:inputs:)    an item's values drawn beside the reference's
@@ -54,7 +56,12 @@ public protocol ModelReference: Sendable {
   /// a derivative (a loss value).
   func numericProbes(item: String, inputs: [String: Tensor]) -> [NumericProbe]
 
-  /// The known mistakes, in the order they are tried: the first match is reported.
+  /// The reference derivation as named steps with the slips a student can make at each, and
+  /// how to evaluate items with slips applied: the diagnosis searches it. Nil for a model
+  /// diagnosed by its `mistakes` alone.
+  var derivation: Derivation? { get }
+  /// The known mistakes as mutants; without a derivation, tried in order (the first match is
+  /// reported). With one, by default today's named mistakes among its slips.
   var mistakes: MistakeCatalogue { get }
   /// The steps of the derivation of `item` at `inputs`, up to (not including) the item's value.
   func explanation(item: String, inputs: [String: Tensor]) -> [ExplanationStep]
@@ -75,7 +82,8 @@ extension ModelReference {
   public func input(_ name: String) -> ModelQuantity? { inputs.first { $0.name == name } }
   public func item(_ name: String) -> ModelQuantity? { items.first { $0.name == name } }
 
-  public var mistakes: MistakeCatalogue { MistakeCatalogue(mutants: []) }
+  public var derivation: Derivation? { nil }
+  public var mistakes: MistakeCatalogue { derivation?.catalogue ?? MistakeCatalogue(mutants: []) }
   public func explanation(item: String, inputs: [String: Tensor]) -> [ExplanationStep] { [] }
   public func steps(of item: String) -> StepSlices? { nil }
   public func figures(inputs: [String: Tensor]) -> [ReportFigure] { [] }

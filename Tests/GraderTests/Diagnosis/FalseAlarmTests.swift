@@ -4,9 +4,8 @@ import Testing
 
 @Suite("Diagnosis false alarms")
 struct FalseAlarmTests {
-  /// 1000 correct submissions: 200 students of each shipped assignment (backprop-basics,
-  /// rnn-bptt, rnn-canonical, window-lm, ngram-lm), each graded in full (every item, reference and
-  /// numeric checks).
+  /// 1000 correct submissions, the shipped assignments in turn (`shippedAssignments`), each
+  /// graded in full (every item, reference and numeric checks).
   @Test("1000 correct variants: no failure and no diagnosis")
   func thousandCorrectVariants() throws {
     let graders = try shippedAssignments.map { try grader($0) }

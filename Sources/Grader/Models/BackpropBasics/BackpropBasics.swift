@@ -189,7 +189,7 @@ struct BackpropBasics: ModelReference {
 
   // MARK: Diagnosis and teaching
 
-  var mistakes: MistakeCatalogue { basicsMistakes }
+  var derivation: Derivation? { basicsDerivation }
 
   func explanation(item: String, inputs: [String: Tensor]) -> [ExplanationStep] {
     BackpropBasicsExplanation(model: self, inputs: inputs).steps(for: item)

@@ -6,7 +6,8 @@ import Jacobians
 /// ```
 /// inputs   tokens (T+1), W_xh (H×|V|), W_hh (H×H), W_yh (|V|×H), b_h (H), b_y (|V|), h0 (H)
 /// items    loss, dW_xh, dW_hh, dW_yh, db_h, db_y, dh0        (∂E/∂θ, shape of θ)
-/// options  activation, reduction (sum, as min-char-rnn; or mean), truncation, biases
+/// options  activation, reduction (sum, as min-char-rnn; or mean), truncation, biases,
+///          initial_state (given | zero: then h0 is not an input)
 /// ```
 /// Numeric probes: E as a function of each parameter (under a truncation that cuts, the truncated
 /// surrogate `CanonicalRNN.truncatedSurrogateLoss`). Diagnosis and derivations see it as the
@@ -20,18 +21,20 @@ struct CanonicalRNNModel: RecurrentModel {
 
   let sizes: [String: Int]
   let options: RNNOptions
+  let initialState: InitialState
 
   init(sizes: [String: Int], options: StrictObject) throws(DataFileError) {
     self.sizes = sizes
     self.options = try RNNOptions.decode(options)
+    self.initialState = try InitialState.decode(options)
   }
 
   var inputs: [ModelQuantity] {
     let T = size("T"), V = size("V"), H = size("H")
-    return [
+    return withoutZeroState([
       ModelQuantity("tokens", [T + 1], .int64), ModelQuantity("W_xh", [H, V]), ModelQuantity("W_hh", [H, H]),
       ModelQuantity("W_yh", [V, H]), ModelQuantity("b_h", [H]), ModelQuantity("b_y", [V]), ModelQuantity("h0", [H]),
-    ]
+    ])
   }
 
   var items: [ModelQuantity] {
@@ -63,15 +66,16 @@ struct CanonicalRNNModel: RecurrentModel {
 
   func generateInputs(using rng: inout SplitMix64) -> [String: Tensor] {
     let T = size("T"), V = size("V"), H = size("H")
-    return [
+    var inputs: [String: Tensor] = [
       "tokens": rng.tokens(count: T + 1, vocabulary: V),
       "W_xh": rng.normalTensor([H, V], standardDeviation: 1),
       "W_hh": rng.normalTensor([H, H], standardDeviation: 1.5 / Double(H).squareRoot()),
       "W_yh": rng.normalTensor([V, H], standardDeviation: 2 / Double(H).squareRoot()),
       "b_h": rng.normalTensor([H], standardDeviation: 0.3),
       "b_y": rng.normalTensor([V], standardDeviation: 0.3),
-      "h0": rng.uniformTensor([H], -0.5, 0.5),
     ]
+    if initialState == .given { inputs["h0"] = rng.uniformTensor([H], -0.5, 0.5) }
+    return inputs
   }
 
   func tokens(_ inputs: [String: Tensor]) -> [Int] { inputs["tokens"]!.ints }
@@ -79,7 +83,7 @@ struct CanonicalRNNModel: RecurrentModel {
   func parameters(_ inputs: [String: Tensor]) -> CanonicalRNNParameters {
     CanonicalRNNParameters(
       W_xh: inputs["W_xh"]!.matrix, W_hh: inputs["W_hh"]!.matrix, W_yh: inputs["W_yh"]!.matrix,
-      b_h: inputs["b_h"]!.matrix, b_y: inputs["b_y"]!.matrix, h0: inputs["h0"]!.matrix)
+      b_h: inputs["b_h"]!.matrix, b_y: inputs["b_y"]!.matrix, h0: initialState(inputs, hiddenSize: size("H")))
   }
 
   func columnForm(_ inputs: [String: Tensor]) -> RNNParameters { parameters(inputs).columnForm }
@@ -127,21 +131,15 @@ struct CanonicalRNNModel: RecurrentModel {
 
   // MARK: Diagnosis and teaching
 
-  var mistakes: MistakeCatalogue { recurrentMistakes }
+  var derivation: Derivation? { recurrentDerivation }
 
-  func mutantValue(_ item: ItemSpec, inputs: [String: Tensor], options: RNNOptions, mistakes: RNNMistakes) -> Tensor? {
-    let r = MutantRNN.canonical(parameters(inputs), tokens: tokens(inputs), options: options, mistakes: mistakes)
-    let g = r.gradients
-    let shape = item.shape
-    switch item.id {
-    case "loss": return Tensor(scalar: r.loss)
-    case "dW_xh": return Tensor(g.dW_xh, shape: shape)
-    case "dW_hh": return Tensor(g.dW_hh, shape: shape)
-    case "dW_yh": return Tensor(g.dW_yh, shape: shape)
-    case "db_h": return Tensor(g.db_h, shape: shape)
-    case "db_y": return Tensor(g.db_y, shape: shape)
-    case "dh0": return Tensor(g.dh0, shape: shape)
-    default: return nil
+  /// min-char-rnn clips every gradient to ±5 after `lossFun` returns: say so when that is what
+  /// the answer shows.
+  var clippingKind: MistakeKind {
+    MistakeKind.gradientClipped.describing { c, v in
+      let base = MistakeKind.gradientClipped.describe(c, v)
+      guard let bound = v?.parameter, v?.note?.contains("clamped") == true, Swift.abs(bound - 5) <= 1e-9 else { return base }
+      return base + " min-char-rnn clips with `np.clip(dparam, -5, 5, out=dparam)` after `lossFun` returns; grade the gradients `lossFun` returns, before that line."
     }
   }
 

@@ -118,7 +118,7 @@ struct FixedWindowLanguageModel: ModelReference {
 
   // MARK: Diagnosis and teaching
 
-  var mistakes: MistakeCatalogue { windowMistakes }
+  var derivation: Derivation? { windowDerivation }
 
   func explanation(item: String, inputs: [String: Tensor]) -> [ExplanationStep] {
     FixedWindowExplanation(model: self, inputs: inputs).steps(for: item)

@@ -9,7 +9,8 @@ import Jacobians
 ///          delta1 (T×|V|)  row t = δ1^(t) = ŷ^(t) − y^(t)
 ///          delta2 (T×H)    row t = δ2^(t) = (Uᵀδ1^(t)) ⊙ f′(z^(t))
 ///          dW_h_terms (T×H×H)  slice i = ∂J^(T)/∂W_h|_(i)
-/// options  activation, reduction (mean | sum), truncation (full | window(k) | chunks(k)), biases
+/// options  activation, reduction (mean | sum), truncation (full | window(k) | chunks(k)), biases,
+///          initial_state (given | zero: then h0 is not an input)
 /// ```
 /// Numeric probes: J as a function of each parameter; J^(t) as a function of the logits
 /// θ^(t) = U h^(t) + b_2 (delta1) and of z^(t) (delta2); J^(T) as a function of the copy of W_h
@@ -26,24 +27,27 @@ struct RNNLanguageModel: RecurrentModel {
 
   let sizes: [String: Int]
   let options: RNNOptions
+  let initialState: InitialState
 
   init(sizes: [String: Int], options: StrictObject) throws(DataFileError) {
     self.sizes = sizes
     self.options = try RNNOptions.decode(options)
+    self.initialState = try InitialState.decode(options)
   }
 
-  init(sizes: [String: Int], options: RNNOptions) {
+  init(sizes: [String: Int], options: RNNOptions, initialState: InitialState = .given) {
     self.sizes = sizes
     self.options = options
+    self.initialState = initialState
   }
 
   var inputs: [ModelQuantity] {
     let T = size("T"), V = size("V"), d = size("d"), H = size("H")
-    return [
+    return withoutZeroState([
       ModelQuantity("tokens", [T + 1], .int64), ModelQuantity("E", [d, V]), ModelQuantity("W_h", [H, H]),
       ModelQuantity("W_e", [H, d]), ModelQuantity("b_1", [H]), ModelQuantity("U", [V, H]), ModelQuantity("b_2", [V]),
       ModelQuantity("h0", [H]),
-    ]
+    ])
   }
 
   var items: [ModelQuantity] {
@@ -81,7 +85,7 @@ struct RNNLanguageModel: RecurrentModel {
   func generateInputs(using rng: inout SplitMix64) -> [String: Tensor] {
     let T = size("T"), V = size("V"), d = size("d"), H = size("H")
     // Recurrent weights large enough that every timestep's contribution shows in the gradient.
-    return [
+    var inputs: [String: Tensor] = [
       "tokens": rng.tokens(count: T + 1, vocabulary: V),
       "E": rng.normalTensor([d, V], standardDeviation: 1),
       "W_h": rng.normalTensor([H, H], standardDeviation: 2 / Double(H).squareRoot()),
@@ -89,8 +93,9 @@ struct RNNLanguageModel: RecurrentModel {
       "b_1": rng.normalTensor([H], standardDeviation: 0.5),
       "U": rng.normalTensor([V, H], standardDeviation: 2 / Double(H).squareRoot()),
       "b_2": rng.normalTensor([V], standardDeviation: 0.5),
-      "h0": rng.uniformTensor([H], -0.5, 0.5),
     ]
+    if initialState == .given { inputs["h0"] = rng.uniformTensor([H], -0.5, 0.5) }
+    return inputs
   }
 
   func tokens(_ inputs: [String: Tensor]) -> [Int] { inputs["tokens"]!.ints }
@@ -99,7 +104,7 @@ struct RNNLanguageModel: RecurrentModel {
     RNNParameters(
       E: inputs["E"]!.matrix, W_h: inputs["W_h"]!.matrix, W_e: inputs["W_e"]!.matrix,
       b_1: inputs["b_1"]!.matrix, U: inputs["U"]!.matrix, b_2: inputs["b_2"]!.matrix,
-      h0: inputs["h0"]!.matrix)
+      h0: initialState(inputs, hiddenSize: size("H")))
   }
 
   func reference(inputs: [String: Tensor]) -> [String: Tensor] {
@@ -181,27 +186,7 @@ struct RNNLanguageModel: RecurrentModel {
 
   // MARK: Diagnosis and teaching
 
-  var mistakes: MistakeCatalogue { recurrentMistakes }
-
-  func mutantValue(_ item: ItemSpec, inputs: [String: Tensor], options: RNNOptions, mistakes: RNNMistakes) -> Tensor? {
-    let r = MutantRNN.evaluate(columnForm(inputs), tokens: tokens(inputs), options: options, mistakes: mistakes)
-    let g = r.gradients
-    let shape = item.shape
-    switch item.id {
-    case "loss": return Tensor(scalar: r.loss)
-    case "dU": return Tensor(g.dU, shape: shape)
-    case "db_2": return Tensor(g.db_2, shape: shape)
-    case "dW_h": return Tensor(g.dW_h, shape: shape)
-    case "dW_e": return Tensor(g.dW_e, shape: shape)
-    case "db_1": return Tensor(g.db_1, shape: shape)
-    case "dE": return Tensor(g.dE, shape: shape)
-    case "dh0": return Tensor(g.dh0, shape: shape)
-    case "delta1": return Tensor(r.delta1, shape: shape)
-    case "delta2": return Tensor(r.delta2, shape: shape)
-    case "dW_h_terms": return Tensor(shape: shape, scalars: r.dW_h_terms.flatMap(\.scalars))
-    default: return nil
-    }
-  }
+  var derivation: Derivation? { recurrentDerivation }
 
   func explanation(item: String, inputs: [String: Tensor]) -> [ExplanationStep] {
     recurrentExplanation(item, inputs: inputs)

@@ -53,19 +53,21 @@ struct RecurrentNames: Sendable {
 }
 
 /// A recurrent model seen in the column form of notes 000/002 (h^(t) = f(W_h h^(t−1) + … + b_1),
-/// ŷ^(t) = softmax(U h^(t) + b_2)): the two RNN models share their mistakes, item groups and
-/// derivation through it.
+/// ŷ^(t) = softmax(U h^(t) + b_2)): the two RNN models share their derivation, slips, item groups
+/// and explanations through it.
 protocol RecurrentModel: ModelReference {
   var options: RNNOptions { get }
+  /// Whether h^(0) is an input (`given`) or zero.
+  var initialState: InitialState { get }
   var names: RecurrentNames { get }
   /// What `item` is; nil for an item the model does not compute.
   func role(of item: String) -> RecurrentRole?
   /// The token ids x^(1) … x^(T+1) at `inputs`.
   func tokens(_ inputs: [String: Tensor]) -> [Int]
-  /// The parameters at `inputs`, in the column form of `BPTT`.
+  /// The parameters at `inputs`, in the column form of `BPTT` (h0 zero when the state is).
   func columnForm(_ inputs: [String: Tensor]) -> RNNParameters
-  /// `item` computed by `MutantRNN` with `mistakes` (and `options` changed as given).
-  func mutantValue(_ item: ItemSpec, inputs: [String: Tensor], options: RNNOptions, mistakes: RNNMistakes) -> Tensor?
+  /// How clipping is told (min-char-rnn names its ±5).
+  var clippingKind: MistakeKind { get }
 }
 
 extension RecurrentModel {
@@ -83,10 +85,6 @@ extension RecurrentModel {
   var recurrentWeightItems: Set<String> { items { $0 == .recurrentWeight || $0 == .recurrentWeightTerms } }
   /// Items behind diag(f′(z)).
   var behindActivation: Set<String> { items { $0.isRecurrent || $0 == .delta2 || $0 == .recurrentWeightTerms } }
-  /// Items behind δ1 = ŷ − y.
-  var behindOutput: Set<String> { items { $0.isGradient || $0 == .delta1 || $0 == .delta2 || $0 == .recurrentWeightTerms } }
-  /// Items scaled by the 1/T of the mean (or the 1 of the sum).
-  var reducedItems: Set<String> { items { $0.isGradient || $0 == .loss } }
   /// Items through the recurrence that truncation changes.
   var truncatableItems: Set<String> { items { $0.isRecurrent || $0 == .recurrentWeightTerms } }
 
@@ -99,60 +97,29 @@ extension RecurrentModel {
     ModelNotation(loss: names.loss, recurrentWeight: names.recurrentWeight, steps: T, activation: options.activation.name)
   }
 
-  func variants(_ c: MutantContext, _ mistakes: RNNMistakes, truncation: Truncation? = nil, parameter: Double? = nil) -> [MutantVariant] {
-    var o = options
-    if let truncation { o.truncation = truncation }
-    return mutantValue(c.item, inputs: c.inputs, options: o, mistakes: mistakes).map { [MutantVariant(parameter: parameter, value: $0)] } ?? []
+  /// The model's inputs without h0 when the initial state is zero.
+  func withoutZeroState(_ quantities: [ModelQuantity]) -> [ModelQuantity] {
+    initialState == .given ? quantities : quantities.filter { $0.name != "h0" }
   }
 
-  /// The catalogue of a recurrent model, in the order it is tried.
-  ///
-  /// Coincidences by mathematics, and which id is reported:
-  /// - On a square item the row-form gradient reshaped *is* the transpose: `row-column-swapped`
-  ///   applies only to non-square items, so `transposed` is reported.
-  /// - Truncation to k = 1 step *is* "only the i = t term": `truncated-bptt` covers k = 2 … T−1, so
-  ///   `only-current-step` is reported for k = 1 (k ≥ T is full BPTT, the correct answer).
-  /// - A uniform scale 1/T matches both the misplaced 1/T and clipping by norm: the mean mutants
-  ///   come first, so `mean-applied-twice` (mean) or `mean-on-sum` (sum) is reported.
-  var recurrentMistakes: MistakeCatalogue {
-    let mean = options.reduction == .mean
-    let role = { (item: String) in self.role(of: item) }
-    var mutants: [Mutant] = [
-      .transposed(MistakeKind.transposed.describing { c, _ in
-        c.item.shape.count == 3
-          ? "Your \(c.item.id) holds the transpose of every slice ∂J^(T)/∂\(c.recurrentWeight)|_(i): the outer product is ∂J/∂z^(i) ⊗ h^(i−1), not h^(i−1) ⊗ ∂J/∂z^(i)."
-          : "Your \(c.item.id) is the transpose of the expected one: each term is ∂\(c.loss)/∂z^(i) ⊗ h^(i−1) (δ hᵀ), not h δᵀ."
-      }, items: recurrentWeightItems),
-      .rowColumnSwapped(items),
-      Mutant(.signFlipped, items: behindOutput) { self.variants($0, .signFlipped) },
-      Mutant(.activationForDerivative, items: behindActivation) { self.variants($0, .activationForDerivative) },
-      Mutant(.derivativeAtNextStep, items: behindActivation) { self.variants($0, .derivativeAtNextStep) },
-      Mutant(.diagonalSoftmaxJacobian, items: behindOutput) { self.variants($0, .diagonalSoftmaxJacobian) },
-      Mutant(.meanMissing, items: mean ? reducedItems : []) { self.variants($0, .meanMissing) },
-      Mutant(.meanTwice, items: mean ? reducedItems : []) { self.variants($0, .meanTwice) },
-      Mutant(.meanOnSum, items: mean ? [] : reducedItems) { self.variants($0, .meanOnSum) },
-      Mutant(MistakeKind.onlyCurrentStep.describing { c, v in
-        let W = c.recurrentWeight, L = c.loss
-        switch role(c.item.id) {
-        case .recurrentWeight?:
-          return "Your \(c.item.id) equals only the i = t term of Σ_i ∂\(L)^(t)/∂\(W)|_(i): \(W) is used at every step, so its gradient sums over all of them."
-        case .recurrentWeightTerms?:
-          return "Your \(c.item.id) holds only the i = T term ∂\(L)^(T)/∂\(W)|_(T); the terms i < T, which reach step i through ∂\(L)^(T)/∂h^(i), are zero: the carry ∂\(L)/∂h was never propagated to the previous step."
-        default:
-          return MistakeKind.onlyCurrentStep.describe(c, v)
-        }
-      }, items: truncatableItems) { self.variants($0, [], truncation: .window(1), parameter: 1) },
-      Mutant(.truncated, items: options.truncation.isFull(forSteps: T) && T > 2 ? truncatableItems : []) { c in
-        guard c.steps > 2 else { return [] }
-        return (2..<c.steps).flatMap { k in self.variants(c, [], truncation: .window(k), parameter: Double(k)) }
-      },
-      Mutant(.currentStateInOuterProduct, items: recurrentWeightItems) { self.variants($0, .currentStateInOuterProduct) },
-      Mutant(.outputErrorRecounted, items: recurrentItems) { self.variants($0, .outputErrorRecounted) },
-      Mutant(.embeddingAssigned, items: items { $0 == .embedding || $0 == .inputColumns }) { self.variants($0, .embeddingAssigned) },
-      Mutant(.biasOmitted, items: options.useBiases ? Set(items.map(\.name)) : []) { self.variants($0, .biasesOmitted) },
-    ]
-    if options.clipping == .none { mutants.append(.gradientClipped(items: gradientItems)) }
-    return MistakeCatalogue(mutants: mutants)
+  /// h^(0) at `inputs`: the input h0, or zero.
+  func initialState(_ inputs: [String: Tensor], hiddenSize H: Int) -> Matrix {
+    initialState == .given ? inputs["h0"]!.matrix : Matrix(rows: H, cols: 1)
+  }
+}
+
+/// Where the recurrence starts: from the input h0 (notes 000/002, min-char-rnn's `hprev`), or from
+/// zero (as many tutorials do; `h0` is then not an input, and ∂J/∂h^(0) is taken at h^(0) = 0).
+enum InitialState: String, Sendable {
+  case given, zero
+
+  /// The `initial_state` key of the `model` object (default `given`).
+  static func decode(_ object: StrictObject) throws(DataFileError) -> InitialState {
+    guard let name = try object.optionalString("initial_state") else { return .given }
+    guard let state = InitialState(rawValue: name) else {
+      throw DataFileError(file: object.file, path: object.child("initial_state"), problem: "unknown initial_state '\(name)'; expected 'given' (h0 is an input) or 'zero' (h^(0) = 0)")
+    }
+    return state
   }
 }
 
@@ -160,8 +127,9 @@ extension RecurrentModel {
 
 extension RNNOptions {
   /// The options of `assignment.json` a recurrent model reads: `activation`, `reduction`,
-  /// `truncation`, `biases`, and `convention` (only `column`: the row form is not graded).
-  static let assignmentKeys = ["activation", "convention", "reduction", "truncation", "biases"]
+  /// `truncation`, `biases`, `initial_state` (`InitialState`), and `convention` (only `column`:
+  /// the row form is not graded).
+  static let assignmentKeys = ["activation", "convention", "reduction", "truncation", "biases", "initial_state"]
 
   /// Reads those keys of the `model` object.
   static func decode(_ object: StrictObject) throws(DataFileError) -> RNNOptions {
