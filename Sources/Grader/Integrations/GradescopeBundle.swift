@@ -59,8 +59,9 @@ public struct GradescopeBundle {
         .replacingOccurrences(of: "@SWIFT_VERSION@", with: swiftVersion)
       out[script] = Data(text.utf8)
     }
-    out["Package.swift"] = Data(GradescopeManifest.text.utf8)
-    for folder in GradescopeManifest.sourceFolders {
+    let manifest = try GradescopeManifest(sources: packageRoot.appendingPathComponent("Sources"))
+    out["Package.swift"] = Data(manifest.text.utf8)
+    for folder in manifest.sourceFolders {
       try addTree(packageRoot.appendingPathComponent("Sources/\(folder)"), as: "Sources/\(folder)", to: &out)
     }
     let assignmentFolder = "Assignments/\(assignment.id)"

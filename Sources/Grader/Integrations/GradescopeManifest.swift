@@ -1,57 +1,103 @@
 import Foundation
 
-/// The `Package.swift` of a Gradescope bundle: the `grade` command and only the libraries it is
-/// built from — no tests, no benchmarks, no other library — so that `setup.sh`'s
+/// The `Package.swift` of a Gradescope bundle: the `grade` command and only the targets it is
+/// built from — no tests, no benchmarks, no library it does not import — so that `setup.sh`'s
 /// `swift build -c release --product grade` needs nothing the bundle leaves out.
 ///
 /// ```
-/// grade ─▶ GradeCLI ─▶ Grader ─▶ Jacobians, BPTTReference, NGram, Digest, CZlib (zlib)
-///                                 BPTTReference, NGram ─▶ Jacobians
+/// grade ─▶ GradeCLI ─▶ Grader ─▶ the libraries Grader imports ─▶ …   (Sources/<name>/ each)
 /// ```
 /// The manifest is generated, not copied: the package's own manifest declares targets (tests,
-/// benchmarks, `Formulas`) whose folders the bundle does not carry. Its code is portable (no
-/// `-target-cpu`): the image is built once and may run on other hosts.
-public enum GradescopeManifest {
-  /// A target of the bundled package: its name, the targets it imports, and its kind.
+/// benchmarks, other libraries) whose folders the bundle does not carry. The targets are found
+/// by following the top-level `import`s of each target's files from `grade`, among the package's
+/// `Sources/` folders: a folder with a `module.modulemap` is a system library (zlib), one with a
+/// `main.swift` an executable. Its code is portable (no `-target-cpu`): the image is built once
+/// and may run on other hosts.
+public struct GradescopeManifest: Sendable, Equatable {
+  /// A target of the bundled package: its name (its folder in `Sources/`), the targets it
+  /// imports, and its kind.
   public struct Target: Sendable, Equatable {
     public enum Kind: Sendable { case library, executable, systemLibrary }
     public var name: String
     public var dependencies: [String]
     public var kind: Kind
-    public var summary: String
   }
 
-  /// Every bundled target, dependencies before dependents; each lives in `Sources/<name>/`.
-  public static let targets: [Target] = [
-    Target(name: "Jacobians", dependencies: [], kind: .library, summary: "Dense matrices and every feed-forward gradient of the lecture notes."),
-    Target(name: "BPTTReference", dependencies: ["Jacobians"], kind: .library, summary: "The RNN language model and backpropagation through time."),
-    Target(name: "NGram", dependencies: ["Jacobians"], kind: .library, summary: "N-gram language models."),
-    Target(name: "Digest", dependencies: [], kind: .library, summary: "SHA-256 and HMAC-SHA256, for seeds and secrets derived from a course key."),
-    Target(name: "CZlib", dependencies: [], kind: .systemLibrary, summary: "zlib, for the deflated members of .npz archives."),
-    Target(name: "Grader", dependencies: ["Jacobians", "BPTTReference", "NGram", "CZlib", "Digest"], kind: .library, summary: "Models, assignments, checks, diagnoses and reports."),
-    Target(name: "GradeCLI", dependencies: ["Grader"], kind: .library, summary: "The grade commands."),
-    Target(name: "grade", dependencies: ["GradeCLI"], kind: .executable, summary: "The executable."),
-  ]
+  /// Every bundled target, each after the targets it imports.
+  public var targets: [Target]
+
+  /// The executable the bundle builds.
+  public static let product = "grade"
+
+  /// The targets `grade` is built from, in `sources` (a package's `Sources/` folder).
+  public init(sources: URL) throws(GradescopeBundleError) {
+    var found: [String: Target] = [:]
+    var pending = [Self.product]
+    while let name = pending.popLast() {
+      guard found[name] == nil else { continue }
+      let folder = sources.appendingPathComponent(name)
+      let files = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)?
+        .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" || $0.lastPathComponent == "module.modulemap" } ?? []
+      guard !files.isEmpty else { throw .missing(folder.path, "the sources of target '\(name)'") }
+      if files.contains(where: { $0.lastPathComponent == "module.modulemap" }) {
+        found[name] = Target(name: name, dependencies: [], kind: .systemLibrary)
+        continue
+      }
+      var imports = Set<String>()
+      for file in files {
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else { throw .missing(file.path, "a source file") }
+        imports.formUnion(Self.imports(in: text))
+      }
+      // Only modules that are targets of the package: Foundation, Glibc, … are the system's.
+      let dependencies = imports.filter { FileManager.default.fileExists(atPath: sources.appendingPathComponent($0).path) }.sorted()
+      let kind: Target.Kind = files.contains { $0.lastPathComponent == "main.swift" } ? .executable : .library
+      found[name] = Target(name: name, dependencies: dependencies, kind: kind)
+      pending += dependencies
+    }
+    // Dependencies first; among targets that are ready, by name.
+    var ordered: [Target] = []
+    var placed = Set<String>()
+    while ordered.count < found.count {
+      let ready = found.values.filter { !placed.contains($0.name) && $0.dependencies.allSatisfy(placed.contains) }.sorted { $0.name < $1.name }
+      guard let next = ready.first else { throw .missing(sources.path, "targets without an import cycle") }
+      ordered.append(next)
+      placed.insert(next.name)
+    }
+    targets = ordered
+  }
+
+  /// The modules a Swift file imports at its top level (`import X`, `@testable import X`,
+  /// `import struct X.Y`); not the text of code in strings, which is indented.
+  static func imports(in text: String) -> [String] {
+    text.split(separator: "\n").compactMap { line -> String? in
+      guard !line.hasPrefix(" ") && !line.hasPrefix("\t") else { return nil }
+      let words = line.split(separator: " ")
+      guard let k = words.firstIndex(of: "import"), k + 1 < words.count,
+            words[..<k].allSatisfy({ $0.hasPrefix("@") || $0 == "public" || $0 == "internal" || $0 == "private" || $0 == "fileprivate" }) else { return nil }
+      let kinds: Set<Substring> = ["struct", "class", "enum", "protocol", "func", "var", "let", "typealias"]
+      let module = kinds.contains(words[k + 1]) && k + 2 < words.count ? words[k + 2] : words[k + 1]
+      return String(module.split(separator: ".").first ?? module)
+    }
+  }
 
   /// The folders of `Sources/` the bundle carries: one per target.
-  public static var sourceFolders: [String] { targets.map(\.name) }
+  public var sourceFolders: [String] { targets.map(\.name) }
 
   /// The manifest's text.
-  public static var text: String {
+  public var text: String {
     var lines = [
       "// swift-tools-version: 6.0",
       "// The grader of a Gradescope autograder, generated by `grade gradescope-bundle`: the `grade`",
-      "// command and the libraries it is built from, nothing else. Portable code (no -target-cpu).",
+      "// command and the targets it is built from, nothing else. Portable code (no -target-cpu).",
       "import PackageDescription",
       "",
       "let package = Package(",
       "  name: \"GradientGrader\",",
-      "  products: [.executable(name: \"grade\", targets: [\"grade\"])],",
+      "  products: [.executable(name: \"\(Self.product)\", targets: [\"\(Self.product)\"])],",
       "  targets: [",
     ]
     for target in targets {
       let dependencies = target.dependencies.map { "\"\($0)\"" }.joined(separator: ", ")
-      lines.append("    /// \(target.summary)")
       switch target.kind {
       case .library: lines.append("    .target(name: \"\(target.name)\", dependencies: [\(dependencies)]),")
       case .executable: lines.append("    .executableTarget(name: \"\(target.name)\", dependencies: [\(dependencies)]),")
