@@ -210,8 +210,8 @@ enum Commands {
       let text = rendered(report, format: format, color: false, grader: grader, args: args)
       try FileWriteError.writing(out) { try AtomicFile.write(text, to: URL(fileURLWithPath: out)) }
     } else {
-      // The text report is for a terminal: wrapped to COLUMNS (else 80 columns).
-      let width = TerminalWrapping.width()
+      // The text report is for a terminal: wrapped to COLUMNS (else 80 columns on a terminal).
+      let width = args.console === Console.standard ? TerminalWrapping.outputWidth() : nil
       args.console.print(rendered(report, format: format, color: format == .text && args.console.isColorTerminal, grader: grader, args: args, width: width), terminator: "")
     }
   }

@@ -40,7 +40,9 @@ enum ExplainCommand {
     let values = student == Explainer.demoStudent || rubric.feedback == .full || key != nil
     do {
       let explanation = try Explainer.explain(assignment: assignment, item: item, student: student, values: values)
-      args.console.print(wrapped(explanation.rendered(), width: TerminalWrapping.width()), terminator: "")
+      let text = explanation.rendered()
+      let width = args.console === Console.standard ? TerminalWrapping.outputWidth() : nil
+      args.console.print(width.map { wrapped(text, width: $0) } ?? text, terminator: "")
       return GradeCommand.ExitCode.success
     } catch {
       throw UsageError(error.description)

@@ -6,7 +6,7 @@ import Grader
 /// ```
 /// "Could not write /nonexistent/dir/r.json: its folder /nonexistent/dir does not exist and cannot be created (Permission denied)."
 /// "Could not write /root/r.json: permission denied."
-/// "Could not write out/report.html: the disk is full."
+/// "Could not write out/report.html: the disk is full (No space left on device)."
 /// "Could not write inputs.npz: it is a folder."
 /// ```
 /// Every command that writes a file given on its command line (`--out`) goes through `writing`.
@@ -45,11 +45,13 @@ struct FileWriteError: Error, CustomStringConvertible {
         ? "its folder \(folder) does not exist and cannot be created\(system)"
         : "its folder \(folder) does not exist and cannot be created: \(missing) is missing\(system)"
     }
-    if let atomic = reason as? AtomicFileError { return atomic.reason.prefix(1).lowercased() + atomic.reason.dropFirst() }
     let cocoa = reason as NSError
-    if SystemErrorText.isDiskFull(reason) { return "the disk is full" }
+    if SystemErrorText.isDiskFull(reason) || (reason as? AtomicFileError)?.reason == String(cString: strerror(ENOSPC)) {
+      return "the disk is full (\(String(cString: strerror(ENOSPC))))"
+    }
+    if let atomic = reason as? AtomicFileError { return atomic.reason }
     if cocoa.domain == NSCocoaErrorDomain && cocoa.code == NSFileWriteNoPermissionError { return "permission denied" }
-    if let system = Self.systemReason(reason) { return system.prefix(1).lowercased() + system.dropFirst() }
+    if let system = Self.systemReason(reason) { return system }
     return cocoa.localizedFailureReason ?? "the system refused it (\(cocoa.domain) \(cocoa.code))"
   }
 

@@ -18,6 +18,14 @@ public enum TerminalWrapping {
     return 80
   }
 
+  /// The width to wrap standard output to: `COLUMNS` when set, else 80 on a terminal; nil (no
+  /// wrapping) when the output goes to a file or a pipe and `COLUMNS` is not set, so that `grep`
+  /// and scripts see one finding per line.
+  public static func outputWidth(environment: [String: String] = ProcessInfo.processInfo.environment, isTerminal: Bool = isatty(1) == 1) -> Int? {
+    if let text = environment["COLUMNS"], let n = Int(text.trimmingCharacters(in: .whitespaces)), n >= 20 { return n }
+    return isTerminal ? 80 : nil
+  }
+
   /// `text` with every line longer than `width` wrapped, continuation lines indented by `indent`
   /// (kept below `width` / 2 so that a narrow terminal still has room for words).
   public static func wrap(_ text: String, width: Int, indent: Int = 0) -> String {
