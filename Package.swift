@@ -59,10 +59,10 @@ let package = Package(
 
     /// zlib, for the deflated members of `.npz` archives.
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-    .target(name: "Grader", dependencies: ["Jacobians", "BPTTReference", "NGram", "CZlib", "Digest"]),
+    .target(name: "Grader", dependencies: ["Jacobians", "BPTTReference", "NGram", "Formulas", "CZlib", "Digest"]),
     /// The `grade` commands over `Grader`: parsing, calling the library, printing (through
     /// injected streams), and the exchange with the batch's child processes.
-    .target(name: "GradeCLI", dependencies: ["Grader"]),
+    .target(name: "GradeCLI", dependencies: ["Grader", "Formulas"]),
     /// The executable: a few lines around `GradeCLI`.
     .executableTarget(name: "grade", dependencies: ["GradeCLI"]),
 
@@ -79,9 +79,10 @@ let package = Package(
     .executableTarget(
       name: "lstm-benchmark", dependencies: ["BPTTReference", "Jacobians"],
       path: "Benchmarks/GateBenchmark", exclude: ["numpy_gates.py"]),
-    /// `swift run -c release formula-benchmark`: parse, shape-check and evaluate typical formulas.
+    /// `swift run -c release formula-benchmark`: parse, shape-check and evaluate typical formulas,
+    /// then grade formula items through the grader at the shipped sizes.
     .executableTarget(
-      name: "formula-benchmark", dependencies: ["Formulas", "Jacobians"], path: "Benchmarks/FormulaBenchmark"),
+      name: "formula-benchmark", dependencies: ["Formulas", "Jacobians", "Grader"], path: "Benchmarks/FormulaBenchmark"),
 
     // MARK: - Tests
 
@@ -91,7 +92,7 @@ let package = Package(
     .testTarget(name: "NGramTests", dependencies: ["NGram", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DigestTests", dependencies: ["Digest"]),
     .testTarget(name: "FormulasTests", dependencies: ["Formulas", "BPTTReference", "TestSupport"]),
-    .testTarget(name: "GraderTests", dependencies: ["Grader", "NGram", "Digest", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "GraderTests", dependencies: ["Grader", "NGram", "Digest", "Formulas", "TestSupport"], resources: [.copy("Fixtures")]),
     /// End-to-end runs of the built `grade` binary.
     .testTarget(name: "GradeCLITests", dependencies: ["grade", "GradeCLI", "Grader"]),
   ],

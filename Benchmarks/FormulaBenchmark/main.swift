@@ -7,7 +7,16 @@
 //
 // The points are seeded random matrices of the declared shapes (one-hot where declared), not a
 // forward pass: the timing does not depend on the values.
+//
+// Then the grader's path, at the shipped sizes of each assignment that takes formulas: reading a
+// student's formula against the model's declarations and checking its shape
+// (`CompiledFormulaItem`), evaluating it at the 4 points (the student's inputs and 3 random
+// models) and comparing with the reference there; the points themselves (3 random models: their
+// inputs, quantities and references, computed once per submission and shared by its formula
+// items); and one formula item graded by the `Autograder` from end to end (with the numeric check
+// of the reference at the student's inputs, as every item has).
 import Formulas
+import Grader
 import Jacobians
 
 var runs = 200
@@ -149,3 +158,76 @@ for (name, source) in [("1 MB formula, rejected", megabyte), ("10 000-deep nesti
   }
   print(pad(name, 32) + pad(format(t.median), 10) + outcome)
 }
+
+// MARK: - The grader's path
+
+let gradingCases: [(assignment: String, item: String, source: String)] = [
+  ("backprop-basics", "ds_dW", "delta^T x^T"),
+  ("backprop-basics", "dL_dW_cls", #"\frac{1}{N} X^\top (\hat{Y} - Y) + 2\lambda W_{cls}"#),
+  ("backprop-basics", "dJ_dwindow", "sigma'(s_win) W_win^T delta_win^T"),
+  ("rnn-bptt", "dU", #"\frac{1}{T}\sum_{t=1}^{T} \delta_1^{(t)} {h^{(t)}}^\top"#),
+  ("rnn-bptt", "dW_h", "sum_t dz[t] h[t-1]^T"),
+  ("rnn-bptt", "dE", "Σ_t W_eᵀ dz^(t) x^(t)ᵀ"),
+  ("rnn-bptt", "delta2", "(U^T delta1[t]) .* sigma'(z[t])"),
+  ("rnn-canonical", "dW_hh", "sum_t dh[t] h[t-1]^T"),
+  ("window-lm", "dE", #"\sum_{k=1}^{n} {W_e^{(k)}}^\top \delta_2 {x^{(k)}}^\top"#),
+]
+
+print("\nThe grader's path at the shipped sizes; \(runs) runs each, median (min) in ms")
+print(pad("item", 30) + pad("read+shape", 16) + pad("eval+compare ×4", 18) + pad("formula total", 16) + pad("points (once)", 16) + "graded item")
+var worstFormula = 0.0
+let catalog = AssignmentCatalog()
+for (id, itemID, source) in gradingCases {
+  let (assignment, rubric) = try! catalog.load(id)
+  var grader = Autograder(assignment: assignment, rubric: rubric)
+  grader.formulaSeed = 1
+  grader.numericSeed = 1
+  let item = assignment.item(itemID)!
+  let model = assignment.model
+  let declarations = model.formulas!
+  let tolerance = rubric.entry(itemID).tolerance
+  // The 4 points: the student's inputs and 3 random models, with their quantities and references.
+  var pointInputs = [grader.inputs(for: "bench")]
+  for seed in grader.formulaPointSeeds(for: "bench") {
+    var rng = SplitMix64(seed: seed)
+    pointInputs.append(model.generateInputs(using: &rng))
+  }
+  let bindings = pointInputs.map { model.formulaBindings(inputs: $0) }
+  let references = pointInputs.map { model.reference(inputs: $0)[itemID]! }
+  var compiled: CompiledFormulaItem?
+  let read = try time(runs) { compiled = try CompiledFormulaItem(source, item: item, declarations: declarations) }
+  let c = compiled!
+  let evaluate = try time(runs) {
+    for (b, r) in zip(bindings, references) {
+      let v = try c.value(at: b)
+      precondition(EntryComparison.compare(submitted: v.scalars, expected: r.scalars, shape: item.shape, tolerance: tolerance).passed, "\(id) \(itemID)")
+    }
+  }
+  let total = try time(runs) {
+    let f = try CompiledFormulaItem(source, item: item, declarations: declarations)
+    for (b, r) in zip(bindings, references) {
+      let v = try f.value(at: b)
+      precondition(EntryComparison.compare(submitted: v.scalars, expected: r.scalars, shape: item.shape, tolerance: tolerance).passed)
+    }
+  }
+  let points = time(max(1, runs / 10)) {
+    for seed in grader.formulaPointSeeds(for: "bench") {
+      var rng = SplitMix64(seed: seed)
+      let inputs = model.generateInputs(using: &rng)
+      _ = model.formulaBindings(inputs: inputs)
+      _ = model.reference(inputs: inputs)
+    }
+    _ = model.formulaBindings(inputs: pointInputs[0])
+  }
+  let graded = time(max(1, runs / 10)) {
+    let report = grader.grade(student: "bench", answers: [itemID: .formula(FormulaAnswer(source))], kind: .formulas)
+    precondition(report.item(itemID)!.status == .pass, report.item(itemID)!.message)
+  }
+  worstFormula = max(worstFormula, total.median)
+  print(pad("\(id) \(itemID)", 30) + pad("\(format(read.median)) (\(format(read.min)))", 16)
+        + pad("\(format(evaluate.median)) (\(format(evaluate.min)))", 18) + pad("\(format(total.median)) (\(format(total.min)))", 16)
+        + pad("\(format(points.median))", 16) + format(graded.median))
+}
+print("slowest formula on the grader's path (read, shape, 4 points): \(format(worstFormula)) ms — \(worstFormula <= 5 ? "within" : "over") the 5 ms goal")
+print("(points: 3 random models' inputs, quantities and references plus the student's quantities, once per submission;")
+print(" graded item: Autograder.grade of a submission of that one formula, the numeric check of the reference included)")

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, while it builds the autograder image (not for every
 # submission). It installs what the grader needs — the Swift toolchain for the image's Ubuntu
-# release, zlib, bubblewrap (the sandbox of students' Swift code), python3 — and builds the
-# `grade` command from the package sources in this bundle (/autograder/source).
+# release, zlib, bubblewrap (the sandbox of students' Swift code), python3 with NumPy (Python
+# submissions) — and builds the `grade` command from the package sources in this bundle
+# (/autograder/source).
 #
 # Assumptions — check them against the base image chosen in Gradescope's autograder settings:
 #   * the image is Ubuntu 22.04 or 24.04, on x86_64 or aarch64; swift.org publishes a toolchain
@@ -50,6 +51,15 @@ if [ "${GRADE_TOOLCHAIN:-}" != "present" ]; then
     libncurses-dev libpython3-dev libsqlite3-0 libxml2-dev libz3-dev pkg-config tzdata unzip \
     zlib1g-dev bubblewrap python3 \
     || fail "apt-get could not install the packages the toolchain and the grader need."
+  # Python submissions (solution.py) run with the python3 on PATH, NumPy, and the packages the
+  # rubric's "python_packages" allows; util-linux's setpriv and unshare confine them.
+  apt-get install -y --no-install-recommends python3-numpy util-linux @PYTHON_APT_PACKAGES@ \
+    || fail "apt-get could not install python3-numpy and util-linux (for Python submissions)."
+  for package in numpy @PYTHON_PACKAGES@; do
+    python3 -c "import $package" 2> /dev/null \
+      || python3 -m pip install --break-system-packages "$package" || python3 -m pip install "$package" \
+      || fail "could not install the Python package $package (for Python submissions)."
+  done
 
   url="https://download.swift.org/swift-${SWIFT_VERSION}-release/${folder}/swift-${SWIFT_VERSION}-RELEASE/swift-${SWIFT_VERSION}-RELEASE-${platform}.tar.gz"
   echo "setup.sh: installing Swift ${SWIFT_VERSION} from ${url}"
@@ -64,6 +74,7 @@ fi
 command -v swift > /dev/null || fail "no swift on the PATH."
 [ -f /usr/include/zlib.h ] || fail "no zlib headers (/usr/include/zlib.h; the Ubuntu package zlib1g-dev)."
 command -v bwrap > /dev/null || echo "setup.sh: warning: no bubblewrap (bwrap): Swift submissions run under the grader's weaker isolation." >&2
+python3 -c "import numpy" 2> /dev/null || echo "setup.sh: warning: no python3 with NumPy: Python submissions (solution.py) cannot be graded." >&2
 swift --version
 
 cd "$SOURCE"

@@ -9,7 +9,8 @@ enum BatchCommand {
       usage: "grade batch <assignment> <submissions-dir> --out <dir> (--key-file <file> | --self-check) [--jobs <n>] [--timeout <seconds>] [--rubric <file>] [--quiet] [--no-timing]",
       help: """
         Grades every submission in a folder: one file or sub-folder per student, named by the
-        student id (alice.npz, bob/, …). Each student is graded in a child process
+        student id: arrays (alice.npz), Python code (carol.py, or dave/solution.py), Swift code
+        (bob/ with .swift files). Each student is graded in a child process
         ('grade check … --format record'), several at once, so a submission that crashes the
         grader or never finishes costs only its own result.
 

@@ -82,10 +82,16 @@ public enum GradeCommand {
         usage: "grade check <assignment> <submission> --student <id> [--key-file <file>] [--format text|json|markdown|html|junit|gradescope|prairielearn|record] [--out <file>] [--rubric <file>] [--show-hidden] [--show-reference] [--timing] [--no-timing] [--other-ids <a,b>]",
         help: """
           Grades a submission: a file or folder of arrays named by item id (.json, .npz, .npy,
-          .safetensors), or the student's Swift code (a Solution.swift, or a folder of .swift
-          files filled in from the assignment's starter), which is compiled and run item by
-          item in a sandbox. Every item is compared with the reference and with a numeric
-          gradient at the student's inputs.
+          .safetensors), the student's Python code (a solution.py, or a folder holding one,
+          filled in from the assignment's starter-python/), run with python3 and NumPy, the
+          student's Swift code (a Solution.swift, or a folder of .swift files filled in from the
+          assignment's starter), compiled, or formulas (answers.md, answers.tex or answers.txt
+          with one 'item: formula' per line, or a JSON object of strings; 'grade formulas
+          <assignment>' lists the names they may use). Code runs item by item in a sandbox. A
+          folder may mix formulas with arrays or code. Every item is compared with the reference
+          and with a numeric gradient at the student's inputs; a formula also at random points of
+          the model that the student never sees. A self-check of a file of formulas may leave out
+          --student.
 
           Without the course key this is a self-check, and every report says so: the code runs
           at the student's own inputs only, and the score is not a grade. With the key
@@ -107,9 +113,9 @@ public enum GradeCommand {
             --timing            print the time grading took to standard error
             --no-timing         write 0 for the time grading took, so that the same
                                 submission gives the same bytes in every format
-            --isolation <mode>  for Swift code: auto (default: bubblewrap when installed,
+            --isolation <mode>  for code: auto (default: bubblewrap when installed,
                                 else resource limits), bubblewrap or rlimits
-            --timeout <seconds> for Swift code: wall-clock limit per item (default 10)
+            --timeout <seconds> for code: wall-clock limit per item (default 10)
             --other-ids <a,b>   other ids the student may have made the inputs with: when
                                 nothing passes and no known mistake matches, the report
                                 says which of them the answers match (or to check --student)
@@ -122,6 +128,8 @@ public enum GradeCommand {
           EXAMPLE:
             grade check rnn-bptt my-gradients.npz --student alice
             grade check rnn-bptt MySolution/ --student alice --format json
+            grade check backprop-basics answers.md
+            grade check rnn-bptt solution.py --student alice
           """,
         options: globalOptions + ["--student", "--format", "--out", "--rubric", "--numeric-seed", "--isolation", "--timeout", "--key-file", "--other-ids"],
         flags: ["--show-hidden", "--show-reference", "--timing", "--no-timing"], run: Commands.check),
@@ -138,6 +146,7 @@ public enum GradeCommand {
           """,
         options: globalOptions + ["--format"], flags: [], run: Commands.demo),
       ExplainCommand.subcommand,
+      FormulasCommand.subcommand,
       StarterCommand.subcommand,
       BatchCommand.subcommand,
       GradescopeBundleCommand.subcommand,
@@ -146,6 +155,13 @@ public enum GradeCommand {
   }
 
   /// Runs `grade <arguments>`, writing to `console`, and returns the exit code.
+  /// The process's exit status for `code`: a grader being stopped by a signal does not exit on its
+  /// own (its handler removes the workspaces, then the signal ends it), so this waits there.
+  public static func exitCode(_ code: Int32) -> Int32 {
+    StoppingGrader.waitIfStopping()
+    return code
+  }
+
   public static func run(arguments: [String], console: Console = .standard) -> Int32 {
     WorkerProcess.dieWithParent()
     guard let first = arguments.first else {

@@ -18,7 +18,8 @@ enum GradescopeBundleCommand {
         input sets the key derives. Keep the ZIP private, like the key itself.
 
         On Gradescope, setup.sh runs once when the image is built: it downloads the Swift
-        toolchain for the image's Ubuntu release from download.swift.org and builds 'grade'.
+        toolchain for the image's Ubuntu release from download.swift.org, builds 'grade', and
+        installs python3 with NumPy (and the rubric's python_packages) for Python submissions.
         run_autograder runs per submission: it grades the uploaded file (or the folder of
         uploaded files) with 'grade check --format gradescope', taking the student id from
         submission_metadata.json, and always writes /autograder/results/results.json — a score
@@ -67,7 +68,7 @@ enum GradescopeBundleCommand {
     let package = args.option("--package").map { URL(fileURLWithPath: $0) } ?? AssignmentCatalog.packageRoot
     let bundle = GradescopeBundle(
       assignment: assignment, rubricFile: rubricOverride ?? URL(fileURLWithPath: rubric.file),
-      packageRoot: package, swiftVersion: version, studentField: field, courseKey: key)
+      packageRoot: package, swiftVersion: version, studentField: field, courseKey: key, pythonPackages: rubric.pythonPackages)
     let members = try bundle.members()
     let archive = try bundle.archive()
     try FileWriteError.writing(out.path) { try AtomicFile.write(archive, to: out) }

@@ -1,4 +1,4 @@
 import Foundation
 import GradeCLI
 
-exit(GradeCommand.run(arguments: Array(CommandLine.arguments.dropFirst())))
+exit(GradeCommand.exitCode(GradeCommand.run(arguments: Array(CommandLine.arguments.dropFirst()))))

@@ -141,13 +141,14 @@ struct ActionsWorkflowTests {
     let text = try String(contentsOf: Self.file, encoding: .utf8)
     #expect(!text.contains("repository_owner"), "the organisation is not a student")
     let names = try Self.steps().compactMap { $0["name"]?.string }
-    let order = ["Check out the homework", "Choose the student id", "Check out the grader", "Cache the grader's build", "Build grade", "Grade", "Upload the reports", "Fail when an item does not pass"]
+    let order = ["Check out the homework", "Choose the student id", "Check out the grader", "Cache the grader's build", "Install python3 and NumPy for a Python submission", "Build grade", "Grade", "Upload the reports", "Fail when an item does not pass"]
     #expect(names == order)
     #expect(try Self.step("Check out the grader")["with"]?["repository"]?.string == "${{ vars.GRADER_REPOSITORY }}")
     #expect(try Self.step("Build grade")["run"]?.string?.contains("swift build -c release --product grade --package-path .grader") == true)
     let grade = try #require(try Self.step("Grade")["run"]?.string)
     #expect(grade.contains("--student \"$STUDENT_ID\"") && grade.contains("--format junit") && grade.contains("$GITHUB_STEP_SUMMARY"))
     #expect(!grade.contains("--key-file") && !text.contains("secrets."), "a self-check: the course key never reaches a student's repository")
+    #expect(try Self.step("Install python3 and NumPy for a Python submission")["run"]?.string?.contains("python3-numpy") == true)
     #expect(try Self.step("Upload the reports")["if"]?.string == "always()")
     #expect(try Self.step("Fail when an item does not pass")["if"]?.string == "steps.grade.outputs.status != '0'")
   }

@@ -11,7 +11,7 @@ import Grader
 /// ok-json-00…14, ok-npz-00…14   the reference at the student's inputs          19 points
 /// wrong-00…09                   one item scaled by 1.5 (item k mod 11)         19 − its points
 /// missing-00, missing-01        one item removed                               19 − its points
-/// bad-text, bad-empty, bad-ext, bad-npz   not JSON, an empty folder, a .txt, half an .npz   0
+/// bad-text, bad-empty, bad-ext, bad-npz   not JSON, an empty folder, a .csv, half an .npz   0
 /// crash-00, crash-01            the grading process dies of SIGSEGV             no score, not graded
 /// loop-00, loop-01              the grading process never finishes              no score, not graded
 /// ```
@@ -69,7 +69,7 @@ struct BatchClass {
     }
     try Data("this is not JSON".utf8).write(to: dir.appendingPathComponent("bad-text.json"))
     try FileManager.default.createDirectory(at: dir.appendingPathComponent("bad-empty"), withIntermediateDirectories: true)
-    try Data("dU = [[1, 2]]".utf8).write(to: dir.appendingPathComponent("bad-ext.txt"))
+    try Data("dU = [[1, 2]]".utf8).write(to: dir.appendingPathComponent("bad-ext.csv"))
     let npz = try Data(contentsOf: try reference("bad-npz", ext: "npz"))
     try npz.prefix(npz.count / 2).write(to: dir.appendingPathComponent("bad-npz.npz"))
     for student in ["bad-text", "bad-empty", "bad-ext", "bad-npz"] { expected[student] = 0 }

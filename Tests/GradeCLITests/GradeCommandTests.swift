@@ -143,7 +143,7 @@ struct GradeCommandTests {
     #expect(r3.stderr.contains("did you mean 'rnn-bptt'"))
   }
 
-  @Test("--help on every command exits 0 with an example", arguments: ["list", "inputs", "reference", "check", "demo", "explain", "batch", "gradescope-bundle", "key"])
+  @Test("--help on every command exits 0 with an example", arguments: ["list", "inputs", "reference", "check", "demo", "explain", "formulas", "batch", "gradescope-bundle", "key"])
   func help(command: String) throws {
     let r = try GradeBinary.run([command, "--help"])
     #expect(r.status == 0)

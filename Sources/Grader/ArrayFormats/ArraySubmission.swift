@@ -50,13 +50,15 @@ public enum ArraySubmissionReader {
     try read(at: url, limits: .default)
   }
 
-  public static func read(at url: URL, limits: ArrayReadLimits) throws(SubmissionReadError) -> ArraySubmission {
+  /// Reads the arrays at `url`; in a folder, the files named in `skipping` (the formula files of
+  /// the submission) are left out, unlisted.
+  public static func read(at url: URL, limits: ArrayReadLimits, skipping: Set<String> = []) throws(SubmissionReadError) -> ArraySubmission {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
       throw .notFound(path: url.path)
     }
     var budget = ArrayReadBudget(limits)
-    if isDirectory.boolValue { return try readFolder(url, budget: &budget) }
+    if isDirectory.boolValue { return try readFolder(url, budget: &budget, skipping: skipping) }
     let file = url.lastPathComponent
     guard let kind = FileKind(url) else { throw .unknownExtension(file: file) }
     let data = try load(url, limit: limits.maximumFileBytes, limits: limits)
@@ -148,7 +150,7 @@ public enum ArraySubmissionReader {
     }
   }
 
-  private static func readFolder(_ url: URL, budget: inout ArrayReadBudget) throws(SubmissionReadError) -> ArraySubmission {
+  private static func readFolder(_ url: URL, budget: inout ArrayReadBudget, skipping: Set<String>) throws(SubmissionReadError) -> ArraySubmission {
     let folder = url.lastPathComponent + "/"
     let limits = budget.limits
     let names: [String]
@@ -160,7 +162,7 @@ public enum ArraySubmissionReader {
     var builder = Builder()
     var problems: [String] = []
     var arrayFiles: [(url: URL, name: String, kind: FileKind)] = []
-    for name in names where !name.hasPrefix(".") {
+    for name in names where !name.hasPrefix(".") && !skipping.contains(name) {
       let child = url.appendingPathComponent(name)
       var isDirectory: ObjCBool = false
       _ = FileManager.default.fileExists(atPath: child.path, isDirectory: &isDirectory)

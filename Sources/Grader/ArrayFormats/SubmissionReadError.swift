@@ -27,6 +27,8 @@ public enum SubmissionReadError: Error, Sendable, Equatable, CustomStringConvert
   case folderTooLarge(folder: String, bytes: Int, limit: Int, rationale: String)
   /// A folder of more array files than `ArrayReadLimits.maximumArrays`, refused unread.
   case tooManyFiles(folder: String, count: Int, limit: Int, rationale: String)
+  /// A file of formulas (or a folder with only such files) that answers no item.
+  case noFormulas(file: String, problems: [String])
 
   static let expectedFormats = "expected a .json, .npz, .safetensors or .npy file, or a folder of <item>.npy and <item>.json files"
 
@@ -58,6 +60,9 @@ public enum SubmissionReadError: Error, Sendable, Equatable, CustomStringConvert
       return "the array files of \(folder) hold \(ArrayReadLimits.describe(bytes: bytes)) together, more than \(ArrayReadLimits.describe(bytes: limit)), \(rationale); none was read"
     case let .tooManyFiles(folder, count, limit, rationale):
       return "\(folder) holds \(count) array files; expected at most \(limit), \(rationale); none was read"
+    case let .noFormulas(file, problems):
+      let first = problems.first.map { " (\($0))" } ?? ""
+      return "\(file) answers no item: a file of formulas holds one `<item>: <formula>` line per item ('grade formulas <assignment>' lists the names a formula may use)\(first)"
     }
   }
 }

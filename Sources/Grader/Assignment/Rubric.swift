@@ -8,7 +8,7 @@ import Foundation
 ///   "items": { "loss": { "points": 1 },
 ///              "dW_h": { "points": 3, "tolerance": { "relative": 1e-4, "absolute": 1e-6 } },
 ///              "dW_h_terms": { "points": 2, "hidden": true } },
-///   "hidden_inputs": 2, "credit": "code-only", "feedback": "errors" }
+///   "hidden_inputs": 2, "credit": "code-only", "feedback": "errors", "python_packages": ["scipy"] }
 /// ```
 /// Every item of the assignment must have an entry, and every entry must name an item.
 ///
@@ -17,13 +17,17 @@ import Foundation
 /// is from 0 to `maximumRelativeTolerance` (at 1 any value between 0 and twice the reference
 /// would pass), an absolute one from 0 to `maximumAbsoluteTolerance`.
 ///
-/// `hidden_inputs` (default 0) applies to students' Swift code in graded runs (with the course
-/// key): besides the student's own inputs, the code is run on that many input sets the student
-/// never sees (at least 1 in a graded run), and an item passes only if it is right on them too —
-/// code that only reproduces numbers for its own inputs fails.
+/// `hidden_inputs` (default 0) applies to students' code (Swift or Python) in graded runs (with
+/// the course key): besides the student's own inputs, the code is run on that many input sets the
+/// student never sees (at least 1 in a graded run), and an item passes only if it is right on them
+/// too — code that only reproduces numbers for its own inputs fails.
 ///
-/// `credit` (default `any`): `code-only` gives points to Swift code only; an array submission,
-/// which no hidden input set can check, is then reported as practice with 0 points.
+/// `credit` (default `any`): `code-only` gives points to code (Swift or Python, and to formulas,
+/// which the grader evaluates at random points of its own) only; an array submission, which no
+/// hidden input set can check, is then reported as practice with 0 points.
+///
+/// `python_packages` (default none): what a Python submission may import besides the standard
+/// library and NumPy, e.g. `["scipy"]` (the grader's `python3` must have them).
 ///
 /// `feedback` (default `errors`): what a student's report may reveal. `errors`: where the worst
 /// entry is, how large the error is, the diagnosis and the hint — never a reference value.
@@ -48,7 +52,7 @@ public struct Rubric: Sendable {
   public enum Credit: String, Sendable, CaseIterable {
     /// Arrays and code alike.
     case any
-    /// Swift code only; arrays are practice.
+    /// Code only (Swift or Python); arrays are practice.
     case codeOnly = "code-only"
   }
 
@@ -56,12 +60,14 @@ public struct Rubric: Sendable {
   public var tolerance: Tolerance
   public var entries: [String: Entry]
   public var file: String
-  /// How many hidden input sets students' Swift code is also run on.
+  /// How many hidden input sets students' code is also run on.
   public var hiddenInputSets: Int = 0
   /// What a student's report may reveal.
   public var feedback: Feedback = .errors
   /// Which submissions earn points.
   public var credit: Credit = .any
+  /// The packages a Python submission may import besides the standard library and NumPy.
+  public var pythonPackages: [String] = []
 
   public var maxScore: Double { entries.values.reduce(0) { $0 + $1.points } }
 
@@ -81,7 +87,7 @@ extension Rubric {
       throw DataFileError(file: file, path: "", problem: "cannot be read (no such file, or not readable)")
     }
     let root = try StrictObject.parse(data, file: file)
-    try root.allowOnly(["assignment", "tolerance", "items", "hidden_inputs", "credit", "feedback"])
+    try root.allowOnly(["assignment", "tolerance", "items", "hidden_inputs", "credit", "feedback", "python_packages"])
     let id = try root.string("assignment")
     if id != assignment.id {
       throw DataFileError(file: file, path: "assignment", problem: "names assignment '\(id)', but it is used for '\(assignment.id)'")
@@ -118,6 +124,14 @@ extension Rubric {
         throw DataFileError(file: file, path: "credit", problem: "unknown credit '\(name)'; expected 'any' or 'code-only'")
       }
       rubric.credit = credit
+    }
+    if root.has("python_packages") {
+      for name in try root.strings("python_packages") {
+        guard PythonSubmissionFiles.isIdentifier(name), name != "numpy" else {
+          throw DataFileError(file: file, path: "python_packages", problem: "'\(name)' is not a package a submission can be allowed to import; expected top-level module names such as \"scipy\" (NumPy is always allowed)")
+        }
+        rubric.pythonPackages.append(name)
+      }
     }
     if let name = try root.optionalString("feedback") {
       guard let feedback = Feedback(rawValue: name) else {

@@ -16,6 +16,7 @@ public struct BatchSubmission: Sendable, Equatable {
 /// ```
 /// submissions/alice.npz        → alice
 /// submissions/bob/             → bob      (a folder of arrays, or of code)
+/// submissions/dave.py          → dave     (Python code: the student's solution.py)
 /// submissions/carol.tar.json   → carol.tar
 /// submissions/.DS_Store        skipped (names starting with a dot)
 /// ```

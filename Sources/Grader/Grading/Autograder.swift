@@ -11,6 +11,9 @@ public enum SubmittedAnswer: Sendable {
   case failed(String)
   /// The student left the item unfilled (the starter's `return nil`).
   case unfilled
+  /// A formula over the model's quantities, evaluated by the grader at the student's inputs and
+  /// at random points of the model (`gradeFormula`).
+  case formula(FormulaAnswer)
 }
 
 /// Grades submissions of one assignment: every item against the reference and against a numeric
@@ -50,6 +53,11 @@ public struct Autograder {
   /// An instructor's view: reference values shown whatever the rubric's `feedback` (the command
   /// line allows it only with the course key).
   public var instructorView = false
+  /// How many random points of the model, besides the student's inputs, a formula is checked at.
+  public var formulaPointCount = 3
+  /// The seed of those points when fixed (tests); nil derives them: from the course key per
+  /// student, or from a new secret for each grading without one.
+  public var formulaSeed: UInt64?
   /// Consulted for failing items: the mistake the submission matches (given the item, the
   /// inputs, every reference and the submission's other items).
   public var diagnose: ((DiagnosisRequest) -> Diagnosis?)?
@@ -101,10 +109,13 @@ public struct Autograder {
       guard case .value(let t)? = answers[item.id], t.shape == item.shape, let r = reference[item.id] else { return nil }
       return SubmittedItem(spec: item, submitted: t, reference: r, tolerance: rubric.entry(item.id).tolerance)
     }
+    let hasFormulas = answers.values.contains { if case .formula = $0 { return true } else { return false } }
+    let points = hasFormulas && model.formulas != nil ? FormulaPoints(grader: self, student: student, inputs: inputs, reference: reference) : nil
+    let context = SubmissionContext(reference: reference, submission: submitted)
     var results: [ItemResult] = []
     for item in assignment.items {
       results.append(gradeItem(item, answer: answers[item.id], expected: reference[item.id]!, inputs: inputs, rng: &rng,
-                               reference: reference, submission: submitted))
+                               points: points, context: context))
     }
     let mode = mode(for: kind)
     var notes = notes
@@ -114,12 +125,17 @@ public struct Autograder {
     }
     switch mode {
     case .selfCheck:
-      notes.append(kind == .code
-        ? "This is a self-check, not a grade: your code ran at your own inputs only. A graded run (with the course's key) also runs it on hidden input sets, and an item counts only if it is right there too."
-        : "This is a self-check, not a grade: it compares your arrays with the reference at your own inputs.")
+      switch kind {
+      case .code:
+        notes.append("This is a self-check, not a grade: your code ran at your own inputs only. A graded run (with the course's key) also runs it on hidden input sets, and an item counts only if it is right there too.")
+      case .formulas:
+        notes.append("This is a self-check, not a grade: your formulas were checked at your own inputs and at \(formulaPointCount) random points drawn for this run only.")
+      case .arrays:
+        notes.append("This is a self-check, not a grade: it compares your arrays with the reference at your own inputs.")
+      }
     case .practice:
       for k in results.indices { results[k].points = 0 }
-      notes.append("This assignment gives credit only for Swift code (the rubric's \"credit\": \"code-only\"): arrays computed at your own inputs cannot be checked on hidden inputs, so this submission is checked for practice and earns 0 points. Submit your code for a grade.")
+      notes.append("This assignment gives credit only for code, Swift or Python (the rubric's \"credit\": \"code-only\"): arrays computed at your own inputs cannot be checked on hidden inputs, so this submission is checked for practice and earns 0 points. Submit your code, or formulas, for a grade.")
     case .graded:
       break
     }
@@ -132,14 +148,26 @@ public struct Autograder {
       mode: mode, revealsReference: revealsReference)
   }
 
-  func gradeItem(
-    _ item: ItemSpec, answer: SubmittedAnswer?, expected: Tensor, inputs: [String: Tensor], rng: inout SplitMix64,
-    reference: [String: Tensor] = [:], submission: [SubmittedItem] = []
-  ) -> ItemResult {
+  /// A result for `item`, failing with no points until it is graded.
+  func newResult(_ item: ItemSpec, expected: Tensor) -> ItemResult {
     let entry = rubric.entry(item.id)
-    var result = ItemResult(
+    return ItemResult(
       id: item.id, statement: item.statement, status: .fail, points: 0, maxPoints: entry.points,
       message: "", hidden: entry.hidden, expectedShape: item.shape, expected: expected.scalars)
+  }
+
+  /// What the diagnosis of one item sees besides it: every reference at the student's inputs and
+  /// the submission's other items.
+  struct SubmissionContext {
+    var reference: [String: Tensor] = [:]
+    var submission: [SubmittedItem] = []
+  }
+
+  func gradeItem(
+    _ item: ItemSpec, answer: SubmittedAnswer?, expected: Tensor, inputs: [String: Tensor], rng: inout SplitMix64,
+    points: FormulaPoints? = nil, context: SubmissionContext = SubmissionContext()
+  ) -> ItemResult {
+    var result = newResult(item, expected: expected)
     let expectedShape = Tensor.describe(item.shape)
 
     let submitted: Tensor
@@ -160,9 +188,24 @@ public struct Autograder {
       result.status = .error
       result.message = "'\(item.id)': \(reason)"
       return result
+    case .formula(let formula):
+      let points = points ?? FormulaPoints(grader: self, student: "", inputs: inputs, reference: [item.id: expected])
+      return gradeFormula(item, answer: formula, expected: expected, inputs: inputs, points: points, rng: &rng, context: context)
     case .value(let tensor):
       submitted = tensor
     }
+    return gradeValue(item, submitted: submitted, expected: expected, inputs: inputs, rng: &rng, into: result, context: context)
+  }
+
+  /// Grades a value for `item` (an array, what code returned, or a formula's value at the
+  /// student's inputs): its dtype, shape, finiteness, the reference, the numeric gradient, and
+  /// the diagnosis of a failing one.
+  func gradeValue(
+    _ item: ItemSpec, submitted: Tensor, expected: Tensor, inputs: [String: Tensor], rng: inout SplitMix64,
+    into base: ItemResult, context: SubmissionContext = SubmissionContext()
+  ) -> ItemResult {
+    var result = base
+    let entry = rubric.entry(item.id)
     result.submittedShape = submitted.shape
     result.submittedDType = submitted.dtype
 
@@ -229,8 +272,9 @@ public struct Autograder {
     var message = "'\(item.id)' " + failures.joined(separator: "; ") + "."
     // The catalogue of known mistakes speaks first; without one, a transposed matrix is still named.
     let request = DiagnosisRequest(
-      item: item, submitted: submitted, inputs: inputs, reference: reference.isEmpty ? [item.id: expected] : reference,
-      tolerance: tolerance, others: submission.filter { $0.spec.id != item.id })
+      item: item, submitted: submitted, inputs: inputs,
+      reference: context.reference.isEmpty ? [item.id: expected] : context.reference,
+      tolerance: tolerance, others: context.submission.filter { $0.spec.id != item.id })
     if let diagnose, let diagnosis = diagnose(request) {
       result.diagnosis = diagnosis
       message += " " + diagnosis.message

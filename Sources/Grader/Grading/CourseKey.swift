@@ -12,6 +12,7 @@ import Jacobians
 /// seed       HMAC-SHA256(key, purpose ‖ 0 ‖ assignment ‖ 0 ‖ student [‖ 0 ‖ k])[0..<8], big-endian
 /// purposes   "hidden-inputs"  hidden input set k of a student        (`hiddenInputsSeed`)
 ///            "numeric-seed"   the directions and entries of the sampled numeric checks
+///            "formula-points" random point k of a student's formulas        (`formulaPointSeed`)
 /// ```
 /// The messages are domain-separated (a purpose, then NUL-separated fields), so no two uses share
 /// a seed. A student's own inputs do not use the key: they stay derivable from (assignment,
@@ -107,6 +108,12 @@ public struct CourseKey: Sendable, Equatable {
   /// The seed of a student's sampled numeric checks: message "numeric-seed\0<assignment>\0<student>".
   public func numericSeed(assignment: String, student: String) -> UInt64 {
     seed("numeric-seed", [assignment, student])
+  }
+
+  /// The seed of random point `k` (0-based) at which `student`'s formulas are checked: message
+  /// "formula-points\0<assignment>\0<student>\0<k>".
+  public func formulaPointSeed(assignment: String, student: String, point k: Int) -> UInt64 {
+    seed("formula-points", [assignment, student, String(k)])
   }
 
   /// Where the key of a command comes from: `--key-file`, else `GRADE_COURSE_KEY_FILE`; nil when

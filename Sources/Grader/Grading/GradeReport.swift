@@ -44,6 +44,29 @@ public struct ItemResult: Sendable {
   /// The reference values (row-major): for instructors' records and pictures; a student's report
   /// shows them only when its `revealsReference`.
   public var expected: [Double]?
+  /// For an item answered by a formula: the formula as written and as the grader read it.
+  public var formula: FormulaRendering?
+}
+
+/// A student's formula as the report shows it: as written, and pretty-printed in the notes'
+/// notation (text, LaTeX, MathML) once it could be read.
+public struct FormulaRendering: Sendable, Equatable {
+  /// The formula as written.
+  public var source: String
+  /// Where it was read (`answers.md, line 4`).
+  public var origin: String?
+  /// `(1/T) Σ_t δ1^(t) h^(t)ᵀ`; nil when the formula could not be read.
+  public var text: String?
+  public var latex: String?
+  /// A self-contained `<math>` element.
+  public var mathML: String?
+  /// The points it was evaluated at: 1 (the student's inputs) + the random ones it reached.
+  public var pointsChecked: Int = 0
+
+  public init(source: String, origin: String? = nil) {
+    self.source = source
+    self.origin = origin
+  }
 }
 
 /// A known mistake a failing item matches.

@@ -8,7 +8,7 @@
 /// ```
 /// Array submissions are computed by the student at inputs the student holds, so no hidden input
 /// set can check them: a rubric that must be sure the work is the student's own gives credit to
-/// code only.
+/// code only (and to formulas, which the grader evaluates at points of its own).
 public enum GradingMode: String, Sendable, CaseIterable, Codable {
   case selfCheck = "self-check"
   case graded
@@ -18,19 +18,24 @@ public enum GradingMode: String, Sendable, CaseIterable, Codable {
   public var banner: String {
     switch self {
     case .selfCheck:
-      return "Self-check, not a grade: your submission was checked at your own inputs only (no hidden input set was run), and its score counts for nothing."
+      return "Self-check, not a grade: without the course's key your submission was checked at your own inputs (and formulas at random points drawn for this run), no hidden input set was run, and its score counts for nothing."
     case .graded:
       return "Graded run."
     case .practice:
-      return "Practice, not graded: this assignment gives credit to Swift code only; an array submission is checked for practice and earns 0 points."
+      return "Practice, not graded: this assignment gives credit to code (Swift or Python) only; an array submission is checked for practice and earns 0 points."
     }
   }
 }
 
 /// What a submission is, for the rubric's `credit`.
+///
+/// Formulas earn credit as code does: the grader evaluates them at random points of the model
+/// the student never saw, so that numbers typed in cannot pass.
 public enum SubmissionKind: String, Sendable {
-  /// Arrays (files) computed by the student.
+  /// Arrays (files) computed by the student (alone or beside formulas).
   case arrays
-  /// The student's Swift code, run by the grader.
+  /// The student's code (Swift or Python), run by the grader (alone or beside formulas).
   case code
+  /// Formulas only, evaluated by the grader.
+  case formulas
 }

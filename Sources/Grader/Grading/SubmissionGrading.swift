@@ -2,9 +2,13 @@ import Foundation
 
 /// Reading a submission from disk and grading it.
 ///
-/// A submission is either arrays (a `.json`, `.npz`, `.npy`, `.safetensors` file, or a folder of
-/// them) or a Swift module (a `.swift` file, or a folder holding `.swift` files), which is
-/// compiled with a generated harness and run item by item in a sandbox.
+/// A submission is arrays (a `.json`, `.npz`, `.npy`, `.safetensors` file, or a folder of them),
+/// a Python module (a `.py` file, or a folder holding `solution.py`), run item by item in a
+/// sandbox with the system's `python3` and NumPy, a Swift module (a `.swift` file, or a folder
+/// holding `.swift` files), compiled with a generated harness and run item by item in a sandbox,
+/// or formulas (a text, Markdown or LaTeX file of `item: formula` lines, or a JSON object of
+/// strings; `FormulaSubmissionReader`). A folder may mix formula files with arrays or with code:
+/// each item is graded from what answers it.
 ///
 /// ```
 /// the grader concluded something      → a report (exit 0 or 1)
@@ -25,22 +29,63 @@ public enum SubmissionGrading {
   /// Grades the submission at `url`, after `SubmissionFiles.check` of everything in it.
   public static func grade(_ url: URL, student: String, with grader: Autograder, swift: SwiftOptions = SwiftOptions()) throws -> GradeReport {
     try SubmissionFiles.check(url)
-    if let files = swiftFiles(at: url) {
-      return try gradeSwift(files, student: student, with: grader, options: swift, root: url)
+    let formulas = try FormulaSubmissionReader.read(at: url, items: grader.assignment.items.map(\.id))
+    if let python = pythonSubmission(at: url) {
+      return try gradePython(python, student: student, with: grader, options: swift, formulas: formulas)
     }
-    let submission = try ArraySubmissionReader.read(at: url, limits: ArrayReadLimits(itemShapes: grader.assignment.items.map(\.shape)))
+    if let files = swiftFiles(at: url) {
+      return try gradeSwift(files, student: student, with: grader, options: swift, root: url, formulas: formulas)
+    }
     var answers: [String: SubmittedAnswer] = [:]
-    for (name, entry) in submission.entries {
-      switch entry {
-      case .tensor(let t): answers[name] = .value(t)
-      case .unreadable(let reason): answers[name] = .unreadable(reason)
+    var notes: [String] = []
+    var isFolder: ObjCBool = false
+    let exists = FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder)
+    if !(exists && !isFolder.boolValue && formulas != nil) {
+      do {
+        let submission = try ArraySubmissionReader.read(
+          at: url, limits: ArrayReadLimits(itemShapes: grader.assignment.items.map(\.shape)), skipping: Set(formulas?.files ?? []))
+        for (name, entry) in submission.entries {
+          switch entry {
+          case .tensor(let t): answers[name] = .value(t)
+          case .unreadable(let reason): answers[name] = .unreadable(reason)
+          }
+        }
+        notes = submission.fileProblems
+        if !submission.ignored.isEmpty {
+          notes.append("Ignored files that hold no arrays: \(submission.ignored.joined(separator: ", ")).")
+        }
+      } catch {
+        // A folder whose only answers are formulas.
+        guard formulas != nil else { throw error }
+        switch error {
+        case .noArrayFiles: break
+        case .nothingReadable(_, let problems): notes += problems
+        default: throw error
+        }
       }
     }
-    var notes = submission.fileProblems
-    if !submission.ignored.isEmpty {
-      notes.append("Ignored files that hold no arrays: \(submission.ignored.joined(separator: ", ")).")
+    let kind: SubmissionKind = answers.isEmpty && formulas != nil ? .formulas : .arrays
+    if let formulas, answers.isEmpty, formulas.itemNames.isEmpty {
+      throw SubmissionReadError.noFormulas(file: formulas.files.joined(separator: ", "), problems: formulas.problems)
     }
-    return grader.grade(student: student, answers: answers, notes: notes)
+    if let formulas {
+      merge(formulas, into: &answers, notes: &notes, alsoAnsweredBy: "an array")
+    }
+    return grader.grade(student: student, answers: answers, notes: notes, kind: kind)
+  }
+
+  /// Adds the formula answers (and the reading problems) of a submission; an item also answered
+  /// otherwise (`by`) is unreadable when both are arrays or formulas, since neither can be chosen.
+  static func merge(_ formulas: FormulaSubmission, into answers: inout [String: SubmittedAnswer], notes: inout [String], alsoAnsweredBy by: String) {
+    for (item, answer) in formulas.answers {
+      if answers[item] != nil {
+        answers[item] = .unreadable("'\(item)' is answered both by \(by) and by a formula (\(answer.origin ?? "a formula file")); keep one")
+      } else {
+        answers[item] = .formula(answer)
+      }
+    }
+    for (item, conflict) in formulas.conflicts { answers[item] = .unreadable(conflict) }
+    notes += formulas.problems
   }
 
   /// The `.swift` files of a submission: the file itself, or the `.swift` files of a folder that
@@ -61,9 +106,11 @@ public enum SubmissionGrading {
   ///
   /// Throws `SubmissionEntryError` when a file is not the student's own regular file, and
   /// `InfrastructureError` when the grader could not compile or run it for a reason of its own;
-  /// `root` is the submission (the files' folder when not given).
+  /// `root` is the submission (the files' folder when not given); `formulas` answer the items
+  /// they name, in place of the code's.
   public static func gradeSwift(
-    _ files: [URL], student: String, with grader: Autograder, options: SwiftOptions, root: URL? = nil
+    _ files: [URL], student: String, with grader: Autograder, options: SwiftOptions, root: URL? = nil,
+    formulas: FormulaSubmission? = nil
   ) throws -> GradeReport {
     let assignment = grader.assignment
     let itemIDs = assignment.items.map(\.id)
@@ -78,15 +125,86 @@ public enum SubmissionGrading {
     if let why = runs.lazy.compactMap(\.infrastructureError).first { throw InfrastructureError(why) }
     let run = runs[0]
     var notes = run.notes
+    if let formulas { notes += formulas.problems }
     if !run.compileErrors.isEmpty {
       // The compiler's errors once, as the report's first note; each item says only where.
       let shown = run.compileErrors.prefix(20).joined(separator: "\n")
       notes.insert("\(compileFailureHeading)\n\(shown)", at: 0)
       let location = run.compileErrors.lazy.compactMap(errorLocation).first.map { " at \($0)" } ?? ""
-      let answers = Dictionary(uniqueKeysWithValues: itemIDs.map { ($0, SubmittedAnswer.failed("not run: the submission did not compile (first error\(location); the compiler's errors are in the report's notes)")) })
+      var answers = Dictionary(uniqueKeysWithValues: itemIDs.map { ($0, SubmittedAnswer.failed("not run: the submission did not compile (first error\(location); the compiler's errors are in the report's notes)")) })
+      if let formulas { overlay(formulas, on: &answers, notes: &notes) }
       return grader.grade(student: student, answers: answers, notes: notes, isolation: run.isolationUsed, kind: .code)
     }
-    var report = grader.grade(student: student, answers: answers(of: run, items: itemIDs), notes: notes, isolation: run.isolationUsed, kind: .code)
+    var codeAnswers = answers(of: run, items: itemIDs)
+    if let formulas { overlay(formulas, on: &codeAnswers, notes: &notes) }
+    var report = grader.grade(student: student, answers: codeAnswers, notes: notes, isolation: run.isolationUsed, kind: .code)
+    if !hiddenInputs.isEmpty && report.items.contains(where: { $0.status == .pass }) {
+      let hidden = zip(hiddenInputs, runs.dropFirst()).map { inputs, hiddenRun in
+        (inputs: inputs, answers: answers(of: hiddenRun, items: itemIDs))
+      }
+      grader.applyHiddenChecks(to: &report, runs: hidden)
+    }
+    return report
+  }
+
+  /// Formulas beside code: an item the code leaves unfilled (or could not compute) takes its
+  /// formula; one the code also answers is graded by its formula, with a note.
+  static func overlay(_ formulas: FormulaSubmission, on answers: inout [String: SubmittedAnswer], notes: inout [String]) {
+    var both: [String] = []
+    for (item, answer) in formulas.answers {
+      if case .value? = answers[item] { both.append(item) }
+      answers[item] = .formula(answer)
+    }
+    for (item, conflict) in formulas.conflicts { answers[item] = .unreadable(conflict) }
+    if !both.isEmpty {
+      notes.append("Answered both by your code and by a formula: \(both.sorted().joined(separator: ", ")); the formula was graded.")
+    }
+  }
+
+  /// The Python submission at `url`: a `.py` file, or a folder that holds `solution.py`; nil
+  /// otherwise.
+  public static func pythonSubmission(at url: URL) -> URL? {
+    if url.pathExtension == "py" { return url }
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
+    var info = stat()
+    return lstat(url.appendingPathComponent(PythonSubmissionFiles.solutionFileName).path, &info) == 0 ? url : nil
+  }
+
+  /// Runs the student's Python functions on the student's inputs and, in a graded run, on the
+  /// hidden input sets (`hiddenInputSetCount`; one process per item answers every set), then grades
+  /// what each item returned. The student's code sees only inputs, never a reference value; it
+  /// may import the standard library, NumPy and the rubric's `python_packages`.
+  ///
+  /// Throws `PythonSubmissionError` when the student's files cannot be read, and
+  /// `InfrastructureError` when the grader could not run them for a reason of its own (no
+  /// interpreter or NumPy, a sandbox that cannot start, a full disk, a harness that stopped);
+  /// `formulas` answer the items they name, in place of the code's.
+  public static func gradePython(
+    _ url: URL, student: String, with grader: Autograder, options: SwiftOptions, formulas: FormulaSubmission? = nil
+  ) throws -> GradeReport {
+    let assignment = grader.assignment
+    let itemIDs = assignment.items.map(\.id)
+    let shapes = Dictionary(uniqueKeysWithValues: assignment.items.map { ($0.id, $0.shape) })
+    let prepared = try PythonModuleRunner.prepare(
+      url, assignment: assignment, allowedPackages: grader.rubric.pythonPackages, limits: options.limits, isolation: options.isolation)
+    if let setupError = prepared.setupError { throw InfrastructureError(setupError) }
+    let hiddenInputs = (0..<grader.hiddenInputSetCount).compactMap { grader.hiddenInputs(for: student, set: $0) }
+    let runs = prepared.run(itemIDs: itemIDs, itemShapes: shapes, inputSets: [grader.inputs(for: student)] + hiddenInputs)
+    if let why = runs.lazy.compactMap(\.infrastructureError).first { throw InfrastructureError(why) }
+    let run = runs[0]
+    var notes = run.notes
+    if let formulas { notes += formulas.problems }
+    let failures = itemIDs.compactMap { id -> String? in
+      if case .failed(let why)? = run.outcomes[id] { return why }
+      return nil
+    }
+    if failures.count == itemIDs.count, let first = failures.first, first.contains(".py could not be imported"), Set(failures).count == 1 {
+      notes.append("The submission could not be imported, so no item ran: \(first)")
+    }
+    var codeAnswers = answers(of: run, items: itemIDs)
+    if let formulas { overlay(formulas, on: &codeAnswers, notes: &notes) }
+    var report = grader.grade(student: student, answers: codeAnswers, notes: notes, isolation: run.isolationUsed, kind: .code)
     if !hiddenInputs.isEmpty && report.items.contains(where: { $0.status == .pass }) {
       let hidden = zip(hiddenInputs, runs.dropFirst()).map { inputs, hiddenRun in
         (inputs: inputs, answers: answers(of: hiddenRun, items: itemIDs))

@@ -15,7 +15,8 @@ import Foundation
 ///                   input sets only the key can compute — so the archive must be kept private
 /// ```
 /// The two scripts are the templates in the package's `Integrations/gradescope/` folder, with
-/// `@ASSIGNMENT@`, `@STUDENT_FIELD@` and `@SWIFT_VERSION@` filled in. Members are sorted and
+/// `@ASSIGNMENT@`, `@STUDENT_FIELD@`, `@SWIFT_VERSION@` and the Python packages the rubric allows
+/// (`@PYTHON_PACKAGES@`, and `@PYTHON_APT_PACKAGES@` as Ubuntu packages) filled in. Members are sorted and
 /// dated 1980-01-01, so the same sources always give the same archive.
 public struct GradescopeBundle {
   public var assignment: Assignment
@@ -29,8 +30,14 @@ public struct GradescopeBundle {
   public var studentField: String
   /// The course key the bundle carries (as `course.key`).
   public var courseKey: CourseKey
+  /// The rubric's `python_packages`, which `setup.sh` installs besides NumPy.
+  public var pythonPackages: [String]
 
-  public init(assignment: Assignment, rubricFile: URL, packageRoot: URL, swiftVersion: String, studentField: String, courseKey: CourseKey) {
+  public init(
+    assignment: Assignment, rubricFile: URL, packageRoot: URL, swiftVersion: String, studentField: String, courseKey: CourseKey,
+    pythonPackages: [String] = []
+  ) {
+    self.pythonPackages = pythonPackages
     self.assignment = assignment
     self.rubricFile = rubricFile
     self.packageRoot = packageRoot
@@ -57,6 +64,8 @@ public struct GradescopeBundle {
       text = text.replacingOccurrences(of: "@ASSIGNMENT@", with: assignment.id)
         .replacingOccurrences(of: "@STUDENT_FIELD@", with: studentField)
         .replacingOccurrences(of: "@SWIFT_VERSION@", with: swiftVersion)
+        .replacingOccurrences(of: "@PYTHON_APT_PACKAGES@", with: pythonPackages.map { "python3-\($0)" }.joined(separator: " "))
+        .replacingOccurrences(of: "@PYTHON_PACKAGES@", with: pythonPackages.joined(separator: " "))
       out[script] = Data(text.utf8)
     }
     let manifest = try GradescopeManifest(sources: packageRoot.appendingPathComponent("Sources"))

@@ -1,3 +1,4 @@
+import Formulas
 import Jacobians
 
 /// Everything the grader knows about one model, behind one protocol: the sizes and options it
@@ -18,6 +19,8 @@ import Jacobians
 /// teaching         explanation(item:inputs:)    the derivation at the student's inputs
 ///                  figures(inputs:)             pictures of the model at the student's inputs
 ///                  valueHeatMaps(of:inputs:)    an item's values drawn beside the reference's
+/// formulas         formulas                     the quantities a formula may name, the items it
+///                  formulaBindings(inputs:)     may answer, and the quantities' values
 /// ```
 /// A model lives in one folder, `Sources/Grader/Models/<Model>/`; the references themselves stay
 /// in `Jacobians` and `BPTTReference`. Nothing outside that folder names the model's items or
@@ -73,6 +76,14 @@ public protocol ModelReference: Sendable {
   /// For an item best read as a table (a matrix or vector over named things): how the HTML report
   /// draws the student's values beside the reference's; nil for the others.
   func valueHeatMaps(of item: String, inputs: [String: Tensor]) -> ValueHeatMaps?
+
+  /// The quantities a formula may name (inputs and forward intermediates, in the notes'
+  /// notation, with symbolic shapes) and the items a formula may answer; nil when the model
+  /// takes no formulas.
+  var formulas: FormulaDeclarations? { get }
+  /// The value of every quantity of `formulas` at `inputs` (one matrix per step for a
+  /// step-indexed one), and the step count.
+  func formulaBindings(inputs: [String: Tensor]) -> FormulaBindings
 }
 
 extension ModelReference {
@@ -88,6 +99,9 @@ extension ModelReference {
   public func steps(of item: String) -> StepSlices? { nil }
   public func figures(inputs: [String: Tensor]) -> [ReportFigure] { [] }
   public func valueHeatMaps(of item: String, inputs: [String: Tensor]) -> ValueHeatMaps? { nil }
+  /// No formulas, unless the model declares them.
+  public var formulas: FormulaDeclarations? { nil }
+  public func formulaBindings(inputs: [String: Tensor]) -> FormulaBindings { FormulaBindings() }
 }
 
 /// An input or item a model declares: its name, its shape at the model's sizes, its dtype.

@@ -127,6 +127,14 @@ extension GradeReport {
       return out + "<p class=\"message\">Hidden item: its details are shown once grades are published.</p></section>\n"
     }
     out += "<p class=\"message\">\(h(item.message))</p>"
+    if let formula = item.formula {
+      // MathML is rendered by the browser itself: nothing is loaded.
+      let where_ = formula.origin.map { " <span class=\"origin\">(\(h($0)))</span>" } ?? ""
+      out += "<div class=\"formula\"><p class=\"formula-label\">Your formula\(where_):</p>"
+      out += formula.mathML ?? "<pre>\(h(formula.source))</pre>"
+      if formula.mathML != nil { out += "<p class=\"formula-source\">as written: <code>\(h(formula.source))</code></p>" }
+      out += "</div>"
+    }
     if let d = item.diagnosis {
       out += "<div class=\"diagnosis\"><p><strong>Diagnosis:</strong> \(h(d.message))</p><p><strong>Hint:</strong> \(h(d.hint))</p>"
       if d.id != Diagnoser.unknownID { out += "<p class=\"diag-id\">known mistake: \(h(d.id))</p>" }
@@ -341,6 +349,8 @@ extension GradeReport {
     .message { margin: 6px 0; overflow-wrap: anywhere; }
     .diagnosis { background: #fff8e6; border: 1px solid #f3d48b; border-radius: 8px; padding: 8px 12px; margin: 8px 0; }
     .diagnosis p { margin: 2px 0; } .diag-id { color: #8a6d00; font-size: 12px; }
+    .formula { background: #f8fafc; border: 1px solid #e2e8f0; border-radius: 8px; padding: 6px 12px; margin: 8px 0; overflow-x: auto; }
+    .formula p { margin: 2px 0; font-size: 13px; color: #5b6475; } .formula math { font-size: 1.15em; margin: 4px 0; }
     details.derivation { margin: 10px 0 2px; } details.derivation summary { cursor: pointer; color: #1d4ed8; }
     details.derivation pre { font-size: 12px; background: #f8fafc; border: 1px solid #e2e8f0; border-radius: 6px; padding: 8px 10px; overflow-x: auto; }
     figure { margin: 10px 0 4px; }

@@ -127,6 +127,7 @@ extension GradeReport {
       out += "\n## What to look at\n"
       for item in details {
         out += "\n### `\(item.id)` — \(item.statement)\n\n\(item.message)\n"
+        if let latex = item.formula?.latex { out += "\nYour formula: $\(latex)$\n" }
         if let d = item.diagnosis { out += "\n> **Hint:** \(d.hint)\n" }
       }
     }
@@ -201,13 +202,14 @@ public struct ReportDocument: Encodable {
     public var shape: [Int]?
     public var submittedShape: [Int]?
     public var dtype: DType?
+    public var formula: FormulaRendering?
     public var reference: Check?
     public var numeric: Check?
     var diagnosis: DiagnosisDocument?
 
     enum CodingKeys: String, CodingKey {
       case id, status, points, maxPoints = "max_points", message, hidden, statement, shape
-      case submittedShape = "submitted_shape", dtype, reference, numeric, diagnosis
+      case submittedShape = "submitted_shape", dtype, formula, reference, numeric, diagnosis
     }
 
     init(_ item: ItemResult, showHidden: Bool, revealsReference: Bool) {
@@ -223,6 +225,7 @@ public struct ReportDocument: Encodable {
       shape = item.expectedShape
       submittedShape = item.submittedShape
       dtype = item.submittedDType
+      formula = item.formula
       reference = item.reference.map { Check($0, revealsReference: revealsReference) }
       numeric = item.numeric.map { Check($0, revealsReference: revealsReference) }
       diagnosis = item.diagnosis.map(DiagnosisDocument.init)
@@ -258,6 +261,23 @@ public struct ReportDocument: Encodable {
       method = check.method
       forwardPasses = check.forwardPasses
     }
+  }
+}
+
+/// In the `json` report: the student's own formula, as written and as read — no value at any
+/// point. `{"source", "origin", "text", "latex", "points_checked"}`.
+extension FormulaRendering: Encodable {
+  enum CodingKeys: String, CodingKey {
+    case source, origin, text, latex, pointsChecked = "points_checked"
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(source, forKey: .source)
+    try c.encodeIfPresent(origin, forKey: .origin)
+    try c.encodeIfPresent(text, forKey: .text)
+    try c.encodeIfPresent(latex, forKey: .latex)
+    try c.encode(pointsChecked, forKey: .pointsChecked)
   }
 }
 

@@ -3,30 +3,37 @@ import Foundation
 import Glibc
 #endif
 
-/// Every process of one of the item uids (`UnprivilegedIDs`), found in `/proc` and killed: what
-/// the end of an item or a compile does when the grader is root, so that a process that left its
-/// process group (`setsid`, a double fork, a daemon) does not outlive it.
+/// Every process of the item uids (`UnprivilegedIDs`) of one child, found in `/proc` and
+/// killed: what the end of an item, a compile or a Python run (whose harness gives each item a
+/// uid) does when the grader is root, so that a process that left its process group (`setsid`, a
+/// double fork, a daemon) does not outlive it.
 ///
 /// ```
-/// /proc/<pid>/status   Uid: <real> <effective> <saved> <fs>   any of them the item's → SIGKILL
-/// repeat               until no live process has it (a fork loop forks between two scans), ≤ 2 s
+/// /proc/<pid>/status   Uid: <real> <effective> <saved> <fs>   any of them one of the uids → SIGKILL
+/// repeat               until no live process has one (a fork loop forks between two scans), ≤ 2 s
 /// ```
-/// The uid is used by one item only, so nothing else is touched. Zombies (state Z) are dead and
-/// only wait for their parent; they are not counted.
+/// Each uid is used by one item only, so nothing else is touched. Zombies (state Z) and dead
+/// processes (X) only wait for their parent; they are not counted.
 enum ProcessSweep {
   /// The live processes that have `uid` as one of their user ids.
   static func processes(ofUID uid: UInt32) -> [pid_t] {
+    processes(ofUIDs: [uid])
+  }
+
+  /// The live processes that have one of `uids` as one of their user ids.
+  static func processes(ofUIDs uids: Set<UInt32>) -> [pid_t] {
+    guard !uids.isEmpty else { return [] }
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
     var found: [pid_t] = []
     for entry in entries where entry.allSatisfy(\.isNumber) {
       guard let pid = pid_t(entry), let status = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8) else { continue }
-      var uids: [UInt32] = []
-      var zombie = false
+      var ids: [UInt32] = []
+      var dead = false
       for line in status.split(separator: "\n") {
-        if line.hasPrefix("Uid:") { uids = line.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().compactMap { UInt32($0) } }
-        if line.hasPrefix("State:") { zombie = line.contains("Z") }
+        if line.hasPrefix("Uid:") { ids = line.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().compactMap { UInt32($0) } }
+        if line.hasPrefix("State:") { dead = line.dropFirst(6).contains(where: "ZX".contains) }
       }
-      if !zombie && uids.contains(uid) { found.append(pid) }
+      if !dead && ids.contains(where: uids.contains) { found.append(pid) }
     }
     return found
   }
@@ -35,9 +42,15 @@ enum ProcessSweep {
   /// the grader may not signal them).
   @discardableResult
   static func killAll(uid: UInt32) -> [pid_t] {
+    killAll(uids: [uid])
+  }
+
+  /// Kills every process of any of `uids` and returns those still alive after 2 s of trying.
+  @discardableResult
+  static func killAll(uids: Set<UInt32>) -> [pid_t] {
     let start = Date()
     while true {
-      let left = processes(ofUID: uid)
+      let left = processes(ofUIDs: uids)
       if left.isEmpty || Date().timeIntervalSince(start) > 2 { return left }
       for pid in left { kill(pid, SIGKILL) }
       usleep(2_000)
@@ -45,8 +58,8 @@ enum ProcessSweep {
   }
 }
 
-/// The children `SandboxedProcess` is running (their process groups, and uids when they have
-/// their own), so that a grader stopped by SIGTERM, SIGINT or SIGHUP — a batch's timeout, a
+/// The children `SandboxedProcess` is running (their process groups, and the item uids of their
+/// processes when they have any), so that a grader stopped by SIGTERM, SIGINT or SIGHUP — a batch's timeout, a
 /// Ctrl-C — kills them before it goes: a process in a chroot under an item uid is not in the
 /// grader's process group and would otherwise outlive it.
 ///
@@ -57,7 +70,7 @@ enum ProcessSweep {
 /// the grader again.
 enum RunningChildren {
   private static let lock = NSLock()
-  nonisolated(unsafe) private static var children: [pid_t: UInt32?] = [:]
+  nonisolated(unsafe) private static var children: [pid_t: Set<UInt32>] = [:]
   nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
   nonisolated(unsafe) private static var workspaces: Set<URL> = []
   nonisolated(unsafe) private static var stopping = false
@@ -84,10 +97,11 @@ enum RunningChildren {
     _ = lock.withLock { workspaces.remove(workspace) }
   }
 
-  static func started(_ pid: pid_t, uid: UInt32?) {
+  /// `uids`: the item uids whose processes are the child's (none when it has no uid of its own).
+  static func started(_ pid: pid_t, uids: Set<UInt32>) {
     lock.withLock {
       if sources.isEmpty { installHandlers() }
-      children[pid] = uid
+      children[pid] = uids
     }
   }
 
@@ -111,7 +125,7 @@ enum RunningChildren {
       return (children, workspaces)
     }
     for (pid, _) in running { kill(-pid, SIGKILL) }
-    for case let uid? in running.values { ProcessSweep.killAll(uid: uid) }
+    ProcessSweep.killAll(uids: running.values.reduce(into: Set<UInt32>()) { $0.formUnion($1) })
     // Nothing in a workspace is made with its parents (`Workspace`), so once its root is gone no
     // thread of the grader can make it again; until then a thread still at work may add a folder
     // while it is being removed, so the removal is repeated until the root is gone (≤ 1 s).
@@ -132,4 +146,10 @@ enum RunningChildren {
     raise(signal)
     _exit(128 + signal)
   }
+}
+
+/// What the command line needs of `RunningChildren`: a grader being stopped by a signal waits for
+/// the signal's handler to end it, rather than exit meanwhile and cut its clean-up short.
+public enum StoppingGrader {
+  public static func waitIfStopping() { RunningChildren.parkIfStopping() }
 }

@@ -319,7 +319,7 @@ enum SandboxPlan: Sendable, Equatable {
     }
   }
 
-  private static func processesOfCurrentUser() -> Int {
+  static func processesOfCurrentUser() -> Int {
     let uid = getuid()
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
     var count = 0

@@ -34,17 +34,18 @@ struct ProcessReport: Sendable {
 }
 
 /// Starts a child with `posix_spawn` in its own process group, with an explicit environment,
-/// stdin from `/dev/null`, default signal dispositions, an empty signal mask and no descriptor
-/// of the grader but its output pipes, then reads its output until it exits or the wall clock
-/// runs out, and kills the whole group either way.
+/// stdin from `/dev/null` (or a pipe holding `standardInput`), default signal dispositions, an
+/// empty signal mask and no descriptor of the grader but its pipes, then reads its output until
+/// it exits or the wall clock runs out, and kills the whole group either way.
 ///
 /// ```
+/// standard input    /dev/null, or a pipe holding `standardInput` (at most 4 KiB), then closed
 /// descriptors       0 /dev/null · 1, 2 pipes · 3 the result pipe (when asked) · nothing else:
 ///                   every other descriptor is closed in the child before exec (closefrom)
 /// deadline reached  → kill(-pgid, SIGKILL), report timedOut
 /// quota passed      → kill(-pgid, SIGKILL), report quotaExceeded (checked every 50 ms)
 /// streams closed    → check for the exit after 1, 2, 4, … ms (at most 20), not a fixed 20 ms
-/// child exited      → kill(-pgid, SIGKILL), then every process of `sweepUID` (`ProcessSweep`),
+/// child exited      → kill(-pgid, SIGKILL), then every process of `sweepUIDs` (`ProcessSweep`),
 ///                     drain ≤ 0.3 s
 /// grader stopped    → SIGTERM, SIGINT or SIGHUP to the grader kills every running child's group
 ///                     and uid first (`RunningChildren`), then the grader as the signal would
@@ -66,18 +67,32 @@ enum SandboxedProcess {
   static func run(
     executable: String, arguments: [String], environment: [String: String],
     wallClockSeconds: Double, maxOutputBytes: Int, resultBytes: Int? = nil, quota: WriteQuota? = nil,
-    sweepUID: UInt32? = nil
+    sweepUIDs: Set<UInt32> = [], standardInput: [UInt8]? = nil
   ) throws -> ProcessReport {
     var pipes: [[Int32]] = []
-    defer { for pair in pipes { for fd in pair where fd >= 0 { close(fd) } } }
+    var input: [Int32] = [-1, -1]
+    defer { for fd in pipes.joined() + input where fd >= 0 { close(fd) } }
     for _ in 0..<(resultBytes == nil ? 2 : 3) {
       pipes.append(try ChildDescriptors.pipe(executable: executable))
+    }
+    if let standardInput {
+      // A pipe holds 4 KiB at least: the bytes are in it before the child starts, and it sees
+      // their end once they are read.
+      precondition(standardInput.count <= 4096, "standard input of a sandboxed process is at most 4 KiB")
+      input = try ChildDescriptors.pipe(executable: executable)
+      _ = standardInput.withUnsafeBytes { write(input[1], $0.baseAddress, $0.count) }
+      close(input[1])
+      input[1] = -1
     }
 
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    if input[0] >= 0 {
+      posix_spawn_file_actions_adddup2(&actions, input[0], 0)
+    } else {
+      posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    }
     posix_spawn_file_actions_adddup2(&actions, pipes[0][1], 1)
     posix_spawn_file_actions_adddup2(&actions, pipes[1][1], 2)
     if resultBytes != nil { posix_spawn_file_actions_adddup2(&actions, pipes[2][1], 3) }
@@ -113,12 +128,16 @@ enum SandboxedProcess {
       guard spawned == ETXTBSY, Date().timeIntervalSince(start) < 1 else { break }
       usleep(10_000)
     }
-    for pair in pipes {
-      close(pair[1])
+    for k in pipes.indices {
+      close(pipes[k][1])
+      pipes[k][1] = -1
     }
-    for k in pipes.indices { pipes[k][1] = -1 }
+    if input[0] >= 0 {
+      close(input[0])
+      input[0] = -1
+    }
     guard spawned == 0 else { throw SpawnError(executable: executable, code: spawned) }
-    RunningChildren.started(pid, uid: sweepUID)
+    RunningChildren.started(pid, uids: sweepUIDs)
     defer { RunningChildren.ended(pid) }
 
     var streams = pipes.enumerated().map { k, pair in
@@ -160,7 +179,7 @@ enum SandboxedProcess {
     }
     let ended = Date()
     killGroup(pid)
-    if let sweepUID { ProcessSweep.killAll(uid: sweepUID) }
+    if !sweepUIDs.isEmpty { ProcessSweep.killAll(uids: sweepUIDs) }
     while streams.contains(where: { $0.isOpen }) && Date().timeIntervalSince(ended) < 0.3 {
       poll(&streams, milliseconds: 20)
     }
@@ -305,6 +324,8 @@ struct WriteQuota: Sendable {
   var directories: [String]
   var maxBytes: Int
   var maxEntries: Int
+  /// Whose bound it is, as the sentence names it.
+  var owner = "the item's quota for its working directory"
 
   /// The sentence for a directory past its bound, or nil while within it.
   func exceeded() -> String? {
@@ -313,10 +334,10 @@ struct WriteQuota: Sendable {
     for directory in directories {
       walk(directory, depth: 0, bytes: &bytes, entries: &entries)
       if bytes > maxBytes {
-        return "it wrote more than \(ByteCount.text(maxBytes)) to disk (the item's quota for its working directory)"
+        return "it wrote more than \(ByteCount.text(maxBytes)) to disk (\(owner))"
       }
       if entries > maxEntries {
-        return "it made more than \(maxEntries) files (the item's quota for its working directory)"
+        return "it made more than \(maxEntries) files (\(owner))"
       }
     }
     return nil

@@ -108,7 +108,7 @@ public enum SwiftModuleRunner {
         return try SandboxedProcess.run(
           executable: launch.executable, arguments: launch.arguments, environment: launch.environment,
           wallClockSeconds: limits.compileWallClockSeconds, maxOutputBytes: 1 << 20, quota: launch.quota,
-          sweepUID: plan.usesItemUIDs ? uid : nil)
+          sweepUIDs: plan.usesItemUIDs ? [uid] : [])
       }
       var compiled = try build(toolchain.moduleCache)
       if compiled.termination != .exited(0), compiled.stderrText.contains(toolchain.moduleCache.path) {
@@ -247,7 +247,7 @@ public enum SwiftModuleRunner {
         executable: launch.executable, arguments: launch.arguments, environment: launch.environment,
         wallClockSeconds: whole.wallClockSeconds, maxOutputBytes: limits.maxOutputBytes,
         resultBytes: HarnessProtocol.resultBytes(expectedShape: expectedShape, sets: sets), quota: launch.quota,
-        sweepUID: plan.usesItemUIDs ? uid : nil)
+        sweepUIDs: plan.usesItemUIDs ? [uid] : [])
     } catch {
       return notRun("\(error)")
     }
@@ -303,8 +303,9 @@ public enum SwiftModuleRunner {
     return FileManager.default.temporaryDirectory
   }()
 
-  static func makeTemporaryDirectory() throws -> URL {
-    var template = Array(workspaceParent.appendingPathComponent("swift-submission-XXXXXX").path.utf8CString)
+  /// A new private folder `<prefix>-XXXXXX` under `workspaceParent` (0700, the grader's).
+  static func makeTemporaryDirectory(prefix: String = "swift-submission") throws -> URL {
+    var template = Array(workspaceParent.appendingPathComponent("\(prefix)-XXXXXX").path.utf8CString)
     guard let made = mkdtemp(&template) else {
       throw HarnessSetupError.workspace("mkdtemp failed: \(String(cString: strerror(errno)))")
     }
@@ -331,10 +332,7 @@ struct Workspace {
   /// the grader is being stopped (`RunningChildren`) is never made again by a thread still at work.
   init(root: URL) throws {
     self.root = root
-    guard RunningChildren.keep(root) else {
-      Workspace.remove(root)
-      throw HarnessSetupError.workspace("the grader is being stopped")
-    }
+    try Self.keep(root)
     let fm = FileManager.default
     for dir in [sources, binary.deletingLastPathComponent(), runs, compilerTemporary] {
       try fm.createDirectory(at: dir, withIntermediateDirectories: false)
@@ -521,6 +519,16 @@ struct Workspace {
     }
     try Self.own(work, uid: uid)
     return .init(root: directory.path, work: work.path)
+  }
+
+  /// Hands a submission's temporary directory to `RunningChildren`, which removes it if the
+  /// grader is stopped; when it is being stopped already the directory is removed at once and
+  /// nothing may be made in it. Its owner calls `RunningChildren.release` once it removed it.
+  static func keep(_ root: URL) throws {
+    guard RunningChildren.keep(root) else {
+      remove(root)
+      throw HarnessSetupError.workspace("the grader is being stopped")
+    }
   }
 
   /// Removes `url` and everything under it, first giving the grader back every folder an item

@@ -30,6 +30,7 @@ struct GradescopeBundleTests {
     #expect(try CourseKey.parse(key) == testKey)
     let setup = String(decoding: members.first { $0.path == "setup.sh" }!.contents, as: UTF8.self)
     #expect(setup.contains("SWIFT_VERSION:-6.3.1") && setup.contains("swift build -c release --product grade"))
+    #expect(setup.contains("python3-numpy") && !setup.contains("@PYTHON"), "setup.sh installs NumPy for Python submissions")
   }
 
   @Test("the archive is a ZIP the project's reader opens, the same bytes every time")
@@ -52,7 +53,7 @@ struct GradescopeBundleTests {
     #expect(manifest.contains(".systemLibrary(name: \"CZlib\", path: \"Sources/CZlib\")"))
     let names = generated.targets.map(\.name)
     for required in ["grade", "GradeCLI", "Grader", "Jacobians", "CZlib", "Digest"] { #expect(names.contains(required), "\(required)") }
-    #expect(!names.contains("Formulas"), "a library grade does not import stays out")
+    #expect(!names.contains("TestSupport") && !names.contains { $0.hasSuffix("-benchmark") }, "test support and benchmarks stay out")
     // Each target after what it imports, and its folder in the bundle; nothing else of Sources/.
     for (k, target) in generated.targets.enumerated() {
       for dependency in target.dependencies { #expect(names.firstIndex(of: dependency).map { $0 < k } == true, "\(target.name) → \(dependency)") }
@@ -83,5 +84,16 @@ struct GradescopeBundleTests {
   ] as [(String, [String])])
   func imports(source: String, expected: [String]) {
     #expect(GradescopeManifest.imports(in: source) == expected)
+  }
+
+  @Test("setup.sh installs the rubric's python_packages besides NumPy")
+  func pythonPackages() throws {
+    let (assignment, rubric) = try shipped("rnn-bptt")
+    let bundle = GradescopeBundle(
+      assignment: assignment, rubricFile: URL(fileURLWithPath: rubric.file), packageRoot: AssignmentCatalog.packageRoot,
+      swiftVersion: "6.3.1", studentField: "email", courseKey: testKey, pythonPackages: ["scipy"])
+    let setup = String(decoding: try bundle.members().first { $0.path == "setup.sh" }!.contents, as: UTF8.self)
+    #expect(setup.contains("python3-numpy util-linux python3-scipy"), "\(setup)")
+    #expect(setup.contains("for package in numpy scipy; do"))
   }
 }

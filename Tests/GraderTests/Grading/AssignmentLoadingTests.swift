@@ -166,4 +166,20 @@ struct AssignmentLoadingTests {
       #expect(error.description.contains("unknown \(key) '\(value)'"), "\(error)")
     }
   }
+
+  @Test("python_packages lists the packages a Python submission may import besides NumPy; a name that is no module is refused")
+  func pythonPackages() throws {
+    let (_, defaults) = try shipped("rnn-bptt")
+    #expect(defaults.pythonPackages.isEmpty)
+    let (_, set) = try loadEdited("rnn-bptt", file: "rubric.json") { $0["python_packages"] = ["scipy"] }.get()
+    #expect(set.pythonPackages == ["scipy"])
+    for value in [["numpy"], ["scipy.special"], ["os; rm"]] as [[String]] {
+      let result = try loadEdited("rnn-bptt", file: "rubric.json") { $0["python_packages"] = value }
+      guard case .failure(let error) = result else { Issue.record("\(value) loaded"); continue }
+      #expect(error.description.contains("at 'python_packages'") && error.description.contains("is not a package a submission can be allowed to import"), "\(error)")
+    }
+    let notStrings = try loadEdited("rnn-bptt", file: "rubric.json") { $0["python_packages"] = [1] }
+    guard case .failure(let error) = notStrings else { Issue.record("[1] loaded"); return }
+    #expect(error.description.contains("expected a string"), "\(error)")
+  }
 }

@@ -44,9 +44,9 @@ struct GradingModeTests {
     #expect(arrays.mode == .practice)
     #expect(arrays.score == 0 && arrays.maxScore > 0)
     #expect(arrays.items.allSatisfy { $0.status == .pass && $0.points == 0 }, "still checked, for practice")
-    #expect(arrays.notes.contains { $0.contains("gives credit only for Swift code") })
+    #expect(arrays.notes.contains { $0.contains("gives credit only for code, Swift or Python") })
     for (name, text) in Self.formats(arrays) {
-      #expect(text.contains("Practice, not graded") || text.contains("credit only for Swift code"), "\(name)")
+      #expect(text.contains("Practice, not graded") || text.contains("credit only for code, Swift or Python"), "\(name)")
     }
     let code = g.grade(student: "sam", answers: correctAnswers(g, student: "sam"), kind: .code)
     #expect(code.mode == .graded && code.score == code.maxScore)
