@@ -21,7 +21,7 @@ struct GradescopeBundleTests {
     }
     #expect(!paths.contains { $0.contains(".build") || $0.hasPrefix("Assignments/backprop-basics") || $0.split(separator: "/").contains { $0.hasPrefix(".") } })
     // Only what grading needs: no tests, no benchmarks, no library `grade` is not built from.
-    #expect(!paths.contains { $0.hasPrefix("Tests/") || $0.hasPrefix("Benchmarks/") || $0.hasPrefix("Sources/Formulas/") })
+    #expect(!paths.contains { $0.hasPrefix("Tests/") || $0.hasPrefix("Benchmarks/") || $0.hasPrefix("Sources/TestSupport/") })
     let run = String(decoding: members.first { $0.path == "run_autograder" }!.contents, as: UTF8.self)
     #expect(run.contains("ASSIGNMENT=\"rnn-bptt\"") && run.contains("STUDENT_FIELD=\"email\""))
     for placeholder in ["@ASSIGNMENT@", "@STUDENT_FIELD@", "@SWIFT_VERSION@"] { #expect(!run.contains(placeholder)) }
