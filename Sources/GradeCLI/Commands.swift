@@ -101,7 +101,7 @@ enum Commands {
       : try courseKey(args)
     let (assignment, rubric) = try catalog(args).load(name)
     let values = try arrays(Autograder(assignment: assignment, rubric: rubric, courseKey: key), student, set)
-    try ArrayFileWriter.write(values, to: out)
+    try FileWriteError.writing(out.path) { try ArrayFileWriter.write(values, to: out) }
     let names = values.keys.sorted().map { "\($0) (\(Tensor.describe(values[$0]!.shape)))" }
     let of = set.map { "hidden input set \($0 + 1) of \(student)" } ?? student
     args.console.print("Wrote the \(what) of \(of) for \(assignment.id) to \(out.path): \(names.joined(separator: ", ")).")
@@ -148,6 +148,9 @@ enum Commands {
       args.console.error("Error: \(error)")
       return GradeCommand.ExitCode.infrastructure
     }
+    // Answers made for another id fail everywhere with no known mistake: say so, naming ids only.
+    let otherIDs = (args.option("--other-ids") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    if let note = StudentIDCheck.note(for: report, grader: grader, candidates: otherIDs) { report.notes.insert(note, at: 0) }
     if args.flag("--no-timing") { report.seconds = 0 }
     try emit(report, format: format, grader: grader, args: args)
     if args.flag("--timing") {
@@ -210,9 +213,11 @@ enum Commands {
   static func emit(_ report: GradeReport, format: ReportFormat, grader: Autograder, args: Arguments) throws {
     if let out = args.option("--out") {
       let text = rendered(report, format: format, color: false, grader: grader, args: args)
-      try AtomicFile.write(text, to: URL(fileURLWithPath: out))
+      try FileWriteError.writing(out) { try AtomicFile.write(text, to: URL(fileURLWithPath: out)) }
     } else {
-      args.console.print(rendered(report, format: format, color: format == .text && args.console.isColorTerminal, grader: grader, args: args), terminator: "")
+      // The text report is for a terminal: wrapped to COLUMNS (else 80 columns on a terminal).
+      let width = args.console === Console.standard ? TerminalWrapping.outputWidth() : nil
+      args.console.print(rendered(report, format: format, color: format == .text && args.console.isColorTerminal, grader: grader, args: args, width: width), terminator: "")
     }
   }
 }

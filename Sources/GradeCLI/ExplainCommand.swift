@@ -40,10 +40,22 @@ enum ExplainCommand {
     let values = student == Explainer.demoStudent || rubric.feedback == .full || key != nil
     do {
       let explanation = try Explainer.explain(assignment: assignment, item: item, student: student, values: values)
-      args.console.print(explanation.rendered(), terminator: "")
+      let text = explanation.rendered()
+      let width = args.console === Console.standard ? TerminalWrapping.outputWidth() : nil
+      args.console.print(width.map { wrapped(text, width: $0) } ?? text, terminator: "")
       return GradeCommand.ExitCode.success
     } catch {
       throw UsageError(error.description)
     }
+  }
+
+  /// The derivation for a terminal: prose lines wrapped under their own indent, matrix rows
+  /// (`[ … ]`, aligned in columns) kept whole.
+  static func wrapped(_ text: String, width: Int) -> String {
+    text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+      let trimmed = line.drop { $0 == " " }
+      if trimmed.hasPrefix("[") || trimmed.hasPrefix("⎡") || trimmed.hasPrefix("⎢") || trimmed.hasPrefix("⎣") { return String(line) }
+      return TerminalWrapping.wrap(String(line), width: width, indent: line.count - trimmed.count + 3)
+    }.joined(separator: "\n")
   }
 }

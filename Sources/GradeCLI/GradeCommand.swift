@@ -79,7 +79,7 @@ public enum GradeCommand {
         options: globalOptions + ["--student", "--out", "--key-file", "--hidden-set"], flags: [], run: Commands.reference),
       Subcommand(
         name: "check", abstract: "Grade a submission and print a report per item.",
-        usage: "grade check <assignment> <submission> --student <id> [--key-file <file>] [--format text|json|markdown|html|junit|gradescope|prairielearn|record] [--out <file>] [--rubric <file>] [--show-hidden] [--show-reference] [--timing] [--no-timing]",
+        usage: "grade check <assignment> <submission> --student <id> [--key-file <file>] [--format text|json|markdown|html|junit|gradescope|prairielearn|record] [--out <file>] [--rubric <file>] [--show-hidden] [--show-reference] [--timing] [--no-timing] [--other-ids <a,b>]",
         help: """
           Grades a submission: a file or folder of arrays named by item id (.json, .npz, .npy,
           .safetensors), the student's Python code (a solution.py, or a folder holding one,
@@ -116,6 +116,9 @@ public enum GradeCommand {
             --isolation <mode>  for code: auto (default: bubblewrap when installed,
                                 else resource limits), bubblewrap or rlimits
             --timeout <seconds> for code: wall-clock limit per item (default 10)
+            --other-ids <a,b>   other ids the student may have made the inputs with: when
+                                nothing passes and no known mistake matches, the report
+                                says which of them the answers match (or to check --student)
 
           EXIT CODES: 0 every item passes, 1 some item does not, 64 usage error,
           65 unreadable assignment or submission (also: a file that is a link leaving
@@ -128,7 +131,7 @@ public enum GradeCommand {
             grade check backprop-basics answers.md
             grade check rnn-bptt solution.py --student alice
           """,
-        options: globalOptions + ["--student", "--format", "--out", "--rubric", "--numeric-seed", "--isolation", "--timeout", "--key-file"],
+        options: globalOptions + ["--student", "--format", "--out", "--rubric", "--numeric-seed", "--isolation", "--timeout", "--key-file", "--other-ids"],
         flags: ["--show-hidden", "--show-reference", "--timing", "--no-timing"], run: Commands.check),
       Subcommand(
         name: "demo", abstract: "Grade the bundled example submission and print its report.",
@@ -201,6 +204,9 @@ public enum GradeCommand {
       console.error("Error: \(error)")
       return ExitCode.dataError
     } catch let error as InfrastructureError {
+      console.error("Error: \(error)")
+      return ExitCode.infrastructure
+    } catch let error as FileWriteError {
       console.error("Error: \(error)")
       return ExitCode.infrastructure
     } catch let error as AtomicFileError {

@@ -36,9 +36,12 @@ enum GradescopeBundleCommand {
           --rubric <file>          a rubric other than the assignment's own
           --package <dir>          the grader package to bundle (default: the one grade was built from)
 
-        To try run_autograder locally: unzip into <dir>/source, put a submission in
-        <dir>/submission, then AUTOGRADER_ROOT=<dir> GRADE_BIN=$(which grade) GRADE_STUDENT=<id>
-        bash <dir>/source/run_autograder.
+        The bundle's Package.swift is generated: 'grade' and the libraries it is built from,
+        no tests or benchmarks. To try it as Gradescope would: unzip into <dir>/source, run
+        AUTOGRADER_ROOT=<dir> GRADE_TOOLCHAIN=present bash <dir>/source/setup.sh (it builds
+        <dir>/source/.build/release/grade with the Swift already installed), put a submission
+        in <dir>/submission, then AUTOGRADER_ROOT=<dir> GRADE_STUDENT=<id>
+        bash <dir>/source/run_autograder. Scripts/gradescope-bundle-check.sh does all of it.
 
         EXAMPLE:
           grade gradescope-bundle rnn-bptt --out autograder.zip --key-file course.key
@@ -67,7 +70,8 @@ enum GradescopeBundleCommand {
       assignment: assignment, rubricFile: rubricOverride ?? URL(fileURLWithPath: rubric.file),
       packageRoot: package, swiftVersion: version, studentField: field, courseKey: key, pythonPackages: rubric.pythonPackages)
     let members = try bundle.members()
-    try AtomicFile.write(try bundle.archive(), to: out)
+    let archive = try bundle.archive()
+    try FileWriteError.writing(out.path) { try AtomicFile.write(archive, to: out) }
     chmod(out.path, 0o600)   // it holds the key: readable by its owner only
     args.console.print("Wrote \(out.path): a Gradescope autograder for \(assignment.id) (\(members.count) files; Swift \(version); student id from submission metadata '\(field)'). It holds the course key: keep it private.")
     return GradeCommand.ExitCode.success

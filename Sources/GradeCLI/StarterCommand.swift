@@ -42,37 +42,12 @@ enum StarterCommand {
     }
     let (assignment, _) = try Commands.catalog(args).load(name)
     let files = language == "python" ? PythonStarter.files(for: assignment) : SwiftStarter.files(for: assignment)
-    do {
-      try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-      for file in files {
-        try Data(file.contents.utf8).write(to: out.appendingPathComponent(file.name), options: .atomic)
-      }
-    } catch {
-      throw FileWriteError(path: out.path, reason: error)
+    try FileWriteError.writing(out.path) { try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true) }
+    for file in files {
+      let url = out.appendingPathComponent(file.name)
+      try FileWriteError.writing(url.path) { try Data(file.contents.utf8).write(to: url, options: .atomic) }
     }
     args.console.print("Wrote the starter of \(assignment.id) to \(out.path): \(files.map(\.name).joined(separator: ", ")).")
     return GradeCommand.ExitCode.success
-  }
-}
-
-/// A file or folder the command could not write, as a sentence naming the path.
-struct FileWriteError: Error, CustomStringConvertible {
-  var path: String
-  var reason: Error
-
-  var description: String {
-    let cocoa = reason as NSError
-    let why: String
-    switch (cocoa.domain, cocoa.code) {
-    case (NSCocoaErrorDomain, NSFileNoSuchFileError), (NSCocoaErrorDomain, NSFileWriteNoPermissionError) where !FileManager.default.fileExists(atPath: (path as NSString).deletingLastPathComponent):
-      why = "its folder \((path as NSString).deletingLastPathComponent) does not exist"
-    case (NSCocoaErrorDomain, NSFileWriteNoPermissionError):
-      why = "permission denied"
-    case (NSCocoaErrorDomain, NSFileWriteOutOfSpaceError):
-      why = "the disk is full"
-    default:
-      why = cocoa.localizedFailureReason ?? cocoa.localizedDescription
-    }
-    return "\(path) could not be written: \(why)."
   }
 }

@@ -30,6 +30,7 @@ struct GradeBinary {
     process.currentDirectoryURL = currentDirectory ?? packageRoot
     var env = ProcessInfo.processInfo.environment
     env["NO_COLOR"] = "1"
+    env["COLUMNS"] = nil   // output to a pipe is not wrapped unless a test sets COLUMNS
     for (k, v) in environment { env[k] = v }
     process.environment = env
     let out = Pipe(), err = Pipe()

@@ -19,7 +19,7 @@ public enum ArrayFileWriter {
       do {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
       } catch {
-        throw .cannotWrite(path: url.path, reason: (error as NSError).localizedDescription)
+        throw .cannotWrite(path: url.path, reason: SystemErrorText.reason(error))
       }
       for name in arrays.keys.sorted() {
         try save(NpyFormat.encode(arrays[name]!), to: url.appendingPathComponent(name + ".npy"))
@@ -63,7 +63,7 @@ public enum ArrayFileWriter {
     do {
       try data.write(to: url, options: .atomic)
     } catch {
-      throw .cannotWrite(path: url.path, reason: (error as NSError).localizedDescription)
+      throw .cannotWrite(path: url.path, reason: SystemErrorText.reason(error))
     }
   }
 }

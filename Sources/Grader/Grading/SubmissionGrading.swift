@@ -127,10 +127,11 @@ public enum SubmissionGrading {
     var notes = run.notes
     if let formulas { notes += formulas.problems }
     if !run.compileErrors.isEmpty {
+      // The compiler's errors once, as the report's first note; each item says only where.
       let shown = run.compileErrors.prefix(20).joined(separator: "\n")
-      notes.append("The submission did not compile:\n\(shown)")
-      let first = run.compileErrors.first ?? "compiler error"
-      var answers = Dictionary(uniqueKeysWithValues: itemIDs.map { ($0, SubmittedAnswer.failed("the submission did not compile (\(first))")) })
+      notes.insert("\(compileFailureHeading)\n\(shown)", at: 0)
+      let location = run.compileErrors.lazy.compactMap(errorLocation).first.map { " at \($0)" } ?? ""
+      var answers = Dictionary(uniqueKeysWithValues: itemIDs.map { ($0, SubmittedAnswer.failed("not run: the submission did not compile (first error\(location); the compiler's errors are in the report's notes)")) })
       if let formulas { overlay(formulas, on: &answers, notes: &notes) }
       return grader.grade(student: student, answers: answers, notes: notes, isolation: run.isolationUsed, kind: .code)
     }
@@ -213,6 +214,18 @@ public enum SubmissionGrading {
     return report
   }
 
+  /// The first line of the note that holds the compiler's errors (`GradeReport.compileFailure`).
+  public static let compileFailureHeading = "The submission did not compile:"
+
+  /// `Solution.swift:12:5` of a compiler line `Solution.swift:12:5: error: …`; nil for a line
+  /// without a location (a linker error).
+  static func errorLocation(_ line: String) -> String? {
+    let parts = line.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
+    guard parts.count == 4, parts[0].hasSuffix(".swift"), Int(parts[1]) != nil, Int(parts[2]) != nil,
+          parts[3].trimmingCharacters(in: .whitespaces).hasPrefix("error") else { return nil }
+    return "\(parts[0]):\(parts[1]):\(parts[2])"
+  }
+
   /// What each item of a run returned, as the grader's answers.
   static func answers(of run: SwiftModuleRun, items: [String]) -> [String: SubmittedAnswer] {
     var answers: [String: SubmittedAnswer] = [:]
@@ -235,5 +248,13 @@ public enum SubmissionGrading {
       if FileManager.default.fileExists(atPath: url.path) { return url }
     }
     return nil
+  }
+}
+
+extension GradeReport {
+  /// The note holding the compiler's errors, when the submission did not compile: reports show
+  /// it once, first.
+  public var compileFailure: String? {
+    notes.first { $0.hasPrefix(SubmissionGrading.compileFailureHeading) }
   }
 }

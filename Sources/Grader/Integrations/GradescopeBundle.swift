@@ -8,7 +8,8 @@ import Foundation
 ///                   builds the image)
 /// run_autograder    grades /autograder/submission, writes /autograder/results/results.json
 ///                   (always: a score-0 result with the reason when grading fails)
-/// Package.swift, Sources/, Tests/       the package (the test targets are named in the manifest)
+/// Package.swift     generated (`GradescopeManifest`): `grade` and the libraries it is built from
+/// Sources/<target>/ the sources of those targets only (no tests, no benchmarks)
 /// Assignments/<id>/, Rubrics/<id>.json  the assignment and the rubric in effect
 /// course.key        the course key (`CourseKey`): Gradescope's runs are graded runs, with hidden
 ///                   input sets only the key can compute — so the archive must be kept private
@@ -67,11 +68,10 @@ public struct GradescopeBundle {
         .replacingOccurrences(of: "@PYTHON_PACKAGES@", with: pythonPackages.joined(separator: " "))
       out[script] = Data(text.utf8)
     }
-    let manifest = packageRoot.appendingPathComponent("Package.swift")
-    guard let manifestData = FileManager.default.contents(atPath: manifest.path) else { throw .missing(manifest.path, "the package manifest") }
-    out["Package.swift"] = manifestData
-    for folder in ["Sources", "Tests"] {
-      try addTree(packageRoot.appendingPathComponent(folder), as: folder, to: &out)
+    let manifest = try GradescopeManifest(sources: packageRoot.appendingPathComponent("Sources"))
+    out["Package.swift"] = Data(manifest.text.utf8)
+    for folder in manifest.sourceFolders {
+      try addTree(packageRoot.appendingPathComponent("Sources/\(folder)"), as: "Sources/\(folder)", to: &out)
     }
     let assignmentFolder = "Assignments/\(assignment.id)"
     try addTree(assignment.directory, as: assignmentFolder, to: &out)

@@ -23,9 +23,11 @@ public enum ReportFormat: String, CaseIterable, Sendable {
 
 extension GradeReport {
   /// The report in `format`. `showHidden` reveals hidden items' details (for instructors).
-  public func rendered(_ format: ReportFormat, color: Bool = false, showHidden: Bool = false) -> String {
+  /// `width` wraps the text report for a terminal of that many columns (`TerminalWrapping.width()`);
+  /// no other format is ever wrapped.
+  public func rendered(_ format: ReportFormat, color: Bool = false, showHidden: Bool = false, width: Int? = nil) -> String {
     switch format {
-    case .text: return textReport(color: color, showHidden: showHidden)
+    case .text: return textReport(color: color, showHidden: showHidden, width: width)
     case .json: return ReportJSON.encode(jsonDocument(showHidden: showHidden))
     case .markdown: return markdownReport(showHidden: showHidden)
     case .html: return htmlReport(showHidden: showHidden)
@@ -47,13 +49,34 @@ extension GradeReport {
 
   // MARK: Text
 
-  func textReport(color: Bool, showHidden: Bool) -> String {
+  /// The text report. `width` wraps it for a terminal of that many columns (`TerminalWrapping`;
+  /// nil: lines as long as their content). A submission that did not compile shows the
+  /// compiler's errors once, under the score, and each item only where the first error is; a
+  /// note on the student id (`StudentIDCheck`) is shown there too.
+  func textReport(color: Bool, showHidden: Bool, width: Int? = nil) -> String {
     let style = TerminalStyle(enabled: color)
-    var out = style.bold("\(assignment) — \(title)") + "\n"
-    out += "student: \(student)    score: \(ItemResult.points(score))/\(ItemResult.points(maxScore))\(mode == .graded ? "    (graded)" : "")\n"
-    if mode != .graded { out += style.yellow(mode.banner) + "\n" }
+    func wrapped(_ text: String, indent: Int) -> String {
+      guard let width else { return text }
+      return TerminalWrapping.wrap(text, width: width, indent: indent)
+    }
+    var out = wrapped(style.bold("\(assignment) — \(title)"), indent: 2) + "\n"
+    out += wrapped("student: \(student)    score: \(ItemResult.points(score))/\(ItemResult.points(maxScore))\(mode == .graded ? "    (graded)" : "")", indent: 2) + "\n"
+    if mode != .graded { out += wrapped(style.yellow(mode.banner), indent: 2) + "\n" }
+    let compileFailure = self.compileFailure
+    // A note on the student id (`StudentIDCheck`) explains every line below it: it comes first.
+    let idNotes = notes.filter(StudentIDCheck.isNote)
+    for note in idNotes { out += "\n" + wrapped(style.yellow(note), indent: 2) + "\n" }
+    if let compileFailure {
+      // The heading, then each compiler line indented under it.
+      let lines = compileFailure.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        .map { k, line in k == 0 ? wrapped(style.red(String(line)), indent: 2) : wrapped("  " + line, indent: 4) }
+      out += "\n" + lines.joined(separator: "\n") + "\n"
+    }
     out += "\n"
-    let width = items.map(\.id.count).max() ?? 4
+    let idWidth = items.map(\.id.count).max() ?? 4
+    // The findings start after the columns; on a narrow terminal they go under the item instead.
+    let column = idWidth + 22
+    let below = width.map { column > $0 / 2 } ?? false
     for item in items {
       let concealed = item.hidden && !showHidden
       let mark: String
@@ -65,17 +88,25 @@ extension GradeReport {
       case .review: mark = style.yellow("? review ")
       }
       let pts = "\(ItemResult.points(item.points))/\(ItemResult.points(item.maxPoints))"
-      out += "  \(mark)  \(item.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(pts.padding(toLength: 7, withPad: " ", startingAt: 0))"
-      out += concealed ? "hidden item\n" : "\(item.message)\n"
+      let head = "  \(mark)  \(item.id.padding(toLength: idWidth, withPad: " ", startingAt: 0))  \(pts.padding(toLength: 7, withPad: " ", startingAt: 0))"
+      let finding = concealed ? "hidden item" : item.message
+      if below {
+        out += "  \(mark)  \(item.id)  \(pts)\n"
+        out += wrapped("      " + finding, indent: 6) + "\n"
+      } else {
+        out += wrapped(head + finding, indent: column) + "\n"
+      }
       if !concealed, let d = item.diagnosis {
-        out += String(repeating: " ", count: width + 22) + style.yellow("hint: ") + d.hint + "\n"
+        let indent = below ? 6 : column
+        out += wrapped(String(repeating: " ", count: indent) + style.yellow("hint: ") + d.hint, indent: indent + 6) + "\n"
       }
     }
-    for note in notes { out += "\nnote: \(note)" }
-    if !notes.isEmpty { out += "\n" }
-    if let isolation { out += "\nstudent code ran under: \(isolation)\n" }
+    let otherNotes = notes.filter { $0 != compileFailure && !StudentIDCheck.isNote($0) }
+    for note in otherNotes { out += "\n" + wrapped("note: \(note)", indent: 6) }
+    if !otherNotes.isEmpty { out += "\n" }
+    if let isolation { out += "\n" + wrapped("student code ran under: \(isolation)", indent: 4) + "\n" }
     let passed = items.filter { $0.status == .pass }.count
-    out += "\n\(passed) of \(items.count) items pass; score \(ItemResult.points(score))/\(ItemResult.points(maxScore)).\n"
+    out += "\n" + wrapped("\(passed) of \(items.count) items pass; score \(ItemResult.points(score))/\(ItemResult.points(maxScore)).", indent: 2) + "\n"
     return out
   }
 

@@ -48,7 +48,7 @@ enum ItemEnding {
       }
       return "exited with status \(code) before returning a value" + (detail.isEmpty ? "" : ": \(detail)")
     }
-    let fatal = fatalLine(stderr)
+    let fatal = fatalLine(stderr).map { located($0, stderr: stderr) }
     let suffix = fatal.map { ": \($0)" } ?? ""
     if stderr.contains("failed to allocate") || stderr.contains("Could not allocate memory")
         || stderr.contains("std::bad_alloc") {
@@ -76,6 +76,35 @@ enum ItemEnding {
   static func fatalLine(_ stderr: String) -> String? {
     stderr.split(separator: "\n").last { $0.contains("Fatal error") || $0.contains("fatal error") }
       .map { $0.trimmingCharacters(in: .whitespaces) }
+  }
+
+  /// The fatal-error line located in the student's code: a trap raised inside the standard
+  /// library (`Swift/ContiguousArrayBuffer.swift:692: Fatal error: Index out of range`) is put at
+  /// the student's own frame of the backtrace when there is one
+  /// (`Fatal error: Index out of range, at Solution.swift:12`), and otherwise said to come from
+  /// the standard library, called by the student's code. A line already in the student's files
+  /// (`Solution.swift:4: Fatal error: boom`) is kept.
+  static func located(_ fatal: String, stderr: String) -> String {
+    guard let range = fatal.range(of: "Fatal error"), fatal[..<range.lowerBound].hasPrefix("Swift/") else { return fatal }
+    let message = String(fatal[range.lowerBound...])
+    if let frame = studentFrame(stderr) { return "\(message), at \(frame)" }
+    return "\(message) (raised inside the Swift standard library, by a call in your code)"
+  }
+
+  /// `Solution.swift:12` of the first backtrace frame in a student's file (`… in Submission at
+  /// /tmp/…/Solution.swift:12:5`): the deepest frame outside the standard library and the harness.
+  static func studentFrame(_ stderr: String) -> String? {
+    for line in stderr.split(separator: "\n") {
+      guard let at = line.range(of: " at ", options: .backwards) else { continue }
+      let location = line[at.upperBound...].trimmingCharacters(in: .whitespaces)
+      let parts = location.split(separator: ":")
+      guard parts.count >= 2, parts[0].hasSuffix(".swift"), let lineNumber = Int(parts[1]) else { continue }
+      let path = String(parts[0])
+      let file = (path as NSString).lastPathComponent
+      if path.hasPrefix("Swift/") || path.contains("/swift/stdlib/") || path.contains("/usr/lib/swift") || file.hasPrefix("Harness") || file == "main.swift" { continue }
+      return "\(file):\(lineNumber)"
+    }
+    return nil
   }
 
   static func name(_ signal: Int32) -> String {
