@@ -22,6 +22,8 @@ struct BatchChild: StudentGrading {
   var sharedOptions: [String]
   /// Seconds a student's grading may take before the child is stopped.
   var timeout: TimeInterval
+  /// Variables set for the child beyond the batch's own environment (a test's faults).
+  var extraEnvironment: [String: String] = [:]
 
   /// Grades `submission`, the child writing its record to `record`; `scratch` is a folder for the
   /// child's standard error.
@@ -35,6 +37,7 @@ struct BatchChild: StudentGrading {
     // The key, when there is one, is among `sharedOptions`: a self-check batch must not pick one
     // up from the environment.
     environment[CourseKey.environmentVariable] = nil
+    environment.merge(extraEnvironment) { $1 }
     let temporary = FileManager.default.temporaryDirectory
       .appendingPathComponent("\(Self.scratchPrefix)\(getpid())-\(UUID().uuidString)", isDirectory: true)
     let ending: WorkerProcess.Ending
@@ -53,8 +56,17 @@ struct BatchChild: StudentGrading {
       return .ungraded("its grading took longer than \(Int(timeout)) s and was stopped", log: stderr)
     case .signaled(let signal):
       return .ungraded("the grading process crashed (signal \(signal)\(Self.signalName(signal).map { ", \($0)" } ?? ""))", log: stderr)
-    case .exited(GradeCommand.ExitCode.success), .exited(GradeCommand.ExitCode.failure):
-      guard let data = FileManager.default.contents(atPath: record.path) else {
+    case .exited(let status):
+      return Self.outcome(exit: status, record: { FileManager.default.contents(atPath: record.path) }, stderr: stderr)
+    }
+  }
+
+  /// What a grading that exited with `status` gave, as `grade check` reports it: its record (read
+  /// by `record`, only when the status says there is one) and its error output.
+  static func outcome(exit status: Int32, record: () -> Data?, stderr: String) -> StudentGradingOutcome {
+    switch status {
+    case GradeCommand.ExitCode.success, GradeCommand.ExitCode.failure:
+      guard let data = record() else {
         return .ungraded("the grading process wrote no result", log: stderr)
       }
       do {
@@ -62,13 +74,13 @@ struct BatchChild: StudentGrading {
       } catch {
         return .ungraded("the grading process wrote an unusable result (\(error))", log: stderr)
       }
-    case .exited(GradeCommand.ExitCode.dataError):
+    case GradeCommand.ExitCode.dataError:
       return .unreadable(Self.firstError(stderr) ?? "the submission could not be read")
-    case .exited(GradeCommand.ExitCode.infrastructure):
+    case GradeCommand.ExitCode.infrastructure:
       let reason = Self.firstError(stderr) ?? "the grading process could not do its part"
       let prefix = InfrastructureError.prefix + ": "
       return .ungraded(reason.hasPrefix(prefix) ? String(reason.dropFirst(prefix.count)) : reason, log: stderr)
-    case .exited(let status):
+    default:
       return .ungraded("the grading process stopped with exit code \(status)", log: stderr)
     }
   }

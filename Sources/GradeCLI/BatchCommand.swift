@@ -6,13 +6,16 @@ enum BatchCommand {
   static var subcommand: GradeCommand.Subcommand {
     GradeCommand.Subcommand(
       name: "batch", abstract: "Grade a folder of submissions, one per student, in parallel.",
-      usage: "grade batch <assignment> <submissions-dir> --out <dir> (--key-file <file> | --self-check) [--jobs <n>] [--timeout <seconds>] [--rubric <file>] [--quiet] [--no-timing]",
+      usage: "grade batch <assignment> <submissions-dir> --out <dir> (--key-file <file> | --self-check) [--jobs <n>] [--timeout <seconds>] [--rubric <file>] [--quiet] [--no-timing] [--one-process-per-student]",
       help: """
         Grades every submission in a folder: one file or sub-folder per student, named by the
         student id: arrays (alice.npz), Python code (carol.py, or dave/solution.py), Swift code
-        (bob/ with .swift files). Each student is graded in a child process
-        ('grade check … --format record'), several at once, so a submission that crashes the
-        grader or never finishes costs only its own result.
+        (bob/ with .swift files). Students are graded several at once, each in a process of
+        its own, so a submission that crashes the grader or never finishes costs only its own
+        result: arrays and formulas by long-lived workers (about one per --jobs), each grading
+        student after student as 'grade check … --format record' would, and replaced when one
+        dies or outlives the timeout (its student then graded again alone); code by a child
+        process per student, whose items run in the sandbox.
 
         A batch grades: it needs the course key (--key-file, or $\(CourseKey.environmentVariable)),
         from which the hidden input sets of students' code and the numeric seeds are derived.
@@ -48,6 +51,9 @@ enum BatchCommand {
           --quiet               no progress (a bar on a terminal, else a line per student)
           --no-timing           write 0 for every time taken (results/, the last line), so
                                 that two runs write the same bytes
+          --one-process-per-student
+                                no workers: a child process for every student (slower for
+                                arrays; the same results, byte for byte)
 
         EXIT CODES: 0 every student graded (whatever their scores), 1 some student not graded,
         64 usage error, 65 unreadable assignment or submissions folder, or --out in use by
@@ -57,7 +63,7 @@ enum BatchCommand {
           grade batch rnn-bptt submissions/ --out graded/ --key-file course.key --jobs 4
         """,
       options: GradeCommand.globalOptions + ["--out", "--jobs", "--timeout", "--rubric", "--key-file"],
-      flags: ["--quiet", "--self-check", "--no-timing"], run: run)
+      flags: ["--quiet", "--self-check", "--no-timing", "--one-process-per-student"], run: run)
   }
 
   static func run(_ args: Arguments) throws -> Int32 {
@@ -100,7 +106,12 @@ enum BatchCommand {
       executable: workerExecutable(), assignmentArgument: assignment.directory.standardizedFileURL.path,
       sharedOptions: shared, timeout: TimeInterval(timeout))
     WorkerProcess.removeStaleScratch(in: FileManager.default.temporaryDirectory, prefix: BatchChild.scratchPrefix)
-    let runner = BatchRunner(grader: grader, output: out, jobs: jobs, timeout: TimeInterval(timeout), grading: child)
+    // A stand-in for each student's grading (GRADE_BATCH_WORKER) replaces single-use children.
+    let pool = args.flag("--one-process-per-student") || ProcessInfo.processInfo.environment["GRADE_BATCH_WORKER"].map { !$0.isEmpty } == true
+      ? nil
+      : WorkerPool(single: child, executable: ownExecutable(), assignment: assignment.id)
+    defer { pool?.shutdown() }
+    let runner = BatchRunner(grader: grader, output: out, jobs: jobs, timeout: TimeInterval(timeout), grading: pool ?? child)
     let outcome = try runner.run(submissions, progressStyle: args.flag("--quiet") ? .silent : .automatic)
 
     let s = outcome.summary
@@ -132,6 +143,11 @@ enum BatchCommand {
     if let path = ProcessInfo.processInfo.environment["GRADE_BATCH_WORKER"], !path.isEmpty {
       return URL(fileURLWithPath: path)
     }
+    return ownExecutable()
+  }
+
+  /// This `grade` executable.
+  static func ownExecutable() -> URL {
     let own = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     if FileManager.default.isExecutableFile(atPath: own.path), own.path != "/proc/self/exe" { return own }
     if let main = Bundle.main.executableURL { return main }

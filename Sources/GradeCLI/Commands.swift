@@ -123,6 +123,7 @@ enum Commands {
     // A self-check of a file of formulas needs no inputs of its own: its points are random.
     let student = args.option("--student") == nil && key == nil && FormulaSubmissionReader.isTextFile(submission)
       ? anonymousStudent : try requireStudent(args)
+    BatchFaultsForTests.apply(student: student)
     if args.flag("--show-reference") && key == nil {
       throw UsageError("--show-reference is for the course staff and needs the course key: give --key-file <file> or set \(CourseKey.environmentVariable)")
     }

@@ -176,6 +176,9 @@ public enum GradeCommand {
       }
       return ExitCode.success
     }
+    if first == WorkerCommand.name {
+      return WorkerCommand.run(Array(arguments.dropFirst()))
+    }
     if first == "--version" {
       console.print("grade 1.0.0")
       return ExitCode.success

@@ -1,0 +1,41 @@
+import Foundation
+import Grader
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Faults a test of `grade batch` injects into the gradings of chosen students, to see that a
+/// grading which crashes or hangs costs that student only — in a worker (`grade worker`) and in
+/// a single-use child (`grade check` started by a batch) alike.
+///
+/// ```
+/// GRADE_BATCH_TEST_FAULTS="crash-:crash,loop-:hang"   <student-id prefix>:<fault>, comma separated
+///   crash   the grading process dies of SIGSEGV before grading the student
+///   hang    it sleeps until it is stopped
+///   slow    it sleeps 5 s, then grades
+/// ```
+/// Read only in a process a batch started (GRADE_PARENT_PID set) and only from the batch's
+/// environment, which the course staff sets; nothing a student hands in reaches it.
+enum BatchFaultsForTests {
+  static let variable = "GRADE_BATCH_TEST_FAULTS"
+
+  static func apply(student: String) {
+    let environment = ProcessInfo.processInfo.environment
+    guard environment[WorkerProcess.parentVariable] != nil, let text = environment[variable], !text.isEmpty else { return }
+    for rule in text.split(separator: ",") {
+      let parts = rule.split(separator: ":", maxSplits: 1).map(String.init)
+      guard parts.count == 2, student.hasPrefix(parts[0]) else { continue }
+      switch parts[1] {
+      case "crash":
+        signal(SIGSEGV, SIG_DFL)
+        raise(SIGSEGV)
+      case "hang":
+        while true { sleep(60) }
+      case "slow":
+        sleep(5)
+      default:
+        continue
+      }
+    }
+  }
+}

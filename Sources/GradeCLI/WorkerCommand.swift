@@ -1,0 +1,77 @@
+import Foundation
+import Grader
+
+/// `grade worker <assignment> <shared options>…` (hidden: started by `grade batch`, never by hand):
+/// a long-lived grading process that grades one student after another, as the single-use child
+/// `grade check <assignment> <submission> --student <id> --format record --numeric-seed <n>
+/// <shared options>…` would, each in the same code path and with nothing kept from one to the
+/// next but the process itself.
+///
+/// ```
+/// standard input   one job per line: {"job": 7, "student": "alice", "submission": "/…/alice.npz",
+///                  "seed": "1234"} (the seed a decimal string: a UInt64 is not a JSON double)
+/// descriptor 3     one answer per job (`ResidentWorker`): "answer <job> <exit> <n> <m>\n", then
+///                  the record (what check writes with --format record: n bytes) and its error
+///                  output (m bytes); exit is check's exit code
+/// end              at the end of standard input (exit 0), when descriptor 3 is closed (75), or
+///                  with the batch (`WorkerProcess.dieWithParent`)
+/// ```
+/// The worker never writes a result file: the batch matches each answer to the job it sent and
+/// writes the record itself, so a worker cannot put anything in another student's results.
+enum WorkerCommand {
+  static let name = "worker"
+
+  /// What the batch sends for one student.
+  struct Job: Codable, Equatable {
+    var job: Int
+    var student: String
+    var submission: String
+    var seed: String
+  }
+
+  static func run(_ arguments: [String]) -> Int32 {
+    guard let assignment = arguments.first else {
+      FileHandle.standardError.write(Data("Error: grade worker is started by grade batch: grade worker <assignment> <shared options>…\n".utf8))
+      return GradeCommand.ExitCode.usage
+    }
+    let shared = Array(arguments.dropFirst())
+    // The batch gone, an answer cannot be written: the write fails (EPIPE) and the worker ends.
+    signal(SIGPIPE, SIG_IGN)
+    let decoder = JSONDecoder()
+    while let line = readLine(strippingNewline: true) {
+      guard let job = try? decoder.decode(Job.self, from: Data(line.utf8)) else {
+        FileHandle.standardError.write(Data("Error: grade worker read a job that is not one: \(line.prefix(200))\n".utf8))
+        return GradeCommand.ExitCode.dataError
+      }
+      let captured = Captured()
+      let console = Console(out: { captured.output.append(contentsOf: $0.utf8) }, error: { captured.error.append(contentsOf: $0.utf8) })
+      let code = GradeCommand.run(
+        arguments: ["check", assignment, job.submission, "--student", job.student, "--format", "record", "--numeric-seed", job.seed] + shared,
+        console: console)
+      var frame = Data("answer \(job.job) \(code) \(captured.output.count) \(captured.error.count)\n".utf8)
+      frame.append(captured.output)
+      frame.append(captured.error)
+      guard writeAll(frame, to: 3) else { return GradeCommand.ExitCode.infrastructure }
+    }
+    return GradeCommand.ExitCode.success
+  }
+
+  /// What one job wrote.
+  final class Captured: @unchecked Sendable {
+    var output = Data()
+    var error = Data()
+  }
+
+  static func writeAll(_ data: Data, to descriptor: Int32) -> Bool {
+    data.withUnsafeBytes { raw in
+      var offset = 0
+      while offset < raw.count {
+        let n = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { return false }
+        offset += n
+      }
+      return true
+    }
+  }
+}
