@@ -119,7 +119,7 @@ enum Commands {
     guard args.positional.count >= 2 else { throw UsageError("Missing expected argument '<submission>'") }
     let submission = URL(fileURLWithPath: args.positional[1])
     let format = try reportFormat(args)
-    let key = try courseKey(args)
+    let key = try WorkerCommand.loads?.key(args) ?? courseKey(args)
     // A self-check of a file of formulas needs no inputs of its own: its points are random.
     let student = args.option("--student") == nil && key == nil && FormulaSubmissionReader.isTextFile(submission)
       ? anonymousStudent : try requireStudent(args)
@@ -127,7 +127,7 @@ enum Commands {
     if args.flag("--show-reference") && key == nil {
       throw UsageError("--show-reference is for the course staff and needs the course key: give --key-file <file> or set \(CourseKey.environmentVariable)")
     }
-    let (assignment, rubric) = try catalog(args).load(name, rubric: args.option("--rubric").map { URL(fileURLWithPath: $0) })
+    let (assignment, rubric) = try WorkerCommand.loads?.assignment(name, args) ?? catalog(args).load(name, rubric: args.option("--rubric").map { URL(fileURLWithPath: $0) })
     var grader = Autograder(assignment: assignment, rubric: rubric, courseKey: key)
     grader.instructorView = args.flag("--show-reference")
     if let seed = args.option("--numeric-seed") {

@@ -4,8 +4,8 @@ import Grader
 /// `grade worker <assignment> <shared options>…` (hidden: started by `grade batch`, never by hand):
 /// a long-lived grading process that grades one student after another, as the single-use child
 /// `grade check <assignment> <submission> --student <id> --format record --numeric-seed <n>
-/// <shared options>…` would, each in the same code path and with nothing kept from one to the
-/// next but the process itself.
+/// <shared options>…` would, each in the same code path; nothing is kept from one student to the
+/// next but the assignment, rubric and key read once (`loads`).
 ///
 /// ```
 /// standard input   one job per line: {"job": 7, "student": "alice", "submission": "/…/alice.npz",
@@ -21,6 +21,37 @@ import Grader
 enum WorkerCommand {
   static let name = "worker"
 
+  /// In a worker, the assignment, rubric and course key its jobs name, read at the first job that
+  /// names them and kept for the next: the same files for every student (the batch passes the
+  /// same options to every job), and values read from them, which no grading changes. Nil outside
+  /// a worker: every command reads its files.
+  nonisolated(unsafe) static var loads: Loads?
+
+  /// What a worker has read, by the options that named it.
+  final class Loads {
+    private var assignments: [String: (Assignment, Rubric)] = [:]
+    private var keys: [String: CourseKey] = [:]
+
+    /// The course key `args` name (nil when they name none), read once.
+    func key(_ args: Arguments) throws -> CourseKey? {
+      guard let url = CourseKey.locate(option: args.option("--key-file")) else { return nil }
+      if let key = keys[url.path] { return key }
+      let key = try CourseKey.load(url)
+      keys[url.path] = key
+      return key
+    }
+
+    /// The assignment `name` of `args`' catalog, with the rubric `args` name (else its own), read once.
+    func assignment(_ name: String, _ args: Arguments) throws -> (Assignment, Rubric) {
+      let catalog = Commands.catalog(args)
+      let memo = [catalog.root.standardizedFileURL.path, name, args.option("--rubric") ?? ""].joined(separator: "\u{0}")
+      if let loaded = assignments[memo] { return loaded }
+      let loaded = try catalog.load(name, rubric: args.option("--rubric").map { URL(fileURLWithPath: $0) })
+      assignments[memo] = loaded
+      return loaded
+    }
+  }
+
   /// What the batch sends for one student.
   struct Job: Codable, Equatable {
     var job: Int
@@ -35,6 +66,7 @@ enum WorkerCommand {
       return GradeCommand.ExitCode.usage
     }
     let shared = Array(arguments.dropFirst())
+    loads = Loads()
     // The batch gone, an answer cannot be written: the write fails (EPIPE) and the worker ends.
     signal(SIGPIPE, SIG_IGN)
     let decoder = JSONDecoder()

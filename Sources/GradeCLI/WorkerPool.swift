@@ -20,8 +20,9 @@ import Glibc
 /// ```
 /// The answer is the batch's to trust, not the worker's: it must carry the number of the job sent,
 /// and its record must be of that job's student and of this assignment, or the worker is broken
-/// and the student graded again alone. Nothing of one student stays in a worker for the next but
-/// the process: every job reads the assignment, the rubric and the key again, as a child does.
+/// and the student graded again alone. Nothing of one student stays in a worker for the next: it
+/// keeps only the assignment, the rubric and the key it read (`WorkerCommand.loads`), the same
+/// for every student.
 ///
 /// A worker is spawned by the thread that uses it and dies with it (PR_SET_PDEATHSIG follows the
 /// spawning thread), with the batch (`WorkerProcess.dieWithParent`, GRADE_PARENT_PID), or at
