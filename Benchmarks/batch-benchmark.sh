@@ -63,7 +63,7 @@ batch() {
   fi
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
 }
-rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.1f", n / s }'; }
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.2f", n / s }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 echo "grade batch throughput on rnn-bptt, $(nproc) cores; load average before: $(load)"

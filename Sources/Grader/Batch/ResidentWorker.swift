@@ -142,6 +142,7 @@ public final class ResidentWorker: @unchecked Sendable {
         header = (job, exit, output, error)
         buffer.removeSubrange(buffer.startIndex...newline)
       }
+      if header == nil && buffer.count > 4096 { return died("it wrote a malformed answer") }
       if let header, buffer.count >= header.output + header.error {
         let output = Data(buffer.prefix(header.output))
         let error = Data(buffer.dropFirst(header.output).prefix(header.error))
