@@ -101,8 +101,9 @@ struct IsolationCLITests {
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
-    let deadline = Date().addingTimeInterval(120)
-    // The item (its binary is `student`) and its daemon are running.
+    // The item (its binary is `student`) and its daemon are running: on a loaded machine the
+    // compile before it can take minutes, so the wait is long (it ends as soon as both run).
+    let deadline = Date().addingTimeInterval(600)
     while Date() < deadline && Self.itemProcesses(ofGrader: process.processIdentifier, named: "student").count < 2 { usleep(50_000) }
     #expect(Self.itemProcesses(ofGrader: process.processIdentifier, named: "student").count >= 2, "the item and its daemon were running")
     kill(process.processIdentifier, SIGTERM)
