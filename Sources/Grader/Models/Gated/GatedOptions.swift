@@ -42,6 +42,14 @@ enum GatedOptions {
   }
 }
 
+/// The item groups both gated models declare the same way.
+enum GatedItems {
+  /// The 2-D items that are not square (where a reshape is not a transpose).
+  static func nonSquare(_ items: [ModelQuantity]) -> Set<String> {
+    Set(items.filter { $0.shape.count == 2 && $0.shape[0] != $0.shape[1] && $0.shape[0] > 1 && $0.shape[1] > 1 }.map(\.name))
+  }
+}
+
 extension Truncation {
   /// The last loss term s ≥ t whose truncated backward pass still reaches step t: the loss terms
   /// J^(t) … J^(m) are those with firstKeptStep(s) ≤ t ≤ s (a contiguous range, since
