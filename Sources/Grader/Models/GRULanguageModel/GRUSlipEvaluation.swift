@@ -158,7 +158,14 @@ final class GRUSlipEvaluation: SlipEvaluation {
   let options: GRUOptions
   let T: Int, H: Int
   private var forwards: [GRUSlips.ForwardKey: MutantGRU.Forward] = [:]
-  private var results: [GRUSlips: [String: Tensor]] = [:]
+  private var results: [ResultKey: [String: Tensor]] = [:]
+  /// Uᵀ δ1^(t) by step, per forward pass and output error.
+  private var outputTerms: [OutputKey: [Matrix]] = [:]
+
+  /// The output layer's items (loss, dU, db_2) are computed apart from the backward recursion's.
+  struct ResultKey: Hashable { var slips: GRUSlips; var head: Bool }
+  struct OutputKey: Hashable { var forward: GRUSlips.ForwardKey; var delta1: GRUSlips.Delta1; var targetShift: Bool }
+  static let headItems: Set<String> = ["loss", "dU", "db_2"]
 
   init(_ p: GRUParameters, tokens: [Int], options: GRUOptions) {
     self.p = p
@@ -172,15 +179,16 @@ final class GRUSlipEvaluation: SlipEvaluation {
     guard let s = GRUSlips(slips) else { return nil }
     // The backward pass of the other convention changes only the items behind the gates.
     if s.backwardUpdateSwapped && !GRULanguageModel.behindCell.contains(item) { return nil }
-    if let r = results[s] { return r[item] }
-    let r = compute(s)
+    let key = ResultKey(slips: s, head: Self.headItems.contains(item))
+    if let r = results[key] { return r[item] }
+    let r = compute(s, head: key.head)
     if results.count > 256 { results.removeAll() }
-    results[s] = r
+    results[key] = r
     return r[item]
   }
 
   func isExpensive(_ slips: [AppliedSlip]) -> Bool {
-    guard let s = GRUSlips(slips), results[s] == nil else { return false }
+    guard let s = GRUSlips(slips), results[ResultKey(slips: s, head: false)] == nil else { return false }
     if forwards[s.forwardKey] == nil && s.forwardKey != GRUSlips().forwardKey { return true }
     if case .window(let k) = truncation(s), k > 1, k < T { return true }
     return false
@@ -214,7 +222,8 @@ final class GRUSlipEvaluation: SlipEvaluation {
     return f
   }
 
-  func compute(_ s: GRUSlips) -> [String: Tensor] {
+  /// The output layer's items (`head`) or the others, with the slips `s`.
+  func compute(_ s: GRUSlips, head: Bool) -> [String: Tensor] {
     let T = self.T, H = self.H, d = p.embeddingSize
     let fw = forward(s)
     let after = reset(s) == .after
@@ -251,7 +260,6 @@ final class GRUSlipEvaluation: SlipEvaluation {
       return g
     }
     let weightOf: [Double] = (1...T).map { t in w * keepTerm[t - 1] * (s.recounted ? Double(T - t + 1) : 1) }
-    let own: [Matrix] = (1...T).map { t in weightOf[t - 1] * (p.U.T * delta1[t - 1]) }
 
     func sum(_ which: GRUSlips.Sum, _ term: (Int) -> Matrix) -> Matrix {
       switch s.assigned[which] {
@@ -263,8 +271,15 @@ final class GRUSlipEvaluation: SlipEvaluation {
         return total
       }
     }
-    out.dU = sum(.outputWeight) { t in (w * keepTerm[t - 1]) * Matrix.outer(delta1[t - 1], s.outputStatePrevious ? fw.h[t - 1] : fw.h[t]) }
-    out.db_2 = sum(.outputBias) { t in (w * keepTerm[t - 1]) * delta1[t - 1] }
+    if head {
+      out.dU = sum(.outputWeight) { t in (w * keepTerm[t - 1]) * Matrix.outer(delta1[t - 1], s.outputStatePrevious ? fw.h[t - 1] : fw.h[t]) }
+      out.db_2 = sum(.outputBias) { t in (w * keepTerm[t - 1]) * delta1[t - 1] }
+      return GRULanguageModel.tensors(out).filter { Self.headItems.contains($0.key) }
+    }
+    let outputKey = OutputKey(forward: s.forwardKey, delta1: s.delta1, targetShift: s.targetShift)
+    let terms = outputTerms[outputKey] ?? (1...T).map { t in p.U.T * delta1[t - 1] }
+    outputTerms[outputKey] = terms
+    let own: [Matrix] = (1...T).map { t in weightOf[t - 1] * terms[t - 1] }
 
     func gatePrime(_ y: Matrix, _ gate: Int) -> Matrix {
       switch s.gateLocal[gate] {
@@ -375,6 +390,6 @@ final class GRUSlipEvaluation: SlipEvaluation {
       for k in 0..<d { out.dE[k, word] = (s.scatter != nil ? 0 : out.dE[k, word]) + de[k, 0] }
     }
     if s.dh0Next { out.dh0 = out.dh.row(0).T }
-    return GRULanguageModel.tensors(out)
+    return GRULanguageModel.tensors(out).filter { !Self.headItems.contains($0.key) }
   }
 }

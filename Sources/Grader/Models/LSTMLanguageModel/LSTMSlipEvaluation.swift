@@ -170,7 +170,14 @@ final class LSTMSlipEvaluation: SlipEvaluation {
   let options: LSTMOptions
   let T: Int, H: Int
   private var forwards: [LSTMSlips.ForwardKey: MutantLSTM.Forward] = [:]
-  private var results: [LSTMSlips: [String: Tensor]] = [:]
+  private var results: [ResultKey: [String: Tensor]] = [:]
+  /// Uᵀ δ1^(t) by step, per forward pass and output error.
+  private var outputTerms: [OutputKey: [Matrix]] = [:]
+
+  /// The output layer's items (loss, dU, db_2) are computed apart from the backward recursion's.
+  struct ResultKey: Hashable { var slips: LSTMSlips; var head: Bool }
+  struct OutputKey: Hashable { var forward: LSTMSlips.ForwardKey; var delta1: LSTMSlips.Delta1; var targetShift: Bool }
+  static let headItems: Set<String> = ["loss", "dU", "db_2"]
 
   init(_ p: LSTMParameters, tokens: [Int], options: LSTMOptions) {
     self.p = p
@@ -184,15 +191,16 @@ final class LSTMSlipEvaluation: SlipEvaluation {
     guard let s = LSTMSlips(slips) else { return nil }
     // The blocks written in the other order change only the items with gate blocks.
     if s.writeSwapped && !LSTMLanguageModel.blockItems.contains(item) { return nil }
-    if let r = results[s] { return r[item] }
-    let r = compute(s)
+    let key = ResultKey(slips: s, head: Self.headItems.contains(item))
+    if let r = results[key] { return r[item] }
+    let r = compute(s, head: key.head)
     if results.count > 256 { results.removeAll() }
-    results[s] = r
+    results[key] = r
     return r[item]
   }
 
   func isExpensive(_ slips: [AppliedSlip]) -> Bool {
-    guard let s = LSTMSlips(slips), results[s] == nil else { return false }
+    guard let s = LSTMSlips(slips), results[ResultKey(slips: s, head: false)] == nil else { return false }
     if forwards[s.forwardKey] == nil && s.forwardKey != LSTMSlips().forwardKey { return true }
     if case .window(let k) = truncation(s), k > 1, k < T { return true }
     return false
@@ -227,8 +235,8 @@ final class LSTMSlipEvaluation: SlipEvaluation {
     return f
   }
 
-  /// Every item with the slips `s`.
-  func compute(_ s: LSTMSlips) -> [String: Tensor] {
+  /// The output layer's items (`head`) or the others, with the slips `s`.
+  func compute(_ s: LSTMSlips, head: Bool) -> [String: Tensor] {
     let T = self.T, H = self.H, d = p.embeddingSize
     let fw = forward(s)
     let k = blocks(s)
@@ -265,7 +273,6 @@ final class LSTMSlipEvaluation: SlipEvaluation {
       return g
     }
     let weightOf = (1...T).map { t in w * keep[t - 1] * (s.recounted ? Double(T - t + 1) : 1) }
-    let own: [Matrix] = (1...T).map { t in weightOf[t - 1] * (p.U.T * delta1[t - 1]) }
 
     func sum(_ which: LSTMSlips.Sum, _ term: (Int) -> Matrix) -> Matrix {
       switch s.assigned[which] {
@@ -277,8 +284,15 @@ final class LSTMSlipEvaluation: SlipEvaluation {
         return total
       }
     }
-    out.dU = sum(.outputWeight) { t in (w * keep[t - 1]) * Matrix.outer(delta1[t - 1], s.outputStatePrevious ? fw.h[t - 1] : fw.h[t]) }
-    out.db_2 = sum(.outputBias) { t in (w * keep[t - 1]) * delta1[t - 1] }
+    if head {
+      out.dU = sum(.outputWeight) { t in (w * keep[t - 1]) * Matrix.outer(delta1[t - 1], s.outputStatePrevious ? fw.h[t - 1] : fw.h[t]) }
+      out.db_2 = sum(.outputBias) { t in (w * keep[t - 1]) * delta1[t - 1] }
+      return LSTMLanguageModel.tensors(out).filter { Self.headItems.contains($0.key) }
+    }
+    let outputKey = OutputKey(forward: s.forwardKey, delta1: s.delta1, targetShift: s.targetShift)
+    let terms = outputTerms[outputKey] ?? (1...T).map { t in p.U.T * delta1[t - 1] }
+    outputTerms[outputKey] = terms
+    let own: [Matrix] = (1...T).map { t in weightOf[t - 1] * terms[t - 1] }
 
     /// σ′ of σ gate `gate` (0 i, 1 f, 2 o) from its value y.
     func gatePrime(_ y: Matrix, _ gate: Int) -> Matrix {
@@ -402,6 +416,6 @@ final class LSTMSlipEvaluation: SlipEvaluation {
     }
     if s.dh0Next { out.dh0 = out.dh.row(0).T }
     if s.writeSwapped { out = out.reorderingGates(from: options.gateOrder, to: MutantLSTM.otherOrder(options.gateOrder)) }
-    return LSTMLanguageModel.tensors(out)
+    return LSTMLanguageModel.tensors(out).filter { !Self.headItems.contains($0.key) }
   }
 }
