@@ -9,7 +9,9 @@ import Jacobians
 /// truncation   full (default) | window(k) | chunks(k), k ≥ 1
 /// convention   column (the only form graded)
 /// ```
-/// Each model adds its own keys (`gate_order`; `reset`, `update`).
+/// Each model adds its own keys (`gate_order`; `reset`, `update`) and `initial_state` (`given`:
+/// h0, and the LSTM's c0, are inputs; `zero`: the recurrence starts from zero, read by
+/// `InitialState.decode` as the RNNs read it).
 enum GatedOptions {
   static let sharedKeys = ["reduction", "truncation", "convention"]
 
