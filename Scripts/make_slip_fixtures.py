@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the slip fixtures of the diagnosis tests: every single slip of the slip grammar at
-every step of rnn-bptt, rnn-canonical and backprop-basics, applied in NumPy to several students'
-inputs, and 200 random pairs of them.
+every step of rnn-bptt, rnn-canonical, backprop-basics, lstm-lm and gru-lm, applied in NumPy to
+several students' inputs, and random pairs of them (200 over the first three, 60 on each gated
+model).
 
 Run from the package root (the `grade` binary writes each student's inputs):
 
@@ -44,6 +45,7 @@ OUT = os.path.join(ROOT, "Tests", "GraderTests", "Fixtures", "slips")
 GRADE = os.environ.get("GRADE", os.path.join(ROOT, ".build", "debug", "grade"))
 STUDENTS = ["slip-1", "slip-2", "slip-3"]
 PAIRS = 200
+GATED_PAIRS = 60
 
 
 def inputs_of(assignment, student, tmp):
@@ -389,9 +391,412 @@ def basics(inp, S):
     return after_derivation(items, S, gradients=[])
 
 
+# MARK: - lstm-lm (ifog, mean, full BPTT, h0 and c0 given)
+
+def lstm(inp, S):
+    """Every item of the LSTM LM with the slips S applied: the student's forward pass and
+    backward loop (CS231n's lstm_step_backward, one step per t) with one line changed."""
+    tokens = inp["tokens"].astype(int)
+    T = len(tokens) - 1
+    E, W_x, W_h, b, U, b_2, h0, c0 = (inp[k] for k in ("E", "W_x", "W_h", "b", "U", "b_2", "h0", "c0"))
+    H, V, d = W_h.shape[1], U.shape[0], E.shape[0]
+    order = "ifog"
+    read = "ifgo" if S.get("gate-order-swapped") == 1 else order
+    at = {g: read.index(g) * H for g in "ifog"}
+    if "forget-input-swapped" in S:
+        at["i"], at["f"] = at["f"], at["i"]
+
+    # Forward.
+    h = np.zeros(H) if "h0:zero" in S else h0
+    c = np.zeros(H) if "c0:zero" in S else c0
+    bb = np.zeros(4 * H) if "gates:zero" in S else b
+    b2 = np.zeros(V) if "theta:zero" in S else b_2
+    hs, cs, es, I, F, O, G, ps = [h], [c], [], [], [], [], [], []
+    for t in range(T):
+        e = E[:, tokens[t]]
+        a = W_x @ e + W_h @ hs[-1] + bb
+        i, f, o = (sigmoid(a[at[g]:at[g] + H]) for g in "ifo")
+        g = np.tanh(a[at["g"]:at["g"] + H])
+        cs.append(f * cs[-1] + i * g)
+        hs.append(o * np.tanh(cs[-1]))
+        es.append(e); I.append(i); F.append(f); O.append(o); G.append(g)
+        ps.append(softmax(U @ hs[-1] + b2))
+    target = [tokens[t] if "target:previous-step" in S else tokens[t + 1] for t in range(T)]
+    w = 1.0 / T
+    if "mean-missing" in S:
+        w = 1.0
+    if "mean-applied-twice" in S:
+        w = 1.0 / T ** 2
+    keep = np.ones(T)
+    if "loss:last-term" in S:
+        keep = np.eye(T)[T - 1]
+    if "loss:first-term" in S:
+        keep = np.eye(T)[0]
+    loss = sum(w * keep[t] * -np.log(ps[t][target[t]]) for t in range(T))
+
+    delta1 = []
+    for t in range(T):
+        dl = ps[t].copy()
+        if "delta1:diagonal-only" in S:
+            dl = np.zeros(V)
+            dl[target[t]] = ps[t][target[t]] - 1
+        else:
+            dl[target[t]] -= 1
+            if "sign-flipped" in S:
+                dl = -dl
+        delta1.append(dl)
+    own = [w * keep[t] * ((T - t) if "output-error:recounted" in S else 1) * (U.T @ delta1[t]) for t in range(T)]
+
+    def sig_prime(y, gate):
+        if "tanh-derivative-for-sigmoid-gates" in S or f"{gate}-local:derivative-of-tanh" in S:
+            return 1 - y ** 2
+        if f"{gate}-local:activation-for-derivative" in S:
+            return y
+        if f"{gate}-local:dropped" in S:
+            return np.ones_like(y)
+        return y * (1 - y)
+
+    def tanh_prime_cell(cell):
+        tc = np.tanh(cell)
+        if "cell-tanh-derivative-missing" in S:
+            return np.ones_like(cell)
+        if "cell-local:activation-for-derivative" in S:
+            return tc
+        if "cell-local:derivative-of-sigmoid" in S:
+            return sigmoid(cell) * (1 - sigmoid(cell))
+        return 1 - tc ** 2
+
+    def candidate_prime(g):
+        if "sigmoid-derivative-for-tanh-gate" in S:
+            return g * (1 - g)
+        if "g-local:activation-for-derivative" in S:
+            return g
+        if "g-local:dropped" in S:
+            return np.ones_like(g)
+        return 1 - g ** 2
+
+    dh_rows, dc_rows, da_rows = np.zeros((T, H)), np.zeros((T, H)), np.zeros((T, 4 * H))
+
+    def step_back(t, dh, dnext_c):
+        """lstm_step_backward at step t (0-based): the rows, and the carries to step t − 1."""
+        i, f, o, g = I[t], F[t], O[t], G[t]
+        cell, prev = cs[t + 1], cs[t]
+        dc = dnext_c + (0 if "cell-tanh-path-missing" in S else dh * o * tanh_prime_cell(cell))
+        da = np.zeros(4 * H)
+        da[at["i"]:at["i"] + H] = dc * g * sig_prime(i, "i")
+        da[at["f"]:at["f"] + H] = dc * (cell if "current-cell-in-forget-gate" in S else prev) * sig_prime(f, "f")
+        da[at["o"]:at["o"] + H] = dh * (cell if "output-gate-without-tanh" in S else np.tanh(cell)) * sig_prime(o, "o")
+        da[at["g"]:at["g"] + H] = dc * i * candidate_prime(g)
+        dh_rows[t] += dh
+        dc_rows[t] += dc
+        da_rows[t] += da
+        if "hidden-carry-missing" in S:
+            dprev_h = np.zeros(H)
+        elif "hidden-carry:transposed" in S:
+            dprev_h = sum(W_h[k:k + H] @ da[k:k + H] for k in at.values())
+        else:
+            dprev_h = W_h.T @ da
+        if "cell-carry-missing" in S:
+            dprev_c = np.zeros(H)
+        elif "cell-carry-without-forget-gate" in S:
+            dprev_c = dc
+        else:
+            dprev_c = dc * f
+        return dprev_h, dprev_c
+
+    window = S.get("truncated-bptt")
+    chunks = S.get("bptt:truncated-chunks")
+    if "only-current-step" in S:
+        window = 1
+    dh0, dc0 = np.zeros(H), np.zeros(H)
+    if window is not None and window > 1:
+        # The tutorial's loop: each loss term through its window of steps.
+        for s in range(T):
+            dh, dnc = own[s], np.zeros(H)
+            first = max(0, s - window + 1)
+            for t in range(s, first - 1, -1):
+                dh, dnc = step_back(t, dh, dnc)
+                if t == 0:
+                    dh0 += dh
+                    dc0 += dnc
+            # (h, c) before the window's first step is a constant: nothing crosses it.
+    else:
+        dnext_h, dnext_c = np.zeros(H), np.zeros(H)
+        for t in reversed(range(T)):
+            dnext_h, dnext_c = step_back(t, own[t] + dnext_h, dnext_c)
+            if t == 0:
+                dh0, dc0 = dnext_h, dnext_c
+            elif window == 1 or (chunks is not None and t % chunks == 0):
+                dnext_h, dnext_c = np.zeros(H), np.zeros(H)
+
+    def loop_sum(step, terms):
+        if f"{step}:assigned-backward" in S:
+            return terms[0]
+        if f"{step}:assigned-forward" in S:
+            return terms[T - 1]
+        return sum(terms)
+
+    out = {"loss": np.array(loss)}
+    out["dU"] = loop_sum("output-weight", [w * keep[t] * np.outer(delta1[t], hs[t] if "output-weight:previous-step" in S else hs[t + 1]) for t in range(T)])
+    out["db_2"] = loop_sum("output-bias", [w * keep[t] * delta1[t] for t in range(T)])
+    dW_h = loop_sum("recurrent-weight", [np.outer(da_rows[t], hs[t + 1] if "recurrent-weight:next-step" in S else hs[t]) for t in range(T)])
+    if "transposed" in S:
+        dW_h = np.concatenate([dW_h[k:k + H].T for k in range(0, 4 * H, H)])
+    out["dW_h"] = dW_h
+    out["dW_x"] = loop_sum("input-weight", [np.outer(da_rows[t], es[t]) for t in range(T)])
+    out["db"] = loop_sum("bias", [da_rows[t] for t in range(T)])
+    dE = np.zeros((d, V))
+    if "embedding-assigned" in S:
+        for t in reversed(range(T)):
+            dE[:, tokens[t]] = W_x.T @ da_rows[t]
+    elif "embedding:scatter-assigned-forward" in S:
+        for t in range(T):
+            dE[:, tokens[t]] = W_x.T @ da_rows[t]
+    else:
+        for t in range(T):
+            dE[:, tokens[t]] += W_x.T @ da_rows[t]
+    out["dE"] = dE
+    out["dh0"] = dh_rows[0].copy() if "dh0:next-step" in S else dh0
+    out["dc0"] = dc0
+    out["dh"], out["dc"], out["da"] = dh_rows, dc_rows, da_rows
+    if S.get("gate-order-swapped") == 2:
+        # The gradients written in the blocks of the other order, ifgo.
+        def rewrite(m):
+            r = np.zeros_like(m)
+            for g in "ifog":
+                r["ifgo".index(g) * H:"ifgo".index(g) * H + H] = m[order.index(g) * H:order.index(g) * H + H]
+            return r
+        for k in ("dW_x", "dW_h", "db"):
+            out[k] = rewrite(out[k])
+        out["da"] = rewrite(out["da"].T).T
+    items = {k: np.asarray(v, dtype=float) for k, v in out.items()}
+    return after_derivation(items, S, gradients=["dU", "db_2", "dW_x", "dW_h", "db", "dE", "dh0", "dc0"])
+
+
+# MARK: - gru-lm (reset after, update keep, mean, full BPTT, h0 given)
+
+def gru(inp, S):
+    """Every item of the GRU LM with the slips S applied: the student's forward pass and
+    backward loop with one line changed."""
+    tokens = inp["tokens"].astype(int)
+    T = len(tokens) - 1
+    E, W_x, W_h, b_x, b_h, U, b_2, h0 = (inp[k] for k in ("E", "W_x", "W_h", "b_x", "b_h", "U", "b_2", "h0"))
+    H, V, d = W_h.shape[1], U.shape[0], E.shape[0]
+    keep_fw = S.get("update-gate-swapped") != 1
+    keep = keep_fw != (S.get("update-gate-swapped") == 2)
+    after = "reset-misplaced" not in S
+    W_hr, W_hz, W_hn = W_h[:H], W_h[H:2 * H], W_h[2 * H:]
+    bx = np.zeros(3 * H) if "gates:zero" in S else b_x
+    bh = np.zeros(3 * H) if "gates:zero" in S else b_h
+    b2 = np.zeros(V) if "theta:zero" in S else b_2
+    hs = [np.zeros(H) if "h0:zero" in S else h0]
+    es, R, Z, N, AHN, ps = [], [], [], [], [], []
+    for t in range(T):
+        hp = hs[-1]
+        e = E[:, tokens[t]]
+        ax = W_x @ e + bx
+        r = sigmoid(ax[:H] + W_hr @ hp + bh[:H])
+        z = sigmoid(ax[H:2 * H] + W_hz @ hp + bh[H:2 * H])
+        if after:
+            ahn = W_hn @ hp + bh[2 * H:]
+            n = np.tanh(ax[2 * H:] + r * ahn)
+        else:
+            ahn = W_hn @ (r * hp) + bh[2 * H:]
+            n = np.tanh(ax[2 * H:] + ahn)
+        hs.append((1 - z) * n + z * hp if keep_fw else z * n + (1 - z) * hp)
+        es.append(e); R.append(r); Z.append(z); N.append(n); AHN.append(ahn)
+        ps.append(softmax(U @ hs[-1] + b2))
+    target = [tokens[t] if "target:previous-step" in S else tokens[t + 1] for t in range(T)]
+    w = 1.0 / T
+    if "mean-missing" in S:
+        w = 1.0
+    if "mean-applied-twice" in S:
+        w = 1.0 / T ** 2
+    keep_term = np.ones(T)
+    if "loss:last-term" in S:
+        keep_term = np.eye(T)[T - 1]
+    if "loss:first-term" in S:
+        keep_term = np.eye(T)[0]
+    loss = sum(w * keep_term[t] * -np.log(ps[t][target[t]]) for t in range(T))
+    delta1 = []
+    for t in range(T):
+        dl = ps[t].copy()
+        if "delta1:diagonal-only" in S:
+            dl = np.zeros(V)
+            dl[target[t]] = ps[t][target[t]] - 1
+        else:
+            dl[target[t]] -= 1
+            if "sign-flipped" in S:
+                dl = -dl
+        delta1.append(dl)
+    own = [w * keep_term[t] * ((T - t) if "output-error:recounted" in S else 1) * (U.T @ delta1[t]) for t in range(T)]
+
+    def sig_prime(y, gate):
+        if "tanh-derivative-for-sigmoid-gates" in S or f"{gate}-local:derivative-of-tanh" in S:
+            return 1 - y ** 2
+        if f"{gate}-local:activation-for-derivative" in S:
+            return y
+        if f"{gate}-local:dropped" in S:
+            return np.ones_like(y)
+        return y * (1 - y)
+
+    def candidate_prime(n):
+        if "sigmoid-derivative-for-tanh-gate" in S:
+            return n * (1 - n)
+        if "n-local:activation-for-derivative" in S:
+            return n
+        if "n-local:dropped" in S:
+            return np.ones_like(n)
+        return 1 - n ** 2
+
+    dh_rows, dax_rows, dah_rows, dbh_rows = np.zeros((T, H)), np.zeros((T, 3 * H)), np.zeros((T, 3 * H)), np.zeros((T, 3 * H))
+    untransposed = "gate-carry:transposed" in S
+
+    def step_back(t, dh):
+        r, z, n, hp, ahn = R[t], Z[t], N[t], hs[t], AHN[t]
+        dn = dh * (1 - z) if keep else dh * z
+        dz = dh * (hp - n) if keep else dh * (n - hp)
+        if "update-local:sign-flipped" in S:
+            dz = -dz
+        dnh = dn * candidate_prime(n)
+        dzh = dz * sig_prime(z, "z")
+        Wn = W_hn if untransposed else W_hn.T
+        if after:
+            dahn = dnh * r
+            drh = dnh * ahn * sig_prime(r, "r")
+            through = Wn @ (dnh if "reset-left-out-of-carry" in S else dahn)
+        else:
+            q = Wn @ dnh
+            dahn = dnh
+            drh = (W_hn.T @ dnh) * hp * sig_prime(r, "r")
+            through = q if "reset-left-out-of-carry" in S else q * r
+        dax = np.concatenate([drh, dzh, dnh])
+        dah = np.concatenate([drh, dzh, dahn])
+        dh_rows[t] += dh
+        dax_rows[t] += dax
+        dah_rows[t] += dah
+        dbh_rows[t] += dax if (after and "reset-bias-without-gate" in S) else dah
+        if "gate-carry:not-propagated" in S:
+            carry = np.zeros(H)
+        elif untransposed:
+            carry = W_hr @ drh + W_hz @ dzh + through
+        else:
+            carry = W_hr.T @ drh + W_hz.T @ dzh + through
+        if "direct-carry:dropped" in S:
+            carry = carry + dh
+        elif "direct-path-missing" not in S:
+            carry = carry + dh * (z if keep else 1 - z)
+        return carry
+
+    window = S.get("truncated-bptt")
+    chunks = S.get("bptt:truncated-chunks")
+    if "only-current-step" in S:
+        window = 1
+    dh0 = np.zeros(H)
+    if window is not None and window > 1:
+        for s in range(T):
+            dh = own[s]
+            first = max(0, s - window + 1)
+            for t in range(s, first - 1, -1):
+                dh = step_back(t, dh)
+                if t == 0:
+                    dh0 += dh
+    else:
+        carry = np.zeros(H)
+        for t in reversed(range(T)):
+            carry = step_back(t, own[t] + carry)
+            if t == 0:
+                dh0 = carry
+            elif window == 1 or (chunks is not None and t % chunks == 0):
+                carry = np.zeros(H)
+
+    def loop_sum(step, terms):
+        if f"{step}:assigned-backward" in S:
+            return terms[0]
+        if f"{step}:assigned-forward" in S:
+            return terms[T - 1]
+        return sum(terms)
+
+    out = {"loss": np.array(loss)}
+    out["dU"] = loop_sum("output-weight", [w * keep_term[t] * np.outer(delta1[t], hs[t] if "output-weight:previous-step" in S else hs[t + 1]) for t in range(T)])
+    out["db_2"] = loop_sum("output-bias", [w * keep_term[t] * delta1[t] for t in range(T)])
+    out["dW_x"] = loop_sum("input-weight", [np.outer(dax_rows[t], es[t]) for t in range(T)])
+    out["db_x"] = loop_sum("input-bias", [dax_rows[t] for t in range(T)])
+    out["db_h"] = loop_sum("hidden-bias", [dbh_rows[t] for t in range(T)])
+
+    def dW_h_term(t):
+        hp = hs[t]
+        n_input = hp if after else R[t] * hp
+        return np.concatenate([np.outer(dah_rows[t][:H], hp), np.outer(dah_rows[t][H:2 * H], hp), np.outer(dah_rows[t][2 * H:], n_input)])
+    dW_h = loop_sum("recurrent-weight", [dW_h_term(t) for t in range(T)])
+    if "transposed" in S:
+        dW_h = np.concatenate([dW_h[k:k + H].T for k in range(0, 3 * H, H)])
+    out["dW_h"] = dW_h
+    dE = np.zeros((d, V))
+    if "embedding-assigned" in S:
+        for t in reversed(range(T)):
+            dE[:, tokens[t]] = W_x.T @ dax_rows[t]
+    elif "embedding:scatter-assigned-forward" in S:
+        for t in range(T):
+            dE[:, tokens[t]] = W_x.T @ dax_rows[t]
+    else:
+        for t in range(T):
+            dE[:, tokens[t]] += W_x.T @ dax_rows[t]
+    out["dE"] = dE
+    out["dh0"] = dh_rows[0].copy() if "dh0:next-step" in S else dh0
+    out["dh"] = dh_rows
+    items = {k: np.asarray(v, dtype=float) for k, v in out.items()}
+    return after_derivation(items, S, gradients=["dU", "db_2", "dW_x", "dW_h", "db_x", "db_h", "dE", "dh0"])
+
+
 # MARK: - The slips of each assignment: id, step (pairs take two steps), parameters
 
 def slip_table(assignment):
+    if assignment == "gru-lm":
+        T = 6
+        gates = [(f"{g}-local:{k}", f"{g}-local") for g in "rz" for k in ("activation-for-derivative", "dropped", "derivative-of-tanh")]
+        return ([("h0:zero", "h0"), ("update-gate-swapped", "update-gate", 1), ("update-gate-swapped", "update-gate", 2),
+                 ("reset-misplaced", "reset"), ("gates:zero", "gates"), ("theta:zero", "theta"), ("target:previous-step", "target"),
+                 ("mean-missing", "loss"), ("mean-applied-twice", "loss"), ("loss:last-term", "loss"), ("loss:first-term", "loss"),
+                 ("sign-flipped", "delta1"), ("delta1:diagonal-only", "delta1"), ("output-error:recounted", "output-error"),
+                 ("update-local:sign-flipped", "update-local"), ("sigmoid-derivative-for-tanh-gate", "n-local"),
+                 ("n-local:activation-for-derivative", "n-local"), ("n-local:dropped", "n-local"),
+                 ("tanh-derivative-for-sigmoid-gates", "gates-local")] + gates
+                + [("direct-path-missing", "direct-carry"), ("direct-carry:dropped", "direct-carry"), ("reset-left-out-of-carry", "candidate-carry"),
+                   ("gate-carry:not-propagated", "gate-carry"), ("gate-carry:transposed", "gate-carry"), ("only-current-step", "bptt")]
+                + [("truncated-bptt", "bptt", k) for k in range(2, T)] + [("bptt:truncated-chunks", "bptt", k) for k in range(2, T)]
+                + [("dh0:next-step", "dh0"), ("transposed", "recurrent-weight"),
+                   ("recurrent-weight:assigned-backward", "recurrent-weight"), ("recurrent-weight:assigned-forward", "recurrent-weight"),
+                   ("input-weight:assigned-backward", "input-weight"), ("input-weight:assigned-forward", "input-weight"),
+                   ("input-bias:assigned-backward", "input-bias"), ("input-bias:assigned-forward", "input-bias"),
+                   ("reset-bias-without-gate", "hidden-bias"), ("hidden-bias:assigned-backward", "hidden-bias"), ("hidden-bias:assigned-forward", "hidden-bias"),
+                   ("output-weight:previous-step", "output-weight"), ("output-weight:assigned-backward", "output-weight"),
+                   ("output-weight:assigned-forward", "output-weight"), ("output-bias:assigned-backward", "output-bias"),
+                   ("output-bias:assigned-forward", "output-bias"), ("embedding-assigned", "embedding"),
+                   ("embedding:scatter-assigned-forward", "embedding"), ("row-column-swapped", "convention"), ("gradient-clipped", "update")])
+    if assignment == "lstm-lm":
+        T = 6
+        gates = [(f"{g}-local:{k}", f"{g}-local") for g in "ifo" for k in ("activation-for-derivative", "dropped", "derivative-of-tanh")]
+        return ([("h0:zero", "h0"), ("c0:zero", "c0"), ("gate-order-swapped", "gate-order", 1), ("gate-order-swapped", "gate-order", 2),
+                 ("gates:zero", "gates"), ("theta:zero", "theta"), ("forget-input-swapped", "cell"), ("target:previous-step", "target"),
+                 ("mean-missing", "loss"), ("mean-applied-twice", "loss"), ("loss:last-term", "loss"), ("loss:first-term", "loss"),
+                 ("sign-flipped", "delta1"), ("delta1:diagonal-only", "delta1"), ("output-error:recounted", "output-error"),
+                 ("cell-tanh-path-missing", "cell-path"), ("cell-tanh-derivative-missing", "cell-local"),
+                 ("cell-local:activation-for-derivative", "cell-local"), ("cell-local:derivative-of-sigmoid", "cell-local"),
+                 ("output-gate-without-tanh", "output-gate"), ("current-cell-in-forget-gate", "forget-factor"),
+                 ("tanh-derivative-for-sigmoid-gates", "gates-local")] + gates
+                + [("sigmoid-derivative-for-tanh-gate", "g-local"), ("g-local:activation-for-derivative", "g-local"), ("g-local:dropped", "g-local"),
+                   ("hidden-carry-missing", "hidden-carry"), ("hidden-carry:transposed", "hidden-carry"),
+                   ("cell-carry-missing", "cell-carry"), ("cell-carry-without-forget-gate", "cell-carry"), ("only-current-step", "bptt")]
+                + [("truncated-bptt", "bptt", k) for k in range(2, T)] + [("bptt:truncated-chunks", "bptt", k) for k in range(2, T)]
+                + [("dh0:next-step", "dh0"), ("recurrent-weight:next-step", "recurrent-weight"), ("transposed", "recurrent-weight"),
+                   ("recurrent-weight:assigned-backward", "recurrent-weight"), ("recurrent-weight:assigned-forward", "recurrent-weight"),
+                   ("input-weight:assigned-backward", "input-weight"), ("input-weight:assigned-forward", "input-weight"),
+                   ("bias:assigned-backward", "bias"), ("bias:assigned-forward", "bias"),
+                   ("output-weight:previous-step", "output-weight"), ("output-weight:assigned-backward", "output-weight"),
+                   ("output-weight:assigned-forward", "output-weight"), ("output-bias:assigned-backward", "output-bias"),
+                   ("output-bias:assigned-forward", "output-bias"), ("embedding-assigned", "embedding"),
+                   ("embedding:scatter-assigned-forward", "embedding"), ("row-column-swapped", "convention"), ("gradient-clipped", "update")])
     T = 6
     local = [("activation-for-derivative", "local"), ("local:derivative-at-output", "local"), ("local:dropped", "local")]
     if assignment == "backprop-basics":
@@ -443,13 +848,28 @@ def slip_table(assignment):
 EXCLUSIVE = [{"bias-omitted", "z:zero"}, {"bias-omitted", "theta:zero"}, {"activation-for-derivative", "window.local:activation-for-derivative"},
              {"activation-for-derivative", "window.output:activation-for-derivative"}, {"activation-for-derivative", "window.output:dropped"},
              {"activation-for-derivative", "window.output:derivative-at-output"}, {"diagonal-softmax-jacobian", "sign-flipped"},
-             {"diagonal-softmax-jacobian", "ce:term-dropped"}]
+             {"diagonal-softmax-jacobian", "ce:term-dropped"}] + [
+             {"tanh-derivative-for-sigmoid-gates", f"{g}-local:{k}"} for g in "ifo" for k in ("activation-for-derivative", "dropped", "derivative-of-tanh")] + [
+             {"tanh-derivative-for-sigmoid-gates", f"{g}-local:{k}"} for g in "rz" for k in ("activation-for-derivative", "dropped", "derivative-of-tanh")] + [
+             {"update-gate-swapped", "update-local:sign-flipped"}]
+
+
+# Two slips with the same value on an item, where the grader's derivation declares only one of
+# them there (Sources/Grader/Models/LSTMLanguageModel/LSTMDerivation.swift): without the path
+# through h^(t) no gradient reaches the cell, so dc0 is zero as without the cell carry; with both
+# carries cut, ∂J/∂h^(t) is the output term alone, as without the hidden carry.
+SAME_VALUE = {("lstm-lm", "cell-tanh-path-missing", "dc0"): "cell-carry-missing",
+              ("lstm-lm", "only-current-step", "dh"): "hidden-carry-missing"}
 
 
 def compute(assignment, inp, slips):
     S = {s[0]: (s[2] if len(s) > 2 else None) for s in slips}
     if assignment == "backprop-basics":
         return basics(inp, S)
+    if assignment == "lstm-lm":
+        return lstm(inp, S)
+    if assignment == "gru-lm":
+        return gru(inp, S)
     return rnn(inp, S, canonical=assignment == "rnn-canonical")
 
 
@@ -469,7 +889,7 @@ def main():
     rng = random.Random(20261201)
     tmp = tempfile.mkdtemp()
     counter = 0
-    for assignment in ["rnn-bptt", "rnn-canonical", "backprop-basics"]:
+    for assignment in ["rnn-bptt", "rnn-canonical", "backprop-basics", "lstm-lm", "gru-lm"]:
         arrays = {}
         table = slip_table(assignment)
         manifest["students"][assignment] = STUDENTS
@@ -490,6 +910,7 @@ def main():
             values = compute(assignment, inputs[student], slips)
             for item in expected:
                 arrays[f"{case}.{item}"] = values[item]
+                expected[item] = sorted({SAME_VALUE.get((assignment, k, item), k) for k in expected[item]})
             manifest["cases"].append({"id": case, "assignment": assignment, "student": student,
                                       "slips": [key(s) for s in slips], "items": expected})
 
@@ -500,7 +921,8 @@ def main():
                 changed = [i for i in values if differs(values[i], correct[student][i])]
                 add(student, [slip], {i: [key(slip)] for i in changed})
         made = 0
-        while made < PAIRS // 3 + (1 if assignment == "rnn-bptt" else 0) + (1 if assignment == "rnn-canonical" else 0):
+        wanted = GATED_PAIRS if assignment in ("lstm-lm", "gru-lm") else PAIRS // 3 + (1 if assignment == "rnn-bptt" else 0) + (1 if assignment == "rnn-canonical" else 0)
+        while made < wanted:
             a, b = rng.sample(table, 2)
             if a[1] == b[1] or {a[0], b[0]} in EXCLUSIVE:
                 continue

@@ -1,9 +1,10 @@
 // `swift run -c release diagnosis-benchmark [--students N] [--threads N] [--assignment id] [--large-only] [--shipped-only]`
 //
-// Times the diagnosis of failing items: the shipped assignments at their sizes, and rnn-bptt and
-// rnn-canonical at T = 35, H = 256 (d = 128), |V| = 10000. For each student, wrong answers are
-// made with the model's own slip-aware evaluation — every single slip of the derivation at the
-// shipped sizes, a spread of them (and two pairs) at the large sizes — and each is diagnosed
+// Times the diagnosis of failing items: the shipped assignments at their sizes, and rnn-bptt,
+// rnn-canonical, lstm-lm and gru-lm at T = 35, H = 256 (d = 128), |V| = 10000. For each student,
+// wrong answers are made with the model's own slip-aware evaluation — every single slip of the
+// derivation at the shipped sizes, a spread of them (and two pairs) at the large sizes — and each
+// is diagnosed
 //
 //   alone            the failing item as the only answer, a new diagnoser each time (the
 //                    evaluation is prepared from scratch: forward pass, output layer);
@@ -84,7 +85,8 @@ func slipsToMake(_ derivation: Derivation, large: Bool) -> [[AppliedSlip]] {
     [AppliedSlip(step: d.step.id, kind: d.slip.kind, parameter: d.slip.parameters.isEmpty ? nil : d.slip.parameters[d.slip.parameters.count / 2])]
   }
   if large {
-    let wanted = ["h0", "h", "biases", "delta1", "local", "carry", "bptt", "recurrent-weight", "output-weight", "embedding", "input-columns", "dh0"]
+    let wanted = ["h0", "h", "biases", "delta1", "local", "carry", "bptt", "recurrent-weight", "output-weight", "embedding", "input-columns", "dh0",
+                  "cell-path", "gates-local", "hidden-carry", "cell-carry", "direct-carry", "gate-carry", "update-local"]
     var seen = Set<String>()
     singles = singles.filter { wanted.contains($0[0].step) && seen.insert($0[0].step).inserted }
   }
@@ -155,7 +157,7 @@ func run(_ label: String, _ assignment: Assignment, large: Bool) -> Figures {
 if let threads = Optional(option("--threads", 0)), threads > 0 { MatrixProduct.maximumConcurrency = threads }
 print("diagnosis benchmark (\(MatrixProduct.maximumConcurrency) thread(s) for matrix products; \(students) students per assignment)")
 if !largeOnly {
-  for id in ["rnn-bptt", "rnn-canonical", "backprop-basics", "window-lm"] where only == nil || only == id {
+  for id in ["rnn-bptt", "rnn-canonical", "backprop-basics", "window-lm", "lstm-lm", "gru-lm"] where only == nil || only == id {
     let (a, _) = try catalog.load(id)
     _ = run("\(id) at its shipped sizes \(a.model.sizes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))", a, large: false)
   }
@@ -166,5 +168,8 @@ if !shippedOnly {
   }
   if only == nil || only == "rnn-canonical" {
     _ = run("rnn-canonical at T=35 H=256 V=10000", try resized("rnn-canonical", ["T": 35, "H": 256, "V": 10_000]), large: true)
+  }
+  for id in ["lstm-lm", "gru-lm"] where only == nil || only == id {
+    _ = run("\(id) at T=35 H=256 d=128 V=10000", try resized(id, ["T": 35, "H": 256, "d": 128, "V": 10_000]), large: true)
   }
 }

@@ -2,8 +2,9 @@ import Foundation
 import Testing
 @testable import Grader
 
-/// Every single slip of the grammar at every step of rnn-bptt, rnn-canonical and
-/// backprop-basics, and 200 random pairs, made in NumPy by `Scripts/make_slip_fixtures.py`
+/// Every single slip of the grammar at every step of rnn-bptt, rnn-canonical, backprop-basics,
+/// lstm-lm and gru-lm, and 320 random pairs (200 over the first three, 60 on each gated model),
+/// made in NumPy by `Scripts/make_slip_fixtures.py`
 /// (independently of the Swift search) and diagnosed here.
 @Suite("Slip grammar: NumPy fixtures")
 struct SlipGrammarTests {
@@ -32,7 +33,7 @@ struct SlipGrammarTests {
   static func rates(pairs: Bool) throws -> (total: Rates, byAssignment: [String: Rates]) {
     let m = try SlipFixtures.manifest("slips")
     var total = Rates(), by: [String: Rates] = [:]
-    for assignment in ["rnn-bptt", "rnn-canonical", "backprop-basics"] {
+    for assignment in ["rnn-bptt", "rnn-canonical", "backprop-basics", "lstm-lm", "gru-lm"] {
       let g = try grader(assignment)
       let diagnoser = Diagnoser(assignment: g.assignment)
       let arrays = try SlipFixtures.arrays("slips", assignment)
@@ -62,12 +63,18 @@ struct SlipGrammarTests {
     #expect(total.detected == total.items)
     #expect(total.percent(total.named) >= 95)
     #expect(total.maxEvaluations <= 200)
+    // Each gated model on its own too.
+    for gated in ["lstm-lm", "gru-lm"] {
+      let r = try #require(by[gated])
+      #expect(r.items > 300 && r.detected == r.items, "\(gated)")
+      #expect(r.percent(r.named) >= 95, "\(gated)")
+    }
   }
 
-  @Test("200 random pairs: at least 80 % of the failing items named, within 200 evaluations")
+  @Test("320 random pairs: at least 80 % of the failing items named, within 200 evaluations")
   func pairs() throws {
     let m = try SlipFixtures.manifest("slips")
-    #expect(m.cases.filter { $0.slips.count == 2 }.count == 200)
+    #expect(m.cases.filter { $0.slips.count == 2 }.count == 320)
     let (total, by) = try Self.rates(pairs: true)
     for (a, r) in by.sorted(by: { $0.key < $1.key }) { print(r.report("pairs, \(a)")) }
     print(total.report("pairs, all"))

@@ -5,12 +5,13 @@ import Jacobians
 ///
 /// ```
 /// inputs   tokens (T+1), E (d×|V|), W_x (3H×d), W_h (3H×H), b_x (3H), b_h (3H), U (|V|×H),
-///          b_2 (|V|), h0 (H)
+///          b_2 (|V|), h0 (H) (with `initial_state` given)
 /// items    loss, dU, db_2, dW_x, dW_h, db_x, db_h, dE, dh0     (∂J/∂θ, shape of θ)
 ///          dh (T×H)   row t = ∂J/∂h^(t), the total through ŷ^(t) and step t + 1
 /// options  reset (after, PyTorch's, default | before, d2l's and Keras's default),
 ///          update (keep: h = (1 − z) ⊙ n + z ⊙ h^(t−1), default | new: h = z ⊙ n + (1 − z) ⊙ h^(t−1)),
-///          reduction (mean | sum), truncation (full | window(k) | chunks(k)), convention (column)
+///          reduction (mean | sum), truncation (full | window(k) | chunks(k)), convention (column),
+///          initial_state (given: h0 is an input, default | zero: h^(0) = 0, dh0 taken there)
 /// ```
 /// Numeric probes: `GRU.surrogateLoss` (J for full BPTT) in each parameter, with the cut states
 /// computed once at the student's parameters; for dh, the same objective as a function of
@@ -19,11 +20,13 @@ struct GRULanguageModel: ModelReference {
   static let name = "gru-lm"
   static let summary = "the GRU language model (column form): reset r, update z, candidate n; gate gradients through time"
   static let sizeNames = ["T", "V", "d", "H"]
-  static let optionKeys = ["reset", "update"] + GatedOptions.sharedKeys
+  static let optionKeys = ["reset", "update", "initial_state"] + GatedOptions.sharedKeys
   static let sizeMeanings = ["T": "the number of time steps", "V": "the vocabulary size", "d": "the embedding size", "H": "the hidden size, the units of each gate"]
 
   let sizes: [String: Int]
   let options: GRUOptions
+  /// Whether h^(0) is an input (`given`) or zero.
+  let initialState: InitialState
 
   init(sizes: [String: Int], options object: StrictObject) throws(DataFileError) {
     self.sizes = sizes
@@ -32,11 +35,13 @@ struct GRULanguageModel: ModelReference {
       reset: try GatedOptions.choice(object, "reset", default: GRUReset.after),
       update: try GatedOptions.choice(object, "update", default: GRUUpdate.keep),
       reduction: try GatedOptions.reduction(object), truncation: try GatedOptions.truncation(object))
+    initialState = try InitialState.decode(object)
   }
 
-  init(sizes: [String: Int], options: GRUOptions) {
+  init(sizes: [String: Int], options: GRUOptions, initialState: InitialState = .given) {
     self.sizes = sizes
     self.options = options
+    self.initialState = initialState
   }
 
   var T: Int { size("T") }
@@ -47,7 +52,7 @@ struct GRULanguageModel: ModelReference {
       ModelQuantity("tokens", [T + 1], .int64), ModelQuantity("E", [d, V]), ModelQuantity("W_x", [3 * H, d]),
       ModelQuantity("W_h", [3 * H, H]), ModelQuantity("b_x", [3 * H]), ModelQuantity("b_h", [3 * H]),
       ModelQuantity("U", [V, H]), ModelQuantity("b_2", [V]), ModelQuantity("h0", [H]),
-    ]
+    ].filter { initialState == .given || $0.name != "h0" }
   }
 
   var items: [ModelQuantity] {
@@ -63,7 +68,7 @@ struct GRULanguageModel: ModelReference {
 
   func generateInputs(using rng: inout SplitMix64) -> [String: Tensor] {
     let T = size("T"), V = size("V"), d = size("d"), H = size("H")
-    return [
+    var inputs = [
       "tokens": rng.tokens(count: T + 1, vocabulary: V),
       "E": rng.normalTensor([d, V], standardDeviation: 1),
       "W_x": rng.normalTensor([3 * H, d], standardDeviation: 1 / Double(d).squareRoot()),
@@ -74,14 +79,19 @@ struct GRULanguageModel: ModelReference {
       "b_2": rng.normalTensor([V], standardDeviation: 0.5),
       "h0": rng.uniformTensor([H], -0.5, 0.5),
     ]
+    if initialState == .zero { inputs["h0"] = nil }
+    return inputs
   }
 
   func tokens(_ inputs: [String: Tensor]) -> [Int] { inputs["tokens"]!.ints }
 
+  /// The parameters at `inputs` (h0 zero when the initial state is).
   func parameters(_ inputs: [String: Tensor]) -> GRUParameters {
-    GRUParameters(
-      E: inputs["E"]!.matrix, W_x: inputs["W_x"]!.matrix, W_h: inputs["W_h"]!.matrix, b_x: inputs["b_x"]!.matrix,
-      b_h: inputs["b_h"]!.matrix, U: inputs["U"]!.matrix, b_2: inputs["b_2"]!.matrix, h0: inputs["h0"]!.matrix)
+    let W_h = inputs["W_h"]!.matrix
+    return GRUParameters(
+      E: inputs["E"]!.matrix, W_x: inputs["W_x"]!.matrix, W_h: W_h, b_x: inputs["b_x"]!.matrix,
+      b_h: inputs["b_h"]!.matrix, U: inputs["U"]!.matrix, b_2: inputs["b_2"]!.matrix,
+      h0: initialState == .given ? inputs["h0"]!.matrix : Matrix(rows: W_h.cols, cols: 1))
   }
 
   /// The items of `g` (the reference's, or a mutant's), in their shapes.
@@ -149,7 +159,7 @@ struct GRULanguageModel: ModelReference {
 
   // MARK: Diagnosis and teaching
 
-  var mistakes: MistakeCatalogue { gruMistakes }
+  var derivation: Derivation? { gruDerivation }
 
   func explanation(item: String, inputs: [String: Tensor]) -> [ExplanationStep] {
     GRUExplanation(model: self, inputs: inputs).steps(for: item)

@@ -1,85 +1,37 @@
 import BPTTReference
 import Jacobians
 
-/// The catalogue of `gru-lm`, in the order it is tried (the first match is reported):
+/// The named mistakes of `gru-lm`, as the student is told them: the slips of `GRUDerivation`
+/// that carry a `MistakeKind` keep these ids, hints and sentences.
 ///
 /// ```
-/// transposed                         dW_h: each H × H gate block (r, z, n) transposed
-/// row-column-swapped                 every non-square matrix item: the transpose reshaped
-/// sign-flipped                       every item but the loss: δ1 = y − ŷ
-/// mean-missing, mean-applied-twice   (mean) every item: wₜ = 1 or 1/T²
-/// mean-on-sum                        (sum) every item: wₜ = 1/T
-/// update-gate-swapped                every item: z and 1 − z exchanged, forward and backward (1);
-///                                    behind the cell: the backward of the other convention (2)
-/// reset-misplaced                    every item: the reset gate before W_hn instead of after (or back)
-/// direct-path-missing                behind the cell: no carry ∂J/∂h^(t) ⊙ z to h^(t−1)
-/// reset-left-out-of-carry            behind the cell: the carry through n without ⊙ r
-/// reset-bias-without-gate            (reset after) db_h: ∂J/∂b_hn = Σₜ ∂J/∂n̂, without ⊙ r
-/// only-current-step                  behind the cell: the carry cut (window(1))
-/// truncated-bptt                     (full BPTT, T > 2) behind the cell: window(k), k = 2 … T−1
-/// sigmoid-derivative-for-tanh-gate   behind the cell: n ⊙ (1 − n) for tanh′(n̂)
-/// tanh-derivative-for-sigmoid-gates  behind the cell: 1 − y² for σ′ of r, z
-/// embedding-assigned                 dE (a repeated input word)
-/// gradient-clipped                   the parameter gradients (fitted)
+/// transposed                         recurrent-weight: each H × H gate block (r, z, n) of dW_h transposed
+/// row-column-swapped                 convention: every non-square matrix item, the transpose reshaped
+/// sign-flipped                       delta1: δ1 = y − ŷ
+/// mean-missing, mean-applied-twice   loss (mean): ×T, ×1/T
+/// mean-on-sum                        loss (sum): ×1/T
+/// update-gate-swapped                update-gate: z and 1 − z exchanged, forward and backward (1);
+///                                    the backward of the other convention (2)
+/// reset-misplaced                    reset: the reset gate before W_hn instead of after (or back)
+/// direct-path-missing                direct-carry: no carry ∂J/∂h^(t) ⊙ z to h^(t−1)
+/// reset-left-out-of-carry            candidate-carry: the carry through n without ⊙ r
+/// reset-bias-without-gate            hidden-bias (reset after): ∂J/∂b_hn = Σₜ ∂J/∂n̂, without ⊙ r
+/// only-current-step                  bptt: the carry cut (a window of one step)
+/// truncated-bptt                     bptt (full BPTT, T > 2): a window of k = 2 … T−1 steps
+/// sigmoid-derivative-for-tanh-gate   n-local: n ⊙ (1 − n) for tanh′(n̂)
+/// tanh-derivative-for-sigmoid-gates  gates-local: 1 − y² for σ′ of r, z
+/// embedding-assigned                 embedding: dE (a repeated input word)
+/// gradient-clipped                   update: the parameter gradients (fitted)
 /// ```
 /// "Behind the cell" are the items that flow through the gates' pre-activations: dW_x, dW_h,
-/// db_x, db_h, dE, dh0, dh.
-///
-/// Coincidences by mathematics, and which id is reported:
-/// - With the reset gate `before`, b_hn sits outside r: its gradient is Σₜ ∂J/∂n̂ and
-///   `reset-bias-without-gate` applies to no item.
-/// - A uniform scale 1/T matches both the misplaced 1/T and clipping by norm: the mean mutants
-///   come first.
-/// - ∂J/∂h^(T) = w_T Uᵀ δ1^(T) is right under every backward mistake: the diagnosis of dh finds
-///   the first diverging step going back from T (T − 1 for the carries).
+/// db_x, db_h, dE, dh0, dh. ∂J/∂h^(T) = w_T Uᵀ δ1^(T) is right under every backward mistake:
+/// the diagnosis of dh finds the first diverging step going back from T (T − 1 for the carries).
 extension GRULanguageModel {
   static let parameterGradients: Set<String> = ["dU", "db_2", "dW_x", "dW_h", "db_x", "db_h", "dE", "dh0"]
   /// The items that flow through the gates' pre-activations.
   static let behindCell: Set<String> = ["dW_x", "dW_h", "db_x", "db_h", "dE", "dh0", "dh"]
 
   var allItems: Set<String> { Set(items.map(\.name)) }
-
-  /// `item` as `MutantGRU` computes it with `mistakes` (and the truncation changed); no variant
-  /// when it equals the reference.
-  func variants(_ c: MutantContext, _ mistakes: GRUMistakes, truncation: Truncation? = nil, parameter: Double? = nil) -> [MutantVariant] {
-    var o = options
-    if let truncation { o.truncation = truncation }
-    let g = MutantGRU.evaluate(parameters(c.inputs), tokens: tokens(c.inputs), options: o, mistakes: mistakes)
-    guard let v = Self.tensors(g)[c.item.id], v.scalars != c.reference.scalars else { return [] }
-    return [MutantVariant(parameter: parameter, value: v)]
-  }
-
-  var gruMistakes: MistakeCatalogue {
-    let all = allItems
-    let mean = options.reduction == .mean
-    let full = options.truncation.isFull(forSteps: T) && T > 2
-    let behind = Self.behindCell
-    var mutants: [Mutant] = [
-      .transposed(.gateBlocksTransposed("r, z, n", adjoint: "ah"), items: ["dW_h"]),
-      .rowColumnSwapped(items),
-      Mutant(.signFlipped, items: all.subtracting(["loss"])) { self.variants($0, .signFlipped) },
-      Mutant(.meanMissing, items: mean ? all : []) { self.variants($0, .meanMissing) },
-      Mutant(.meanTwice, items: mean ? all : []) { self.variants($0, .meanTwice) },
-      Mutant(.meanOnSum, items: mean ? [] : all) { self.variants($0, .meanOnSum) },
-      Mutant(Self.updateGateSwapped(options.update), items: all) { c in
-        self.variants(c, .updateSwapped, parameter: 1) + (behind.contains(c.item.id) ? self.variants(c, .updateSwappedInBackward, parameter: 2) : [])
-      },
-      Mutant(Self.resetMisplaced(options.reset), items: all) { self.variants($0, .resetMisplaced) },
-      Mutant(Self.directPathMissing(options.update), items: behind) { self.variants($0, .directPathOmitted) },
-      Mutant(Self.resetLeftOutOfCarry(options.reset), items: behind) { self.variants($0, .resetLeftOutOfCarry) },
-      Mutant(Self.resetBiasWithoutGate, items: options.reset == .after ? ["db_h"] : []) { self.variants($0, .resetBiasWithoutGate) },
-      Mutant(Self.onlyCurrentStep(options.update), items: behind) { self.variants($0, [], truncation: .window(1), parameter: 1) },
-      Mutant(.gatedTruncated, items: full ? behind : []) { c in
-        guard c.steps > 2 else { return [] }
-        return (2..<c.steps).flatMap { k in self.variants(c, [], truncation: .window(k), parameter: Double(k)) }
-      },
-      Mutant(Self.sigmoidDerivativeForCandidate, items: behind) { self.variants($0, .sigmoidDerivativeForCandidate) },
-      Mutant(Self.tanhDerivativeForGates, items: behind) { self.variants($0, .tanhDerivativeForGates) },
-      Mutant(Self.embeddingAssigned, items: ["dE"]) { self.variants($0, .embeddingAssigned) },
-    ]
-    mutants.append(.gradientClipped(items: Self.parameterGradients))
-    return MistakeCatalogue(mutants: mutants)
-  }
 
   // MARK: The GRU's mistakes, as the student is told
 

@@ -9,7 +9,9 @@ import Jacobians
 /// truncation   full (default) | window(k) | chunks(k), k ≥ 1
 /// convention   column (the only form graded)
 /// ```
-/// Each model adds its own keys (`gate_order`; `reset`, `update`).
+/// Each model adds its own keys (`gate_order`; `reset`, `update`) and `initial_state` (`given`:
+/// h0, and the LSTM's c0, are inputs; `zero`: the recurrence starts from zero, read by
+/// `InitialState.decode` as the RNNs read it).
 enum GatedOptions {
   static let sharedKeys = ["reduction", "truncation", "convention"]
 
@@ -39,6 +41,14 @@ enum GatedOptions {
       throw DataFileError(file: object.file, path: object.child(key), problem: "unknown \(key.replacingOccurrences(of: "_", with: " ")) '\(name)'; expected \(allowed)")
     }
     return value
+  }
+}
+
+/// The item groups both gated models declare the same way.
+enum GatedItems {
+  /// The 2-D items that are not square (where a reshape is not a transpose).
+  static func nonSquare(_ items: [ModelQuantity]) -> Set<String> {
+    Set(items.filter { $0.shape.count == 2 && $0.shape[0] != $0.shape[1] && $0.shape[0] > 1 && $0.shape[1] > 1 }.map(\.name))
   }
 }
 

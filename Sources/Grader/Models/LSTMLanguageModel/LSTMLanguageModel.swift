@@ -5,13 +5,15 @@ import Jacobians
 ///
 /// ```
 /// inputs   tokens (T+1), E (d×|V|), W_x (4H×d), W_h (4H×H), b (4H), U (|V|×H), b_2 (|V|),
-///          h0 (H), c0 (H)
+///          h0 (H), c0 (H) (with `initial_state` given)
 /// items    loss, dU, db_2, dW_x, dW_h, db, dE, dh0, dc0       (∂J/∂θ, shape of θ)
 ///          dh (T×H)   row t = ∂J/∂h^(t), the total through ŷ^(t) and a^(t+1) (c^(t) held fixed)
 ///          dc (T×H)   row t = ∂J/∂c^(t), the total through h^(t) and c^(t+1)
 ///          da (T×4H)  row t = ∂J/∂a^(t), blocks in the gate order
 /// options  gate_order (ifog, CS231n's, default | ifgo, PyTorch's), reduction (mean | sum),
-///          truncation (full | window(k) | chunks(k)), convention (column)
+///          truncation (full | window(k) | chunks(k)), convention (column),
+///          initial_state (given: h0 and c0 are inputs, default | zero: h^(0) = c^(0) = 0, and
+///          dh0, dc0 are taken there)
 /// ```
 /// Numeric probes: the truncated objective `LSTM.surrogateLoss` (J itself for full BPTT) as a
 /// function of each parameter, with the cut states computed once at the student's parameters;
@@ -22,11 +24,13 @@ struct LSTMLanguageModel: ModelReference {
   static let name = "lstm-lm"
   static let summary = "the LSTM language model (column form): c^(t) = f ⊙ c^(t−1) + i ⊙ g, h^(t) = o ⊙ tanh(c^(t)); gate gradients through time"
   static let sizeNames = ["T", "V", "d", "H"]
-  static let optionKeys = ["gate_order"] + GatedOptions.sharedKeys
+  static let optionKeys = ["gate_order", "initial_state"] + GatedOptions.sharedKeys
   static let sizeMeanings = ["T": "the number of time steps", "V": "the vocabulary size", "d": "the embedding size", "H": "the hidden size, the units of each gate"]
 
   let sizes: [String: Int]
   let options: LSTMOptions
+  /// Whether h^(0) and c^(0) are inputs (`given`) or zero.
+  let initialState: InitialState
 
   init(sizes: [String: Int], options object: StrictObject) throws(DataFileError) {
     self.sizes = sizes
@@ -34,11 +38,13 @@ struct LSTMLanguageModel: ModelReference {
     options = LSTMOptions(
       gateOrder: try GatedOptions.choice(object, "gate_order", default: LSTMGateOrder.ifog),
       reduction: try GatedOptions.reduction(object), truncation: try GatedOptions.truncation(object))
+    initialState = try InitialState.decode(object)
   }
 
-  init(sizes: [String: Int], options: LSTMOptions) {
+  init(sizes: [String: Int], options: LSTMOptions, initialState: InitialState = .given) {
     self.sizes = sizes
     self.options = options
+    self.initialState = initialState
   }
 
   var T: Int { size("T") }
@@ -50,7 +56,7 @@ struct LSTMLanguageModel: ModelReference {
       ModelQuantity("tokens", [T + 1], .int64), ModelQuantity("E", [d, V]), ModelQuantity("W_x", [4 * H, d]),
       ModelQuantity("W_h", [4 * H, H]), ModelQuantity("b", [4 * H]), ModelQuantity("U", [V, H]),
       ModelQuantity("b_2", [V]), ModelQuantity("h0", [H]), ModelQuantity("c0", [H]),
-    ]
+    ].filter { initialState == .given || ($0.name != "h0" && $0.name != "c0") }
   }
 
   var items: [ModelQuantity] {
@@ -71,7 +77,7 @@ struct LSTMLanguageModel: ModelReference {
     // A forget-gate bias of +1 (block f, the second in both orders): f ≈ 0.7, so the cell
     // carry keeps the gradient of early steps visible.
     for j in H..<(2 * H) { b.scalars[j] += 1 }
-    return [
+    var inputs = [
       "tokens": rng.tokens(count: T + 1, vocabulary: V),
       "E": rng.normalTensor([d, V], standardDeviation: 1),
       "W_x": rng.normalTensor([4 * H, d], standardDeviation: 1 / Double(d).squareRoot()),
@@ -82,14 +88,23 @@ struct LSTMLanguageModel: ModelReference {
       "h0": rng.uniformTensor([H], -0.5, 0.5),
       "c0": rng.uniformTensor([H], -1, 1),
     ]
+    if initialState == .zero {
+      inputs["h0"] = nil
+      inputs["c0"] = nil
+    }
+    return inputs
   }
 
   func tokens(_ inputs: [String: Tensor]) -> [Int] { inputs["tokens"]!.ints }
 
+  /// The parameters at `inputs` (h0 and c0 zero when the initial state is).
   func parameters(_ inputs: [String: Tensor]) -> LSTMParameters {
-    LSTMParameters(
-      E: inputs["E"]!.matrix, W_x: inputs["W_x"]!.matrix, W_h: inputs["W_h"]!.matrix, b: inputs["b"]!.matrix,
-      U: inputs["U"]!.matrix, b_2: inputs["b_2"]!.matrix, h0: inputs["h0"]!.matrix, c0: inputs["c0"]!.matrix)
+    let W_h = inputs["W_h"]!.matrix
+    let zero = Matrix(rows: W_h.cols, cols: 1)
+    return LSTMParameters(
+      E: inputs["E"]!.matrix, W_x: inputs["W_x"]!.matrix, W_h: W_h, b: inputs["b"]!.matrix,
+      U: inputs["U"]!.matrix, b_2: inputs["b_2"]!.matrix,
+      h0: initialState == .given ? inputs["h0"]!.matrix : zero, c0: initialState == .given ? inputs["c0"]!.matrix : zero)
   }
 
   /// The items of `g` (the reference's, or a mutant's), in their shapes.
@@ -189,7 +204,7 @@ struct LSTMLanguageModel: ModelReference {
 
   // MARK: Diagnosis and teaching
 
-  var mistakes: MistakeCatalogue { lstmMistakes }
+  var derivation: Derivation? { lstmDerivation }
 
   func explanation(item: String, inputs: [String: Tensor]) -> [ExplanationStep] {
     LSTMExplanation(model: self, inputs: inputs).steps(for: item)

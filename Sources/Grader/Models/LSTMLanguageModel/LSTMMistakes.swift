@@ -1,47 +1,35 @@
 import BPTTReference
 import Jacobians
 
-/// The catalogue of `lstm-lm`, in the order it is tried (the first match is reported):
+/// The named mistakes of `lstm-lm`, as the student is told them: the slips of `LSTMDerivation`
+/// that carry a `MistakeKind` keep these ids, hints and sentences.
 ///
 /// ```
-/// transposed                        dW_h: each H × H gate block transposed
-/// row-column-swapped                every non-square matrix item: the transpose reshaped
-/// sign-flipped                      every item but the loss: δ1 = y − ŷ
-/// mean-missing, mean-applied-twice  (mean) every item: wₜ = 1 or 1/T²
-/// mean-on-sum                       (sum) every item: wₜ = 1/T
-/// gate-order-swapped                every item: the weights read in the other order (1);
-///                                   dW_x, dW_h, db, da: the blocks written in the other order (2)
-/// forget-input-swapped              every item: c^(t) = i ⊙ c^(t−1) + f ⊙ g
-/// cell-tanh-path-missing            behind the cell but dc0: ∂J/∂c^(t) without ∂J/∂h^(t) ⊙ o ⊙ tanh′(c^(t))
-/// cell-tanh-derivative-missing      behind the cell: ∂J/∂h^(t) ⊙ o, tanh′(c^(t)) left out
-/// cell-carry-missing                behind the cell: no carry to c^(t−1)
-/// cell-carry-without-forget-gate    behind the cell: the carry ∂J/∂c^(t), without ⊙ f^(t)
-/// hidden-carry-missing              behind the cell: no carry W_hᵀ ∂J/∂a^(t) to h^(t−1)
-/// only-current-step                 behind the cell but dh: both carries cut (window(1))
-/// truncated-bptt                    (full BPTT, T > 2) behind the cell: window(k), k = 2 … T−1
-/// sigmoid-derivative-for-tanh-gate  behind the cell: g ⊙ (1 − g) for tanh′(a_g)
-/// tanh-derivative-for-sigmoid-gates behind the cell: 1 − y² for σ′ of i, f, o
-/// current-cell-in-forget-gate       behind the cell: c^(t) for c^(t−1) in ∂J/∂a_f
-/// output-gate-without-tanh          behind the cell: c^(t) for tanh(c^(t)) in ∂J/∂a_o
-/// embedding-assigned                dE (a repeated input word)
-/// gradient-clipped                  the parameter gradients (fitted)
+/// transposed                        recurrent-weight: each H × H gate block of dW_h transposed
+/// row-column-swapped                convention: every non-square matrix item, the transpose reshaped
+/// sign-flipped                      delta1: δ1 = y − ŷ
+/// mean-missing, mean-applied-twice  loss (mean): ×T, ×1/T
+/// mean-on-sum                       loss (sum): ×1/T
+/// gate-order-swapped                gate-order: the weights read in the other order (1), or the
+///                                   gate gradients written in it (2: dW_x, dW_h, db, da)
+/// forget-input-swapped              cell: c^(t) = i ⊙ c^(t−1) + f ⊙ g
+/// cell-tanh-path-missing            cell-path: ∂J/∂c^(t) without ∂J/∂h^(t) ⊙ o ⊙ tanh′(c^(t)) (not on dc0)
+/// cell-tanh-derivative-missing      cell-local: ∂J/∂h^(t) ⊙ o, tanh′(c^(t)) left out
+/// cell-carry-missing                cell-carry: no carry to c^(t−1)
+/// cell-carry-without-forget-gate    cell-carry: the carry ∂J/∂c^(t), without ⊙ f^(t)
+/// hidden-carry-missing              hidden-carry: no carry W_hᵀ ∂J/∂a^(t) to h^(t−1)
+/// only-current-step                 bptt: both carries cut (not on dh)
+/// truncated-bptt                    bptt (full BPTT, T > 2): a window of k = 2 … T−1 steps
+/// sigmoid-derivative-for-tanh-gate  g-local: g ⊙ (1 − g) for tanh′(a_g)
+/// tanh-derivative-for-sigmoid-gates gates-local: 1 − y² for σ′ of i, f, o
+/// current-cell-in-forget-gate       forget-factor: c^(t) for c^(t−1) in ∂J/∂a_f
+/// output-gate-without-tanh          output-gate: c^(t) for tanh(c^(t)) in ∂J/∂a_o
+/// embedding-assigned                embedding: dE (a repeated input word)
+/// gradient-clipped                  update: the parameter gradients (fitted)
 /// ```
 /// "Behind the cell" are the items that flow through ∂J/∂a^(t): dW_x, dW_h, db, dE, dh0, dc0,
-/// dh, dc, da.
-///
-/// Coincidences by mathematics, and which id is reported:
-/// - Without the hidden carry, ∂J/∂h^(t) is the output term wₜ Uᵀ δ1^(t) alone, which is also
-///   what cutting both carries leaves: on `dh` only `hidden-carry-missing` applies.
-/// - Without the path through h^(t), ∂J/∂c^(t) has no source (the carry from c^(T+1) is zero),
-///   so every dc and dc0 is zero, as dc0 is without the cell carry: on `dc0` only
-///   `cell-carry-missing` applies.
-/// - A uniform scale 1/T matches both the misplaced 1/T and clipping by norm: the mean mutants
-///   come first.
-/// - On a square item the reshaped transpose is the transpose; the items here are not square
-///   (4H × H, 4H × d, …): `transposed` names the gate blocks of dW_h, `row-column-swapped` the
-///   whole matrices.
-/// A backward mistake leaves ∂J/∂h^(T) = w_T Uᵀ δ1^(T) right: on dh, dc and da the diagnosis then
-/// finds the first diverging step going back from T.
+/// dh, dc, da. A backward mistake leaves ∂J/∂h^(T) = w_T Uᵀ δ1^(T) right: on dh, dc and da the
+/// diagnosis then finds the first diverging step going back from T.
 extension LSTMLanguageModel {
   static let parameterGradients: Set<String> = ["dU", "db_2", "dW_x", "dW_h", "db", "dE", "dh0", "dc0"]
   static let blockItems: Set<String> = ["dW_x", "dW_h", "db", "da"]
@@ -49,63 +37,6 @@ extension LSTMLanguageModel {
   static let behindCell: Set<String> = ["dW_x", "dW_h", "db", "dE", "dh0", "dc0", "dh", "dc", "da"]
 
   var allItems: Set<String> { Set(items.map(\.name)) }
-
-  /// `item` as `MutantLSTM` computes it with `mistakes` (and the truncation changed); no
-  /// variant when it equals the reference.
-  func variants(_ c: MutantContext, _ mistakes: LSTMMistakes, truncation: Truncation? = nil, parameter: Double? = nil) -> [MutantVariant] {
-    var o = options
-    if let truncation { o.truncation = truncation }
-    let g = MutantLSTM.evaluate(parameters(c.inputs), tokens: tokens(c.inputs), options: o, mistakes: mistakes)
-    guard let v = Self.tensors(g)[c.item.id], v.scalars != c.reference.scalars else { return [] }
-    return [MutantVariant(parameter: parameter, value: v)]
-  }
-
-  /// The reference's gate blocks written in the other order (variant 2 of `gate-order-swapped`).
-  func permutedBlocks(_ c: MutantContext) -> [MutantVariant] {
-    guard Self.blockItems.contains(c.item.id) else { return [] }
-    let order = options.gateOrder
-    let g = LSTM.gradients(parameters(c.inputs), tokens: tokens(c.inputs), options: options)
-      .reorderingGates(from: order, to: MutantLSTM.otherOrder(order))
-    guard let v = Self.tensors(g)[c.item.id], v.scalars != c.reference.scalars else { return [] }
-    return [MutantVariant(parameter: 2, value: v)]
-  }
-
-  var lstmMistakes: MistakeCatalogue {
-    let all = allItems
-    let mean = options.reduction == .mean
-    let reduced = all
-    let full = options.truncation.isFull(forSteps: T) && T > 2
-    let order = options.gateOrder, other = MutantLSTM.otherOrder(order)
-    var mutants: [Mutant] = [
-      .transposed(.gateBlocksTransposed(order.gates.map { String($0.letter) }.joined(separator: ", "), adjoint: "a"), items: ["dW_h"]),
-      .rowColumnSwapped(items),
-      Mutant(.signFlipped, items: all.subtracting(["loss"])) { self.variants($0, .signFlipped) },
-      Mutant(.meanMissing, items: mean ? reduced : []) { self.variants($0, .meanMissing) },
-      Mutant(.meanTwice, items: mean ? reduced : []) { self.variants($0, .meanTwice) },
-      Mutant(.meanOnSum, items: mean ? [] : reduced) { self.variants($0, .meanOnSum) },
-      Mutant(Self.gateOrderSwapped(order, other), items: all) { c in
-        self.variants(c, .gateOrderSwapped, parameter: 1) + self.permutedBlocks(c)
-      },
-      Mutant(Self.forgetInputSwapped, items: all) { self.variants($0, .forgetInputSwapped) },
-      Mutant(Self.cellTanhPathMissing, items: Self.behindCell.subtracting(["dc0"])) { self.variants($0, .cellTanhPathOmitted) },
-      Mutant(Self.cellTanhDerivativeMissing, items: Self.behindCell) { self.variants($0, .cellTanhDerivativeOmitted) },
-      Mutant(Self.cellCarryMissing, items: Self.behindCell) { self.variants($0, .cellCarryOmitted) },
-      Mutant(Self.cellCarryWithoutForget, items: Self.behindCell) { self.variants($0, .cellCarryWithoutForget) },
-      Mutant(Self.hiddenCarryMissing, items: Self.behindCell) { self.variants($0, .hiddenCarryOmitted) },
-      Mutant(Self.onlyCurrentStep, items: Self.behindCell.subtracting(["dh"])) { self.variants($0, [], truncation: .window(1), parameter: 1) },
-      Mutant(.gatedTruncated, items: full ? Self.behindCell : []) { c in
-        guard c.steps > 2 else { return [] }
-        return (2..<c.steps).flatMap { k in self.variants(c, [], truncation: .window(k), parameter: Double(k)) }
-      },
-      Mutant(Self.sigmoidDerivativeForCandidate, items: Self.behindCell) { self.variants($0, .sigmoidDerivativeForCandidate) },
-      Mutant(Self.tanhDerivativeForGates, items: Self.behindCell) { self.variants($0, .tanhDerivativeForGates) },
-      Mutant(Self.currentCellInForget, items: Self.behindCell) { self.variants($0, .currentCellInForget) },
-      Mutant(Self.outputGateWithoutTanh, items: Self.behindCell) { self.variants($0, .outputGateWithoutTanh) },
-      Mutant(Self.embeddingAssigned, items: ["dE"]) { self.variants($0, .embeddingAssigned) },
-    ]
-    mutants.append(.gradientClipped(items: Self.parameterGradients))
-    return MistakeCatalogue(mutants: mutants)
-  }
 
   // MARK: The LSTM's mistakes, as the student is told
 
