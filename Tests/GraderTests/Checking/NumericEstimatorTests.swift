@@ -51,6 +51,8 @@ struct NumericEstimatorTests {
     Size(assignment: "rnn-canonical", sizes: ["T": 12, "H": 24, "V": 50]),
     Size(assignment: "window-lm", sizes: ["n": 3, "d": 16, "H": 32, "V": 200]),
     Size(assignment: "backprop-basics", sizes: ["m": 30, "n": 24, "K": 30]),
+    // dW_h, dW_e, dE and delta2 along directions: they share one line of J.
+    Size(assignment: "rnn-bptt", sizes: ["T": 12, "H": 40, "d": 24, "V": 50]),
   ]
 
   @Test("a reference off by ±1 % of its largest entry in one entry is caught along every direction, with margin", arguments: sizes)
@@ -101,6 +103,7 @@ struct NumericEstimatorTests {
     (sizes[5], ["dW_hh", "dW_yh", "dW_xh", "db_h", "db_y", "dh0"]),
     (sizes[6], ["dU", "dW", "dE", "delta2"]),
     (sizes[7], ["ds_dW", "softmax_jacobian", "dh_dz"]),
+    (sizes[8], ["dW_h", "dW_e", "dE", "delta2", "dW_h_terms"]),
   ]
 
   @Test("every catalogue mutant fails its item at larger sizes, and the numeric check alone sees it",
@@ -157,6 +160,10 @@ struct NumericEstimatorTests {
     + ["full", "window(1)", "window(4)", "chunks(5)"].flatMap { t in
       [Variant(assignment: "rnn-bptt", options: ["truncation": t, "activation": "relu"], sizes: sizes[4].sizes),
        Variant(assignment: "rnn-canonical", options: ["truncation": t, "reduction": "mean"], sizes: sizes[5].sizes)]
+    }
+    + ["full", "window(4)", "chunks(5)"].flatMap { t in
+      [Variant(assignment: "rnn-bptt", options: ["truncation": t, "activation": "relu", "reduction": "sum"], sizes: sizes[8].sizes),
+       Variant(assignment: "rnn-bptt", options: ["truncation": t, "activation": "tanh"], sizes: sizes[8].sizes)]
     }
 
   @Test("correct references: every item passes and none needs review, for every model and option", arguments: variants)
