@@ -96,6 +96,11 @@ enum BatchCommand {
     if let keyURL { shared += ["--key-file", keyURL.standardizedFileURL.path] }
     let timing = !args.flag("--no-timing")
     if !timing { shared.append("--no-timing") }
+    // The roster's ids: a submission made with another student's inputs names that student.
+    let roster = FileManager.default.temporaryDirectory.appendingPathComponent("\(BatchChild.scratchPrefix)\(getpid())-roster.txt")
+    try? submissions.map(\.student).joined(separator: "\n").write(to: roster, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: roster) }
+    if FileManager.default.fileExists(atPath: roster.path) { shared += ["--other-ids-file", roster.path] }
     let child = BatchChild(
       executable: workerExecutable(), assignmentArgument: assignment.directory.standardizedFileURL.path,
       sharedOptions: shared, timeout: TimeInterval(timeout))
