@@ -175,6 +175,22 @@ public enum NumericEstimator {
                            forwardPasses: evaluations, forwardPassEquivalents: cost(probe, evaluations: evaluations, directions: directions))
   }
 
+  /// The forward passes the estimate of `probe` is counted to cost, without evaluating it (an
+  /// item of a shared line: its share of the line).
+  public static func countedCost(_ probe: NumericProbe) -> Double {
+    if isExact(probe) {
+      let lines: Int
+      switch probe.line {
+      case .gradient: lines = probe.count
+      case .jacobian(_, let cols, _): lines = cols
+      }
+      return cost(probe, evaluations: 2 * lines, directions: lines)
+    }
+    if let (line, _) = probe.shared { return line.costPerPart }
+    let m = directions(for: probe)
+    return cost(probe, evaluations: 4 * m, directions: m)
+  }
+
   static func cost(_ probe: NumericProbe, evaluations: Int, directions: Int) -> Double {
     (Double(evaluations) * probe.work + Double(directions) * probe.setupWork) / Swift.max(probe.forwardWork, .leastNonzeroMagnitude)
   }
