@@ -8,7 +8,8 @@
 //     medians of --runs runs, in ms and in forward passes;
 //   - the numeric check of each item: method, evaluations of its line, forward-pass equivalents
 //     counted by the model, wall time and its ratio to the forward pass, and whether the
-//     reference verified;
+//     reference verified (items of one shared line: the first shows the line's time, the others
+//     read its estimate; ≈F is each item's share);
 //   - `grade check` of the reference written as an .npz submission, run as a child process of
 //     this benchmark (the same code as the `grade` binary, through `GradeCLI`): wall time and peak
 //     resident memory (the child's VmHWM), as ratios to the forward pass and to the bytes of the
