@@ -8,7 +8,8 @@
 //     medians of --runs runs, in ms and in forward passes;
 //   - the numeric check of each item: method, evaluations of its line, forward-pass equivalents
 //     counted by the model, wall time and its ratio to the forward pass, and whether the
-//     reference verified;
+//     reference verified (items of one shared line: the first shows the line's time, the others
+//     read its estimate; ≈F is each item's share);
 //   - `grade check` of the reference written as an .npz submission, run as a child process of
 //     this benchmark (the same code as the `grade` binary, through `GradeCLI`): wall time and peak
 //     resident memory (the child's VmHWM), as ratios to the forward pass and to the bytes of the
@@ -239,7 +240,7 @@ for id in config.assignments {
     print("  forward F = \(f(forwardMS, 2)) ms;  gradient \(f(gradientMS, 2)) ms = \(f(gradientMS / forwardMS, 2)) F;  every reference item \(f(referenceMS, 2)) ms = \(f(referenceMS / forwardMS, 2)) F")
     print("  gradient \(f(gradientRate)) GFLOP/s = \(f(100 * gradientRate / gemmRate))% of the DGEMM (\(f(flops / 1e6)) MFLOP counted from the sizes)")
     print("  \(pad("item", 12)) \(pad("shape", 14)) \(pad("method", 12)) \(pad("dirs", 5)) \(pad("evals", 6)) \(pad("≈F", 6)) \(pad("ms", 9)) \(pad("ms/F", 7)) verified")
-    let probes = model.numericProbes(inputs: inputs)
+    let probes = model.numericProbes(inputs: inputs, reference: reference)
     var numericMS = 0.0, numericF = 0.0
     var itemRNG = SplitMix64(seed: 7)
     for item in assignment.items where item.checks.contains(.numeric) {

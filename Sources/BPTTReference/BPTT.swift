@@ -220,6 +220,12 @@ public enum BPTT {
   }
 
   static func weightedGradients(_ p: RNNParameters, tokens: [Int], options: RNNOptions, weights: [Double]) -> RNNGradients {
+    weightedGradientsAndCarry(p, tokens: tokens, options: options, weights: weights).gradients
+  }
+
+  /// The gradients of `Σₜ weights[t−1] J^(t)` (unclipped) and Gz (T × H), row t−1 = its
+  /// ∂/∂z^(t).
+  static func weightedGradientsAndCarry(_ p: RNNParameters, tokens: [Int], options: RNNOptions, weights: [Double]) -> (gradients: RNNGradients, Gz: Matrix) {
     let (core, A, Es) = prepare(p, tokens: tokens, options: options)
     let targets = Array(tokens.dropFirst())
     // The forward pass computes the output layer's gradients with the logits (one pass over U).
@@ -234,6 +240,6 @@ public enum BPTT {
       let w = tokens[t]
       for k in 0..<d { dE.scalars[k * V + w] += dEs.scalars[t * d + k] }
     }
-    return RNNGradients(dE: dE, dW_h: back.dW_h, dW_e: dW_e, db_1: back.db_1, dU: back.dU, db_2: back.db_2, dh0: back.dh0)
+    return (RNNGradients(dE: dE, dW_h: back.dW_h, dW_e: dW_e, db_1: back.db_1, dU: back.dU, db_2: back.db_2, dh0: back.dh0), back.Gz)
   }
 }

@@ -18,13 +18,15 @@ public struct RNNItemValues: Sendable {
 }
 
 extension BPTT {
-  /// `RNNItemValues` with the terms of J^(`termsOf`) (the last step by default): the loss, the
-  /// deltas and the terms from one plain forward pass and one δ recursion of J^(t) alone; the
-  /// gradients as `gradients` computes them (their own forward pass, which forms the output
-  /// layer's gradients with the logits), so that every item is bit for bit the separate reference's.
+  /// `RNNItemValues` with the terms of J^(`termsOf`) (the last step by default): the loss,
+  /// δ1, δ2 and the terms from one plain forward pass (δ2 by one product δ1 U) and one δ
+  /// recursion of J^(t) alone; the gradients as `gradients` computes them (their own forward
+  /// pass, which forms the output layer's gradients with the logits), so that every item is bit
+  /// for bit the separate reference's; ∂J/∂z^(t) is that gradient's δ recursion (`deltas`'s to
+  /// rounding).
   ///
-  /// Cost: two forward passes and two backward passes, and O(T·H²) for the terms; memory
-  /// O(T·|V| + T·H²), the size of the items.
+  /// Cost: two forward passes, one product δ1 U, one backward pass, and O(T·H²) for the terms;
+  /// memory O(T·|V| + T·H²), the size of the items.
   public static func items(_ p: RNNParameters, tokens: [Int], options: RNNOptions = RNNOptions(), termsOf t: Int? = nil) -> RNNItemValues {
     let (core, A, _) = prepare(p, tokens: tokens, options: options)
     let targets = Array(tokens.dropFirst())
@@ -34,9 +36,15 @@ extension BPTT {
     let fwd = core.forward(inputTerms: A, targets: targets)
     let sum = fwd.stepLosses.reduce(0, +)
     let loss = options.reduction == .mean ? sum / Double(T) : sum
-    let deltas = deltas(core: core, forward: fwd, targets: targets, options: options)
-    let terms = recurrentWeightTerms(core: core, Z: fwd.Z, Hs: fwd.Hs, delta1: deltas.delta1, options: options, t: termStep)
-    return RNNItemValues(loss: loss, gradients: gradients(p, tokens: tokens, options: options), deltas: deltas,
+    var delta1 = fwd.P
+    for t in 0..<T { delta1[t, targets[t]] -= 1 }
+    // δ2^(t)ᵀ = (δ1^(t)ᵀ U) ⊙ f′(z^(t))ᵀ, all rows at once, as `deltas`.
+    let delta2 = MatrixProduct.multiply(delta1, core.U) ⊙ core.activation.derivative(fwd.Z)
+    let terms = recurrentWeightTerms(core: core, Z: fwd.Z, Hs: fwd.Hs, delta1: delta1, options: options, t: termStep)
+    // The gradients' own backward pass carries ∂J/∂z^(t) too: no second δ recursion for dJdz.
+    let (g, Gz) = weightedGradientsAndCarry(p, tokens: tokens, options: options,
+                                            weights: RecurrentCore.weights(steps: T, reduction: options.reduction))
+    return RNNItemValues(loss: loss, gradients: g.clipped(options.clipping), deltas: RNNDeltas(delta1: delta1, delta2: delta2, dJdz: Gz),
                          recurrentWeightTerms: terms)
   }
 

@@ -75,6 +75,9 @@ public struct RNNLine {
     public var h0: Matrix?
     /// `T × H·H`: row i − 1 moves the copy of W_h used at step i (row-major H × H).
     public var W_hAtStep: Matrix?
+    /// The same, one step at a time: `(i, out)` writes row i − 1 of W_hAtStep (H·H entries)
+    /// into `out`, so that the T·H² entries are never held at once. Used when W_hAtStep is nil.
+    public var W_hAtStepSlices: ((_ step: Int, _ out: UnsafeMutableBufferPointer<Double>) -> Void)?
     /// `T × |V|`: row t − 1 moves the logits θ^(t).
     public var logits: Matrix?
     /// `T × H`: row t − 1 moves z^(t) on its way to step t's output only.
@@ -82,7 +85,9 @@ public struct RNNLine {
 
     public init(E: Matrix? = nil, W_h: Matrix? = nil, W_e: Matrix? = nil, b_1: Matrix? = nil, U: Matrix? = nil,
                 b_2: Matrix? = nil, h0: Matrix? = nil, W_hAtStep: Matrix? = nil, logits: Matrix? = nil,
-                outputPreactivations: Matrix? = nil) {
+                outputPreactivations: Matrix? = nil,
+                W_hAtStepSlices: ((_ step: Int, _ out: UnsafeMutableBufferPointer<Double>) -> Void)? = nil) {
+      self.W_hAtStepSlices = W_hAtStepSlices
       self.E = E
       self.W_h = W_h
       self.W_e = W_e
@@ -191,7 +196,7 @@ public struct RNNLine {
     }
     let biases = options.useBiases
     let movesStates = c.E != nil || c.W_h != nil || c.W_e != nil || (biases && c.b_1 != nil) || c.h0 != nil
-      || c.W_hAtStep != nil || c.outputPreactivations != nil
+      || c.W_hAtStep != nil || c.W_hAtStepSlices != nil || c.outputPreactivations != nil
     // ε times these rows is added to the logits of output step r (row r of the output steps).
     var logitShift: Matrix? = nil
     if c.logits != nil || (biases && c.b_2 != nil) {
@@ -226,16 +231,19 @@ public struct RNNLine {
     // The states move: run the chains for each ε, then the output layer for them all.
     var results: [Double] = []
     results.reserveCapacity(es.count)
+    // The chains of every ε together (T·H each), then the output layer.
+    let allStates = outputStates(es: es, along: c, steps: outputSteps)
     // Output rows per product: at most 256 (two to seven ε at a time), for memory.
     let perProduct = Swift.max(1, 256 / outputSteps.count)
     var start = 0
     while start < es.count {
+      let first = start
       let group = Array(es[start..<Swift.min(es.count, start + perProduct)])
       start += group.count
       let rows = outputSteps.count
       var hOut = Matrix(rows: group.count * rows, cols: H)
-      for (g, ε) in group.enumerated() {
-        let states = outputStates(ε: ε, along: c, steps: outputSteps)
+      for g in group.indices {
+        let states = allStates[first + g]
         for k in 0..<(rows * H) { hOut.scalars[g * rows * H + k] = states.scalars[k] }
       }
       var L = MatrixProduct.multiply(hOut, U, transposeB: true)
@@ -257,23 +265,32 @@ public struct RNNLine {
     return results
   }
 
-  /// The states that feed the output of each step of `steps` (ascending, 1-based) at ε:
-  /// `steps.count × H`, row r = f̄_t(z^(t)(ε) + ε c_z^(t)) for t = steps[r], each from its
-  /// (truncated) chain.
-  func outputStates(ε: Double, along c: Direction, steps outputSteps: [Int]) -> Matrix {
-    let H = hiddenSize
+  /// The states that feed the output of each step of `steps` (ascending, 1-based) at each ε of
+  /// `es`: per ε, `steps.count × H`, row r = f̄_t(z^(t)(ε) + ε c_z^(t)) for t = steps[r], each
+  /// from its (truncated) chain. The chains of every ε run in step: each step's slice of
+  /// c_{W_h|(i)} is read (or drawn) once for all of them.
+  func outputStates(es: [Double], along c: Direction, steps outputSteps: [Int]) -> [Matrix] {
+    let H = hiddenSize, n = es.count
     let f = options.activation
     let biases = options.useBiases
-    let Wε = c.W_h.map { W_h + ε * $0 } ?? W_h
+    let Wε = es.map { ε in c.W_h.map { W_h + ε * $0 } ?? W_h }
     let inputMoves = c.E != nil || c.W_e != nil
-    var bε = b_1
-    if biases, let cb = c.b_1 { for j in 0..<H { bε[j] += ε * cb.scalars[j] } }
-    var h0ε = h0
-    if let ch = c.h0 { for j in 0..<H { h0ε[j] += ε * ch.scalars[j] } }
+    let bε: [[Double]] = es.map { ε in
+      var b = b_1
+      if biases, let cb = c.b_1 { for j in 0..<H { b[j] += ε * cb.scalars[j] } }
+      return b
+    }
+    let h0ε: [[Double]] = es.map { ε in
+      var h = h0
+      if let ch = c.h0 { for j in 0..<H { h[j] += ε * ch.scalars[j] } }
+      return h
+    }
+    let slices = c.W_hAtStep == nil ? c.W_hAtStepSlices : nil
+    var slice = [Double](repeating: 0, count: slices == nil ? 0 : H * H)
 
-    var out = Matrix(rows: outputSteps.count, cols: H)
-    var h = [Double](repeating: 0, count: H)
-    var z = [Double](repeating: 0, count: H)
+    var out = [Matrix](repeating: Matrix(rows: outputSteps.count, cols: H), count: n)
+    var h = [[Double]](repeating: [Double](repeating: 0, count: H), count: n)
+    var z = h
     var extra = [Double](repeating: 0, count: H)
     var chainStart = -1, reached = -1
     var zStep = -1                               // the step whose pre-activation z holds
@@ -282,45 +299,57 @@ public struct RNNLine {
       if s != chainStart || reached > t {
         chainStart = s
         reached = s
-        if s == 0 { h = h0ε } else { for j in 0..<H { h[j] = Hs.scalars[s * H + j] } }
+        for g in 0..<n {
+          if s == 0 { h[g] = h0ε[g] } else { for j in 0..<H { h[g][j] = Hs.scalars[s * H + j] } }
+        }
       }
       while reached < t {
         let i = reached + 1                      // step i, row i − 1
-        Wε.scalars.withUnsafeBufferPointer { W in
-          h.withUnsafeBufferPointer { hp in
-            z.withUnsafeMutableBufferPointer { zp in
-              RecurrentCore.matrixVector(W.baseAddress!, hp.baseAddress!, zp.baseAddress!, H)
-            }
-          }
-        }
-        if let cs = c.W_hAtStep {
-          cs.scalars.withUnsafeBufferPointer { C in
-            h.withUnsafeBufferPointer { hp in
-              extra.withUnsafeMutableBufferPointer { ep in
-                RecurrentCore.matrixVector(C.baseAddress! + (i - 1) * H * H, hp.baseAddress!, ep.baseAddress!, H)
+        if let slices { slice.withUnsafeMutableBufferPointer { slices(i, $0) } }
+        for (g, ε) in es.enumerated() {
+          Wε[g].scalars.withUnsafeBufferPointer { W in
+            h[g].withUnsafeBufferPointer { hp in
+              z[g].withUnsafeMutableBufferPointer { zp in
+                RecurrentCore.matrixVector(W.baseAddress!, hp.baseAddress!, zp.baseAddress!, H)
               }
             }
           }
-          for j in 0..<H { z[j] += ε * extra[j] }
+          if c.W_hAtStep != nil || slices != nil {
+            func moved(_ C: UnsafePointer<Double>) {
+              h[g].withUnsafeBufferPointer { hp in
+                extra.withUnsafeMutableBufferPointer { ep in
+                  RecurrentCore.matrixVector(C, hp.baseAddress!, ep.baseAddress!, H)
+                }
+              }
+            }
+            if let cs = c.W_hAtStep {
+              cs.scalars.withUnsafeBufferPointer { moved($0.baseAddress! + (i - 1) * H * H) }
+            } else {
+              slice.withUnsafeBufferPointer { moved($0.baseAddress!) }
+            }
+            for j in 0..<H { z[g][j] += ε * extra[j] }
+          }
+          if inputMoves {
+            let a = RNNLine.inputTerm(W_e, c.W_e, E, c.E, token: tokens[i - 1], ε: ε)
+            for j in 0..<H { z[g][j] += a[j] }
+          } else {
+            for j in 0..<H { z[g][j] += A.scalars[(i - 1) * H + j] }
+          }
+          if biases { for j in 0..<H { z[g][j] += bε[g][j] } }
+          for j in 0..<H { h[g][j] = f.onPiece(of: Z.scalars[(i - 1) * H + j], z[g][j]) }
         }
-        if inputMoves {
-          let a = RNNLine.inputTerm(W_e, c.W_e, E, c.E, token: tokens[i - 1], ε: ε)
-          for j in 0..<H { z[j] += a[j] }
-        } else {
-          for j in 0..<H { z[j] += A.scalars[(i - 1) * H + j] }
-        }
-        if biases { for j in 0..<H { z[j] += bε[j] } }
-        for j in 0..<H { h[j] = f.onPiece(of: Z.scalars[(i - 1) * H + j], z[j]) }
         reached = i
         zStep = i
       }
-      if let cz = c.outputPreactivations {
-        precondition(zStep == t, "the chain of step \(t) ends at step \(t)")
-        for j in 0..<H {
-          out.scalars[r * H + j] = f.onPiece(of: Z.scalars[(t - 1) * H + j], z[j] + ε * cz.scalars[(t - 1) * H + j])
+      for (g, ε) in es.enumerated() {
+        if let cz = c.outputPreactivations {
+          precondition(zStep == t, "the chain of step \(t) ends at step \(t)")
+          for j in 0..<H {
+            out[g].scalars[r * H + j] = f.onPiece(of: Z.scalars[(t - 1) * H + j], z[g][j] + ε * cz.scalars[(t - 1) * H + j])
+          }
+        } else {
+          for j in 0..<H { out[g].scalars[r * H + j] = h[g][j] }
         }
-      } else {
-        for j in 0..<H { out.scalars[r * H + j] = h[j] }
       }
     }
     return out

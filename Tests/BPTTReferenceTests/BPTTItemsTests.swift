@@ -19,6 +19,7 @@ struct BPTTItemsTests {
       let d = BPTT.deltas(c.parameters, tokens: c.tokens, options: o.options)
       expectAgree(r.deltas.delta1, d.delta1, within: pathTolerance, "\(o) seed \(seed) delta1")
       expectAgree(r.deltas.delta2, d.delta2, within: pathTolerance, "\(o) seed \(seed) delta2")
+      expectAgree(r.deltas.dJdz, d.dJdz, within: pathTolerance, "\(o) seed \(seed) dJdz")
       for t in [1, T] {
         let explicit = ExplicitBPTT.recurrentWeightTerms(c.parameters, tokens: c.tokens, options: o.options, t: t)
         let fast = BPTT.recurrentWeightTerms(c.parameters, tokens: c.tokens, options: o.options, t: t)

@@ -76,6 +76,10 @@ public struct NumericEstimate: Sendable {
 /// rank-one directions, whose signs are products, the worst case Σ|c_k|τ_k replaces the square
 /// root.
 ///
+/// **Shared lines** — items that are gradients of one objective share one line and its
+/// directions (`SharedLine`): each item's projection is the line's estimate less the reference's
+/// projections of the other items, with the same guarantees item by item.
+///
 /// NaN and ±Inf never pass: every comparison is written `!(difference <= bound)` → fail, and
 /// an estimate that is not finite fails both checks (the item then needs review).
 public enum NumericEstimator {
@@ -107,7 +111,13 @@ public enum NumericEstimator {
 
   /// The estimate of the probe's item; random directions draw their seeds from `rng`.
   public static func estimate(_ probe: NumericProbe, rng: inout SplitMix64) -> NumericEstimate {
-    isExact(probe) ? exact(probe) : directional(probe, directions: directions(for: probe), rng: &rng)
+    if isExact(probe) { return exact(probe) }
+    if let (line, part) = probe.shared {
+      let projections = line.projections(of: part, rng: &rng)
+      return NumericEstimate(method: .directional, count: probe.count, entries: nil, projections: projections,
+                             forwardPasses: 4 * projections.count, forwardPassEquivalents: line.costPerPart)
+    }
+    return directional(probe, directions: directions(for: probe), rng: &rng)
   }
 
   /// Central differences on every entry.
@@ -163,6 +173,22 @@ public enum NumericEstimator {
     let evaluations = 4 * directions
     return NumericEstimate(method: .directional, count: probe.count, entries: nil, projections: projections,
                            forwardPasses: evaluations, forwardPassEquivalents: cost(probe, evaluations: evaluations, directions: directions))
+  }
+
+  /// The forward passes the estimate of `probe` is counted to cost, without evaluating it (an
+  /// item of a shared line: its share of the line).
+  public static func countedCost(_ probe: NumericProbe) -> Double {
+    if isExact(probe) {
+      let lines: Int
+      switch probe.line {
+      case .gradient: lines = probe.count
+      case .jacobian(_, let cols, _): lines = cols
+      }
+      return cost(probe, evaluations: 2 * lines, directions: lines)
+    }
+    if let (line, _) = probe.shared { return line.costPerPart }
+    let m = directions(for: probe)
+    return cost(probe, evaluations: 4 * m, directions: m)
   }
 
   static func cost(_ probe: NumericProbe, evaluations: Int, directions: Int) -> Double {

@@ -43,6 +43,10 @@ public struct NumericProbe {
   public var work: Double
   public var setupWork: Double
   public var forwardWork: Double
+  /// The line this item shares with other gradients of the same objective, and its part in it
+  /// (`SharedLine`): along directions the estimator reads the shared estimate; the item's own
+  /// `line` serves the exact estimate.
+  public var shared: (line: SharedLine, part: Int)?
 
   public init(count: Int, line: Line, magnitude: @escaping (Int) -> Double, largestMagnitude: @escaping () -> Double,
               work: Double = 1, setupWork: Double = 0, forwardWork: Double = 1) {

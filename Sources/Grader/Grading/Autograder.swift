@@ -112,7 +112,7 @@ public struct Autograder {
     let hasFormulas = answers.values.contains { if case .formula = $0 { return true } else { return false } }
     let points = hasFormulas && model.formulas != nil ? FormulaPoints(grader: self, student: student, inputs: inputs, reference: reference) : nil
     // The probes share the work of one forward pass at the point, done when first needed.
-    let context = SubmissionContext(reference: reference, submission: submitted, probes: model.numericProbes(inputs: inputs))
+    let context = SubmissionContext(reference: reference, submission: submitted, probes: model.numericProbes(inputs: inputs, reference: reference))
     var results: [ItemResult] = []
     for item in assignment.items {
       results.append(gradeItem(item, answer: answers[item.id], expected: reference[item.id]!, inputs: inputs, rng: &rng,

@@ -63,6 +63,10 @@ public protocol ModelReference: Sendable {
   /// belongs in a `LazyValue`, done once and only when a probe is evaluated. Which items have a
   /// probe must not depend on the inputs' values (loading an assignment asks at zero inputs).
   func numericProbes(inputs: [String: Tensor]) -> [String: NumericProbe]
+  /// The probes when the reference at `inputs` is at hand (the grader's): a model whose items
+  /// share a line (`SharedLine`) takes the other items' projections from it instead of computing
+  /// it again. By default `numericProbes(inputs:)`.
+  func numericProbes(inputs: [String: Tensor], reference: [String: Tensor]) -> [String: NumericProbe]
 
   /// The reference derivation as named steps with the slips a student can make at each, and
   /// how to evaluate items with slips applied: the diagnosis searches it. Nil for a model
@@ -92,6 +96,10 @@ public protocol ModelReference: Sendable {
 }
 
 extension ModelReference {
+  public func numericProbes(inputs: [String: Tensor], reference: [String: Tensor]) -> [String: NumericProbe] {
+    numericProbes(inputs: inputs)
+  }
+
   public static var sizeMeanings: [String: String] { [:] }
   public var name: String { Self.name }
   public func size(_ name: String) -> Int { sizes[name] ?? 0 }

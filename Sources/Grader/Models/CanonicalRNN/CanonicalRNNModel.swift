@@ -99,6 +99,14 @@ struct CanonicalRNNModel: RecurrentModel {
   }
 
   func numericProbes(inputs: [String: Tensor]) -> [String: NumericProbe] {
+    numericProbes(inputs: inputs, reference: LazyValue { self.reference(inputs: inputs) })
+  }
+
+  func numericProbes(inputs: [String: Tensor], reference: [String: Tensor]) -> [String: NumericProbe] {
+    numericProbes(inputs: inputs, reference: LazyValue { reference })
+  }
+
+  func numericProbes(inputs: [String: Tensor], reference: LazyValue<[String: Tensor]>) -> [String: NumericProbe] {
     let p = parameters(inputs)
     let tokens = tokens(inputs)
     let options = self.options
@@ -107,7 +115,7 @@ struct CanonicalRNNModel: RecurrentModel {
       .hiddenBias: p.b_h, .initialState: p.h0,
     ]
     return recurrentProbes(point: point, line: { RNNLine(p, tokens: tokens, options: options) },
-                           steps: tokens.count - 1, embeddingSize: 1)
+                           steps: tokens.count - 1, embeddingSize: 1, reference: reference)
   }
 
   // MARK: Diagnosis and teaching

@@ -126,6 +126,14 @@ struct RNNLanguageModel: RecurrentModel {
   }
 
   func numericProbes(inputs: [String: Tensor]) -> [String: NumericProbe] {
+    numericProbes(inputs: inputs, reference: LazyValue { self.reference(inputs: inputs) })
+  }
+
+  func numericProbes(inputs: [String: Tensor], reference: [String: Tensor]) -> [String: NumericProbe] {
+    numericProbes(inputs: inputs, reference: LazyValue { reference })
+  }
+
+  func numericProbes(inputs: [String: Tensor], reference: LazyValue<[String: Tensor]>) -> [String: NumericProbe] {
     let p = columnForm(inputs)
     let tokens = tokens(inputs)
     let options = self.options
@@ -134,7 +142,7 @@ struct RNNLanguageModel: RecurrentModel {
       .hiddenBias: p.b_1, .embedding: p.E, .initialState: p.h0,
     ]
     return recurrentProbes(point: point, line: { RNNLine(p, tokens: tokens, options: options) },
-                           steps: tokens.count - 1, embeddingSize: p.embeddingSize)
+                           steps: tokens.count - 1, embeddingSize: p.embeddingSize, reference: reference)
   }
 
   // MARK: Diagnosis and teaching

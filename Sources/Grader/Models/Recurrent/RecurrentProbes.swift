@@ -14,9 +14,14 @@ import Jacobians
 /// recurrentWeightTerms   each step's copy of W_h      lastStep      one chain, one output row
 /// ```
 /// The point's forward pass, shared by every line, is computed once, when a probe first needs it.
+/// The gradients of J through the recurrence (W_h, W_e, b_1, E, h0, W_xh) and δ2, when
+/// estimated along directions, share one line of J (`SharedLine`), each moved along its own part
+/// (δ2's weighted as J^(t) is in J): one forward pass of four ε for all of them, their
+/// projections taken apart with `reference` (the model's).
 /// Work is counted as in `NumericProbe` (a multiply-add 1, an exp 50).
 extension RecurrentModel {
-  func recurrentProbes(point: [RecurrentRole: Matrix], line make: @escaping () -> RNNLine, steps T: Int, embeddingSize d: Int) -> [String: NumericProbe] {
+  func recurrentProbes(point: [RecurrentRole: Matrix], line make: @escaping () -> RNNLine, steps T: Int, embeddingSize d: Int,
+                       reference: LazyValue<[String: Tensor]>) -> [String: NumericProbe] {
     let shared = LazyValue(make)
     let truncation = options.truncation
     guard let W_h = point[.recurrentWeight], let U = point[.outputWeight] else { return [:] }
@@ -51,13 +56,22 @@ extension RecurrentModel {
         },
         magnitude: magnitude, largestMagnitude: largest, work: work, setupWork: setup, forwardWork: forward)
     }
+    // The parts of J's gradients through the recurrence: one shared line (`SharedLine`).
+    // δ2 joins it with the weight of J^(t) in J: its part moves z^(t) on the output branch only.
+    var recurrentParts: [(item: String, matrix: Matrix, weight: Double, direction: (Matrix) -> RNNLine.Direction)] = []
     func parameter(_ m: Matrix, work: Double, setup: Double = 0, _ direction: @escaping (Matrix) -> RNNLine.Direction) -> NumericProbe {
       probe(m.count, { Swift.abs(m.scalars[$0]) }, { m.maxAbs }, work: work, setup: setup + draw * Double(m.count), objective: .loss) { c in
         direction(c.matrix(rows: m.rows, cols: m.cols))
       }
     }
+    func recurrentParameter(_ item: String, _ m: Matrix, _ direction: @escaping (Matrix) -> RNNLine.Direction) -> NumericProbe {
+      recurrentParts.append((item, m, 1, direction))
+      return parameter(m, work: recurrent, direction)
+    }
 
     var probes: [String: NumericProbe] = [:]
+    // max |x_k| of a part that moves something other than its matrix (δ2: z^(t)).
+    var largestOf: [String: () -> Double] = [:]
     for item in items.map(\.name) {
       guard let role = role(of: item) else { continue }
       switch role {
@@ -69,31 +83,77 @@ extension RecurrentModel {
         guard let b = point[role] else { continue }
         probes[item] = parameter(b, work: softmax) { .init(b_2: $0) }
       case .recurrentWeight:
-        probes[item] = parameter(W_h, work: recurrent) { .init(W_h: $0) }
+        probes[item] = recurrentParameter(item, W_h) { .init(W_h: $0) }
       case .inputWeight, .inputColumns:
         guard let W = point[role] else { continue }
-        probes[item] = parameter(W, work: recurrent) { .init(W_e: $0) }
+        probes[item] = recurrentParameter(item, W) { .init(W_e: $0) }
       case .hiddenBias:
         guard let b = point[role] else { continue }
-        probes[item] = parameter(b, work: recurrent) { .init(b_1: $0) }
+        probes[item] = recurrentParameter(item, b) { .init(b_1: $0) }
       case .embedding:
         guard let E = point[role] else { continue }
-        probes[item] = parameter(E, work: recurrent) { .init(E: $0) }
+        probes[item] = recurrentParameter(item, E) { .init(E: $0) }
       case .initialState:
         guard let h0 = point[role] else { continue }
-        probes[item] = parameter(h0, work: recurrent) { .init(h0: $0) }
+        probes[item] = recurrentParameter(item, h0) { .init(h0: $0) }
       case .delta1:
         probes[item] = probe(T * V, { Swift.abs(shared.value.pointLogits.scalars[$0]) }, { shared.value.pointLogits.maxAbs },
                              work: softmax, setup: draw * Double(T * V), objective: .stepLosses) { .init(logits: $0.matrix(rows: T, cols: V)) }
       case .delta2:
+        recurrentParts.append((item, Matrix(rows: T, cols: H), options.reduction.weight(steps: T), { .init(outputPreactivations: $0) }))
+        largestOf[item] = { shared.value.preactivations.maxAbs }
         probes[item] = probe(T * H, { Swift.abs(shared.value.preactivations.scalars[$0]) }, { shared.value.preactivations.maxAbs },
                              work: output + softmax + Double(T * H), setup: draw * Double(T * H), objective: .stepLosses) { .init(outputPreactivations: $0.matrix(rows: T, cols: H)) }
       case .recurrentWeightTerms:
         probes[item] = probe(T * H * H, { Swift.abs(W_h.scalars[$0 % (H * H)]) }, { W_h.maxAbs },
                              work: lastChain * Double(2 * H * H) + Double(V * H) + Double(V) * (exp + 2), setup: draw * Double(T * H * H),
-                             objective: .lastStep) { .init(W_hAtStep: $0.matrix(rows: T, cols: H * H)) }
+                             objective: .lastStep) { c in
+                               // Step i's slice drawn when the chains reach it, for all four ε at once.
+                               .init(W_hAtStepSlices: { i, out in c.fill(out, from: (i - 1) * H * H) })
+                             }
       }
     }
+    // Those estimated along directions share one line of J.
+    let members = recurrentParts.filter { probes[$0.item].map { !NumericEstimator.isExact($0) } ?? false }
+    if members.count > 1 {
+      let line = SharedLine(
+        parts: members.map { m in
+          SharedLine.Part(count: m.matrix.count, largestMagnitude: largestOf[m.item] ?? { m.matrix.maxAbs },
+                          reference: { reference.value[m.item]?.scalars ?? [] }, weight: m.weight)
+        },
+        work: recurrent, setupWork: members.reduce(0) { $0 + draw * Double($1.matrix.count) }, forwardWork: forward
+      ) { cs in
+        var moved = RNNLine.Direction()
+        for (m, c) in zip(members, cs) { moved.add(m.direction(c.matrix(rows: m.matrix.rows, cols: m.matrix.cols))) }
+        return { es in shared.value.values(at: es, along: moved, objective: .loss) }
+      }
+      for (j, m) in members.enumerated() { probes[m.item]?.shared = (line, j) }
+    }
     return probes
+  }
+}
+
+extension RNNLine.Direction {
+  /// Takes the parts `other` moves (the two move different quantities).
+  mutating func add(_ other: RNNLine.Direction) {
+    func take(_ mine: inout Matrix?, _ theirs: Matrix?) {
+      guard let theirs else { return }
+      precondition(mine == nil, "a shared line moves each quantity for one item")
+      mine = theirs
+    }
+    take(&E, other.E)
+    take(&W_h, other.W_h)
+    take(&W_e, other.W_e)
+    take(&b_1, other.b_1)
+    take(&U, other.U)
+    take(&b_2, other.b_2)
+    take(&h0, other.h0)
+    take(&W_hAtStep, other.W_hAtStep)
+    take(&logits, other.logits)
+    take(&outputPreactivations, other.outputPreactivations)
+    if let theirs = other.W_hAtStepSlices {
+      precondition(W_hAtStepSlices == nil, "a shared line moves each quantity for one item")
+      W_hAtStepSlices = theirs
+    }
   }
 }
