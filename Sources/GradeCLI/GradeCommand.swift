@@ -149,6 +149,8 @@ public enum GradeCommand {
       FormulasCommand.subcommand,
       StarterCommand.subcommand,
       BatchCommand.subcommand,
+      MergeCommand.subcommand,
+      RegradeCommand.subcommand,
       GradescopeBundleCommand.subcommand,
       KeyCommand.subcommand,
     ]
@@ -177,7 +179,7 @@ public enum GradeCommand {
       return ExitCode.success
     }
     if first == "--version" {
-      console.print("grade 1.0.0")
+      console.print("grade \(GraderVersion.current)")
       return ExitCode.success
     }
     guard let sub = subcommands.first(where: { $0.name == first }) else {
