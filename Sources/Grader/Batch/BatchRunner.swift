@@ -200,12 +200,15 @@ public struct BatchRunner {
       return (stored, true, stored.items.allSatisfy { $0.message.hasPrefix(Self.ungradedPrefix($0.id)) })
     }
     let seed = BatchNumericSeed.seed(assignment: grader.assignment.id, student: student, key: grader.courseKey)
-    // Hashed before grading: the record names the bytes that were graded.
+    // Hashed before grading: the record names the bytes that were graded. The grading writes its
+    // record in the scratch folder; results/ receives it whole, with its provenance.
     let submissionHash = GradeProvenance.submissionSHA256(submission.url)
+    let scratchRecord = scratch.appendingPathComponent("\(student).record.json")
+    defer { try? FileManager.default.removeItem(at: scratchRecord) }
     var report: GradeReport
     var notGraded = false
     let outcome = Self.linkedEntry(submission.url).map { StudentGradingOutcome.unreadable($0) }
-      ?? grading.grade(submission, seed: seed, record: recordURL(student), scratch: scratch)
+      ?? grading.grade(submission, seed: seed, record: scratchRecord, scratch: scratch)
     switch outcome {
     case .graded(let graded):
       report = graded

@@ -69,7 +69,7 @@ public struct GradeProvenance: Sendable, Equatable, Codable {
   /// entries    the file itself (path: its name), or every file, folder and symbolic link inside
   ///            the folder (paths relative to it, '/'-separated), depth first, the names of each
   ///            folder sorted by their UTF-8 bytes
-  /// per entry  kind ("f" file, "d" folder, "l" link, "u" unreadable) · path · 0x00 ·
+  /// per entry  kind ("file", "folder", "link" or "unreadable") · path · 0x00 ·
   ///            length of the contents (8 bytes, big-endian) · contents (a link: its target)
   /// ```
   /// Links are not followed. Any change to a file's bytes, a name, or a file added or removed
@@ -85,19 +85,19 @@ public struct GradeProvenance: Sendable, Equatable, Codable {
     func entry(_ url: URL, path: String) {
       let fm = FileManager.default
       if let target = try? fm.destinationOfSymbolicLink(atPath: url.path) {
-        add("l", path, Array(target.utf8))
+        add("link", path, Array(target.utf8))
         return
       }
       var isFolder: ObjCBool = false
-      guard fm.fileExists(atPath: url.path, isDirectory: &isFolder) else { add("u", path, []); return }
+      guard fm.fileExists(atPath: url.path, isDirectory: &isFolder) else { add("unreadable", path, []); return }
       if isFolder.boolValue {
-        if !path.isEmpty { add("d", path, []) }
+        if !path.isEmpty { add("folder", path, []) }
         let names = ((try? fm.contentsOfDirectory(atPath: url.path)) ?? []).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
         for name in names { entry(url.appendingPathComponent(name), path: path.isEmpty ? name : path + "/" + name) }
       } else if let data = fm.contents(atPath: url.path) {
-        add("f", path.isEmpty ? url.lastPathComponent : path, [UInt8](data))
+        add("file", path.isEmpty ? url.lastPathComponent : path, [UInt8](data))
       } else {
-        add("u", path.isEmpty ? url.lastPathComponent : path, [])
+        add("unreadable", path.isEmpty ? url.lastPathComponent : path, [])
       }
     }
     entry(url, path: "")
