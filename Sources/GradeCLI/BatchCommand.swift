@@ -30,6 +30,8 @@ enum BatchCommand {
           results/<id>.json      each student's complete result, reference values included: for
                                  the course staff only
           logs/<id>.log          the error output of gradings that crashed or timed out
+          batch.json             what the folder was graded from (see below)
+          rubrics/<sha256>.json  the rubric it was graded with, for 'grade regrade'
 
         Run it again after an interruption and it grades only the students without a complete
         result, writing the same gradebook byte for byte (the numeric checks use a fixed seed

@@ -76,10 +76,12 @@ public struct GradeProvenance: Sendable, Equatable, Codable {
   /// changes the hash.
   public static func submissionSHA256(_ url: URL) -> String {
     var hash = SHA256()
-    func add(_ kind: String, _ path: String, _ contents: [UInt8]) {
+    func header(_ kind: String, _ path: String, _ n: UInt64) {
       hash.update(Array(kind.utf8) + Array(path.utf8) + [0])
-      let n = UInt64(contents.count)
       hash.update((0..<8).map { UInt8(truncatingIfNeeded: n >> (56 - 8 * $0)) })
+    }
+    func add(_ kind: String, _ path: String, _ contents: [UInt8]) {
+      header(kind, path, UInt64(contents.count))
       hash.update(contents)
     }
     func entry(_ url: URL, path: String) {
@@ -94,8 +96,19 @@ public struct GradeProvenance: Sendable, Equatable, Codable {
         if !path.isEmpty { add("folder", path, []) }
         let names = ((try? fm.contentsOfDirectory(atPath: url.path)) ?? []).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
         for name in names { entry(url.appendingPathComponent(name), path: path.isEmpty ? name : path + "/" + name) }
-      } else if let data = fm.contents(atPath: url.path) {
-        add("file", path.isEmpty ? url.lastPathComponent : path, [UInt8](data))
+      } else if let handle = try? FileHandle(forReadingFrom: url),
+                let size = (try? fm.attributesOfItem(atPath: url.path))?[.size] as? NSNumber {
+        // Streamed in 1 MiB parts: a huge file in a submission costs time, never the batch's memory.
+        defer { try? handle.close() }
+        header("file", path.isEmpty ? url.lastPathComponent : path, size.uint64Value)
+        var left = size.uint64Value
+        while left > 0, let part = try? handle.read(upToCount: 1 << 20), !part.isEmpty {
+          let used = part.prefix(Int(min(UInt64(part.count), left)))
+          hash.update(used)
+          left -= UInt64(used.count)
+        }
+        // A file cut short while it was read: marked, so the hash differs from the whole file's.
+        if left > 0 { hash.update(Array("\u{0}cut short".utf8)) }
       } else {
         add("unreadable", path.isEmpty ? url.lastPathComponent : path, [])
       }
