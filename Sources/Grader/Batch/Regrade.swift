@@ -223,7 +223,6 @@ public struct Regrade {
       for report in try rerunner.run(reruns, progressStyle: progressStyle).reports { fresh[report.student] = report }
     }
 
-    let fm = FileManager.default
     let lock = try OutputLock(folder)
     defer { lock.release() }
     var final: [GradeReport] = []
@@ -271,7 +270,6 @@ public struct Regrade {
     }
     changes.sort { $0.student < $1.student }
     final.sort { $0.student < $1.student }
-    _ = fm
     try AtomicFile.write(Gradebook.csv(final, items: grader.assignment.items.map(\.id)), to: runner.gradebookURL)
     let summary = BatchSummary(reports: final, assignment: grader.assignment)
     try AtomicFile.write(summary.markdown, to: folder.appendingPathComponent("summary.md"))

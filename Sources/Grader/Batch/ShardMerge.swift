@@ -160,7 +160,8 @@ public enum ShardMergeError: Error, Sendable, CustomStringConvertible {
       let parts = values.map { "\($0.value) in \(Self.list($0.folders, limit: 4))" }
       return "The shards differ in their \(facet) (\(parts.joined(separator: "; "))); merge only the shards of one batch, graded with one assignment, rubric and grader."
     case .duplicateShard(let index, let count, let folders, let students):
-      return "Shard \(index) of \(count) is given twice (\(folders.joined(separator: " and "))), with \(students.count) students in both (\(Self.list(students))); give each shard once."
+      let both = students.isEmpty ? "" : ", with \(students.count) student\(students.count == 1 ? "" : "s") in both (\(Self.list(students)))"
+      return "Shard \(index) of \(count) is given twice (\(folders.joined(separator: " and ")))\(both); give each shard once."
     case .duplicateStudents(let pairs):
       return "\(pairs.count) student\(pairs.count == 1 ? " is" : "s are") in two shards: \(Self.list(pairs.map { "\($0.student) (\($0.folders.joined(separator: " and ")))" }, limit: 10)); give each shard once."
     case .misplaced(let student, let folder, let index, let count):
