@@ -115,7 +115,10 @@ enum BatchCommand {
       return GradeCommand.ExitCode.dataError
     }
     let timing = !args.flag("--no-timing")
-    let child = makeChild(catalog: catalog, assignment: assignment, rubric: rubricURL, key: keyURL, timing: timing, timeout: timeout)
+    // The roster's ids: a submission made with another student's inputs names that student.
+    let roster = try? writeRoster(submissions)
+    defer { roster.map { try? FileManager.default.removeItem(at: $0) } }
+    let child = makeChild(catalog: catalog, assignment: assignment, rubric: rubricURL, key: keyURL, timing: timing, timeout: timeout, roster: roster)
     WorkerProcess.removeStaleScratch(in: FileManager.default.temporaryDirectory, prefix: BatchChild.scratchPrefix)
     var runner = BatchRunner(grader: grader, output: out, jobs: jobs, timeout: TimeInterval(timeout), grading: child)
     runner.shard = shard
@@ -144,14 +147,23 @@ enum BatchCommand {
 
   /// How each student of a batch (or a regrade) is graded: a `grade check` child with the
   /// batch's assignment, rubric, key and timing.
-  static func makeChild(catalog: AssignmentCatalog, assignment: Assignment, rubric: URL?, key: URL?, timing: Bool, timeout: Int) -> BatchChild {
+  static func makeChild(catalog: AssignmentCatalog, assignment: Assignment, rubric: URL?, key: URL?, timing: Bool, timeout: Int, roster: URL?) -> BatchChild {
     var shared = ["--assignments", catalog.root.standardizedFileURL.path]
     if let rubric { shared += ["--rubric", rubric.path] }
     if let key { shared += ["--key-file", key.standardizedFileURL.path] }
     if !timing { shared.append("--no-timing") }
+    if let roster { shared += ["--other-ids-file", roster.path] }
     return BatchChild(
       executable: workerExecutable(), assignmentArgument: assignment.directory.standardizedFileURL.path,
       sharedOptions: shared, timeout: TimeInterval(timeout))
+  }
+
+  /// The ids of the whole roster, one a line, in a temporary file the children read
+  /// (`--other-ids-file`); the caller removes it.
+  static func writeRoster(_ submissions: [BatchSubmission]) throws -> URL {
+    let roster = FileManager.default.temporaryDirectory.appendingPathComponent("\(BatchChild.scratchPrefix)\(getpid())-roster.txt")
+    try submissions.map(\.student).joined(separator: "\n").write(to: roster, atomically: true, encoding: .utf8)
+    return roster
   }
 
   static func positiveNumber(_ args: Arguments, _ name: String, default value: Int) throws -> Int {

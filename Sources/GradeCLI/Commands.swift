@@ -149,7 +149,8 @@ enum Commands {
       return GradeCommand.ExitCode.infrastructure
     }
     // Answers made for another id fail everywhere with no known mistake: say so, naming ids only.
-    let otherIDs = (args.option("--other-ids") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    var otherIDs = (args.option("--other-ids") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    if let roster = args.option("--other-ids-file") { otherIDs += try Self.idsFile(URL(fileURLWithPath: roster)) }
     if let note = StudentIDCheck.note(for: report, grader: grader, candidates: otherIDs) { report.notes.insert(note, at: 0) }
     if args.flag("--no-timing") { report.seconds = 0 }
     try emit(report, format: format, grader: grader, args: args)
@@ -157,6 +158,18 @@ enum Commands {
       args.console.error(String(format: "graded %@ for %@ in %.3f s", assignment.id, student, Date().timeIntervalSince(start)))
     }
     return report.allPassed ? GradeCommand.ExitCode.success : GradeCommand.ExitCode.failure
+  }
+
+  /// The ids of a roster file: one per line, blank lines and `#` comments skipped.
+  static func idsFile(_ url: URL) throws -> [String] {
+    let text: String
+    do {
+      text = try String(contentsOf: url, encoding: .utf8)
+    } catch {
+      throw UsageError("Could not read the ids file \(url.path) given to --other-ids-file: \(SystemErrorText.sentence(error)) (expected a text file with one student id per line)")
+    }
+    return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+      .filter { !$0.isEmpty && !$0.hasPrefix("#") }
   }
 
   static func demo(_ args: Arguments) throws -> Int32 {

@@ -119,6 +119,8 @@ public enum GradeCommand {
             --other-ids <a,b>   other ids the student may have made the inputs with: when
                                 nothing passes and no known mistake matches, the report
                                 says which of them the answers match (or to check --student)
+            --other-ids-file <file>  the same, one id per line (a roster; grade batch
+                                passes its own)
 
           EXIT CODES: 0 every item passes, 1 some item does not, 64 usage error,
           65 unreadable assignment or submission (also: a file that is a link leaving
@@ -131,7 +133,7 @@ public enum GradeCommand {
             grade check backprop-basics answers.md
             grade check rnn-bptt solution.py --student alice
           """,
-        options: globalOptions + ["--student", "--format", "--out", "--rubric", "--numeric-seed", "--isolation", "--timeout", "--key-file", "--other-ids"],
+        options: globalOptions + ["--student", "--format", "--out", "--rubric", "--numeric-seed", "--isolation", "--timeout", "--key-file", "--other-ids", "--other-ids-file"],
         flags: ["--show-hidden", "--show-reference", "--timing", "--no-timing"], run: Commands.check),
       Subcommand(
         name: "demo", abstract: "Grade the bundled example submission and print its report.",

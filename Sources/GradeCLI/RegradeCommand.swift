@@ -76,7 +76,11 @@ enum RegradeCommand {
     let rubricURL = URL(fileURLWithPath: args.option("--rubric") ?? manifest.rubricFile).standardizedFileURL
     let (assignment, rubric) = try catalog.load(name, rubric: rubricURL)
     let grader = Autograder(assignment: assignment, rubric: rubric, courseKey: key)
-    let child = BatchCommand.makeChild(catalog: catalog, assignment: assignment, rubric: rubricURL, key: keyURL, timing: !args.flag("--no-timing"), timeout: timeout)
+    // The whole roster, as the batch gave its children (a re-run then reads as a fresh grading).
+    let submissionsFolder = URL(fileURLWithPath: args.option("--submissions") ?? manifest.submissions).standardizedFileURL
+    let roster = (try? BatchRoster.scan(submissionsFolder, excluding: [folder])).flatMap { try? BatchCommand.writeRoster($0) }
+    defer { roster.map { try? FileManager.default.removeItem(at: $0) } }
+    let child = BatchCommand.makeChild(catalog: catalog, assignment: assignment, rubric: rubricURL, key: keyURL, timing: !args.flag("--no-timing"), timeout: timeout, roster: roster)
     let runner = BatchRunner(grader: grader, output: folder, jobs: jobs, timeout: TimeInterval(timeout), grading: child)
     let regrade = Regrade(runner: runner, submissions: args.option("--submissions").map { URL(fileURLWithPath: $0).standardizedFileURL },
                           neverLower: args.flag("--never-lower"))

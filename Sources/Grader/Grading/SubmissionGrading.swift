@@ -120,12 +120,11 @@ public enum SubmissionGrading {
       limits: options.limits, isolation: options.isolation, root: root)
     if let entryError = compiled.entryError { throw entryError }
     if let setupError = compiled.setupError { throw InfrastructureError(setupError) }
-    let hiddenInputs = (0..<grader.hiddenInputSetCount).compactMap { grader.hiddenInputs(for: student, set: $0) }
-    let runs = compiled.run(itemIDs: itemIDs, itemShapes: shapes, inputSets: [grader.inputs(for: student)] + hiddenInputs)
-    if let why = runs.lazy.compactMap(\.infrastructureError).first { throw InfrastructureError(why) }
+    let (runs, hiddenInputs) = try runOnEverySet(student: student, with: grader) {
+      compiled.run(itemIDs: itemIDs, itemShapes: shapes, inputSets: $0)
+    }
     let run = runs[0]
-    var notes = run.notes
-    if let formulas { notes += formulas.problems }
+    var notes = run.notes + (formulas?.problems ?? [])
     if !run.compileErrors.isEmpty {
       // The compiler's errors once, as the report's first note; each item says only where.
       let shown = run.compileErrors.prefix(20).joined(separator: "\n")
@@ -135,13 +134,34 @@ public enum SubmissionGrading {
       if let formulas { overlay(formulas, on: &answers, notes: &notes) }
       return grader.grade(student: student, answers: answers, notes: notes, isolation: run.isolationUsed, kind: .code)
     }
-    var codeAnswers = answers(of: run, items: itemIDs)
+    return gradeCode(runs, hiddenInputs: hiddenInputs, notes: notes, formulas: formulas, student: student, with: grader)
+  }
+
+  /// Runs code (through `run`, given the input sets) on the student's inputs and the hidden
+  /// sets of a graded run; a reason of the grader's on any set is thrown, never graded.
+  static func runOnEverySet(
+    student: String, with grader: Autograder, _ run: ([[String: Tensor]]) -> [SwiftModuleRun]
+  ) throws -> (runs: [SwiftModuleRun], hiddenInputs: [[String: Tensor]]) {
+    let hiddenInputs = (0..<grader.hiddenInputSetCount).compactMap { grader.hiddenInputs(for: student, set: $0) }
+    let runs = run([grader.inputs(for: student)] + hiddenInputs)
+    if let why = runs.lazy.compactMap(\.infrastructureError).first { throw InfrastructureError(why) }
+    return (runs, hiddenInputs)
+  }
+
+  /// The report of code that ran, whatever its language: what each item returned at the
+  /// student's inputs (`runs[0]`), formulas in place of the items they answer, and — when
+  /// something passes — the same items at the hidden sets (`runs[1…]`, at `hiddenInputs`).
+  static func gradeCode(
+    _ runs: [SwiftModuleRun], hiddenInputs: [[String: Tensor]], notes: [String], formulas: FormulaSubmission?,
+    student: String, with grader: Autograder
+  ) -> GradeReport {
+    let itemIDs = grader.assignment.items.map(\.id)
+    var notes = notes
+    var codeAnswers = answers(of: runs[0], items: itemIDs)
     if let formulas { overlay(formulas, on: &codeAnswers, notes: &notes) }
-    var report = grader.grade(student: student, answers: codeAnswers, notes: notes, isolation: run.isolationUsed, kind: .code)
+    var report = grader.grade(student: student, answers: codeAnswers, notes: notes, isolation: runs[0].isolationUsed, kind: .code)
     if !hiddenInputs.isEmpty && report.items.contains(where: { $0.status == .pass }) {
-      let hidden = zip(hiddenInputs, runs.dropFirst()).map { inputs, hiddenRun in
-        (inputs: inputs, answers: answers(of: hiddenRun, items: itemIDs))
-      }
+      let hidden = zip(hiddenInputs, runs.dropFirst()).map { (inputs: $0, answers: answers(of: $1, items: itemIDs)) }
       grader.applyHiddenChecks(to: &report, runs: hidden)
     }
     return report
@@ -189,12 +209,11 @@ public enum SubmissionGrading {
     let prepared = try PythonModuleRunner.prepare(
       url, assignment: assignment, allowedPackages: grader.rubric.pythonPackages, limits: options.limits, isolation: options.isolation)
     if let setupError = prepared.setupError { throw InfrastructureError(setupError) }
-    let hiddenInputs = (0..<grader.hiddenInputSetCount).compactMap { grader.hiddenInputs(for: student, set: $0) }
-    let runs = prepared.run(itemIDs: itemIDs, itemShapes: shapes, inputSets: [grader.inputs(for: student)] + hiddenInputs)
-    if let why = runs.lazy.compactMap(\.infrastructureError).first { throw InfrastructureError(why) }
+    let (runs, hiddenInputs) = try runOnEverySet(student: student, with: grader) {
+      prepared.run(itemIDs: itemIDs, itemShapes: shapes, inputSets: $0)
+    }
     let run = runs[0]
-    var notes = run.notes
-    if let formulas { notes += formulas.problems }
+    var notes = run.notes + (formulas?.problems ?? [])
     let failures = itemIDs.compactMap { id -> String? in
       if case .failed(let why)? = run.outcomes[id] { return why }
       return nil
@@ -202,16 +221,7 @@ public enum SubmissionGrading {
     if failures.count == itemIDs.count, let first = failures.first, first.contains(".py could not be imported"), Set(failures).count == 1 {
       notes.append("The submission could not be imported, so no item ran: \(first)")
     }
-    var codeAnswers = answers(of: run, items: itemIDs)
-    if let formulas { overlay(formulas, on: &codeAnswers, notes: &notes) }
-    var report = grader.grade(student: student, answers: codeAnswers, notes: notes, isolation: run.isolationUsed, kind: .code)
-    if !hiddenInputs.isEmpty && report.items.contains(where: { $0.status == .pass }) {
-      let hidden = zip(hiddenInputs, runs.dropFirst()).map { inputs, hiddenRun in
-        (inputs: inputs, answers: answers(of: hiddenRun, items: itemIDs))
-      }
-      grader.applyHiddenChecks(to: &report, runs: hidden)
-    }
-    return report
+    return gradeCode(runs, hiddenInputs: hiddenInputs, notes: notes, formulas: formulas, student: student, with: grader)
   }
 
   /// The first line of the note that holds the compiler's errors (`GradeReport.compileFailure`).

@@ -66,10 +66,15 @@ public enum SwiftStarter {
     for item in assignment.items {
       let shape = item.shape.isEmpty ? "A scalar." : "Shape \(symbolic(item.symbolicShape))."
       out += "\n" + comment("\(item.statement). \(shape)", prefix: "/// ")
-      out += "func \(item.id)(_ p: Inputs) -> \(swiftType(rank: item.shape.count, integer: false))? {\n"
+      out += signature(of: item) + " {\n"
       out += "  // TODO: your code here\n  return nil\n}\n"
     }
     return out
+  }
+
+  /// `func dU(_ p: Inputs) -> [[Double]]?`: the function the harness calls for `item`.
+  static func signature(of item: ItemSpec) -> String {
+    "func \(item.id)(_ p: Inputs) -> \(swiftType(rank: item.shape.count, integer: false))?"
   }
 
   /// `["d", "V"]` as `d × V`, `["T+1"]` as `T+1`.

@@ -25,9 +25,16 @@ public final class CompiledSwiftSubmission: @unchecked Sendable {
   var workspace: Workspace?
   var declaredInputs: [AssignmentInput] = []
   var compiledItems: Set<String> = []
+  /// Items the harness could not call, with the compiler's message: the rest were compiled
+  /// without them.
+  var notCallable: [String: String] = [:]
+  /// The function the harness calls for each item, `func dU(_ p: Inputs) -> [[Double]]?`.
+  var signatures: [String: String] = [:]
   var linkage = HarnessLinkage.staticExecutable
   /// Directories bound read-only into each item's bubblewrap sandbox (the Swift runtime's).
   var libraryDirectories: [String] = []
+  /// What places a trap at the student's line (`TrapBacktrace`), if the toolchain has one.
+  var symbolizer: String?
   var isRunnable = false
   /// The uid the compiler ran under (tests look for processes it left).
   var compileUID: UInt32?
@@ -99,6 +106,14 @@ public final class CompiledSwiftSubmission: @unchecked Sendable {
       }
     }
     for id in itemIDs where !compiledItems.contains(id) {
+      if let message = notCallable[id] {
+        let expected = signatures[id].map { " (expected `\($0)`)" } ?? ""
+        let why: SwiftItemOutcome = message.hasPrefix("cannot find '\(id)' in scope")
+          ? .missing("\(id) is not defined in the submission\(expected)")
+          : .failed("the grader cannot call \(id) as the assignment asks\(expected): \(message)")
+        for k in sent { results[k].outcomes[id] = why }
+        continue
+      }
       let why: SwiftItemOutcome = SwiftModuleRunner.isIdentifier(id)
         ? .failed("not run: the submission was compiled without item \(id)")
         : .failed("not run: \(HarnessSetupError.notAnIdentifier(id))")
@@ -137,12 +152,12 @@ public final class CompiledSwiftSubmission: @unchecked Sendable {
 
     let start = Date()
     let limits = self.limits
-    let (linkage, libraryDirectories) = (self.linkage, self.libraryDirectories)
+    let (linkage, libraryDirectories, symbolizer) = (self.linkage, self.libraryDirectories, self.symbolizer)
     let itemRuns = ItemQueue.map(runnable, width: max(1, limits.parallelItems)) { index, id in
       SwiftModuleRunner.runItem(
         id, directory: itemsDirectory.appendingPathComponent(String(index), isDirectory: true), inputs: inputsDirectory,
         sets: sent.count, expectedShape: itemShapes[id], plan: plan, workspace: workspace, limits: limits,
-        linkage: linkage, libraryDirectories: libraryDirectories)
+        linkage: linkage, libraryDirectories: libraryDirectories, symbolizer: symbolizer)
     }
     let seconds = Date().timeIntervalSince(start)
     for k in results.indices { results[k].runSeconds = seconds }

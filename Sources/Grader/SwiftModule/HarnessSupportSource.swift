@@ -265,4 +265,24 @@ public final class GradingHarness {
     lines.append("__gradingHarness.done()")
     return lines.joined(separator: "\n") + "\n"
   }
+
+  /// The items whose call in `main` (the generated `main.swift`) does not compile, each with the
+  /// compiler's message (`cannot find 'db_2' in scope` for a function not written), when every
+  /// error of `errors` is on such a call; nil when any error lies elsewhere (then it is the
+  /// student's code that does not compile).
+  static func itemsNotCallable(errors: [String], main: String) -> [String: String]? {
+    let lines = main.split(separator: "\n", omittingEmptySubsequences: false)
+    var found: [String: String] = [:]
+    for error in errors {
+      let parts = error.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
+      guard parts.count == 4, parts[0] == "main.swift", let line = Int(parts[1]), lines.indices.contains(line - 1),
+            let message = error.range(of: "error: ").map({ String(error[$0.upperBound...]) })
+      else { return nil }
+      let call = lines[line - 1]
+      guard call.hasPrefix("case \""), let end = call.dropFirst(6).firstIndex(of: "\"") else { return nil }
+      let id = String(call[call.index(call.startIndex, offsetBy: 6)..<end])
+      if found[id] == nil { found[id] = message }
+    }
+    return found.isEmpty ? nil : found
+  }
 }

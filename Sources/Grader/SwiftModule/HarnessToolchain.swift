@@ -45,12 +45,15 @@ struct HarnessToolchain: Sendable {
   /// The toolchain's `usr` folder (the resolved `swiftc`'s grandparent), bound read-only into a
   /// compile sandbox.
   var toolchainDirectory: String
+  /// What turns a trap's frames into source lines (`TrapBacktrace.symbolizer`), if anything.
+  var symbolizer: String?
 
   /// The shared, read-only module cache.
   var moduleCache: URL { cacheDirectory.appendingPathComponent("module-cache", isDirectory: true) }
 
   /// Flags of every submission build, whatever its linkage.
-  static let submissionFlags = ["-Onone", "-wmo", "-diagnostic-style", "llvm"]
+  /// `-g`: a trap's stack trace can be placed at the student's line (`TrapBacktrace`).
+  static let submissionFlags = ["-Onone", "-g", "-wmo", "-diagnostic-style", "llvm"]
 
   private static let lock = NSLock()
   nonisolated(unsafe) private static var ready: HarnessToolchain?
@@ -108,7 +111,8 @@ struct HarnessToolchain: Sendable {
     return HarnessToolchain(
       swiftc: swiftc, version: version, cacheDirectory: cache, linkerFlags: linkerFlags,
       runtimeLibraryDirectories: runtimeDirectories.filter { $0.hasPrefix("/") },
-      toolchainDirectory: toolsDirectory.deletingLastPathComponent().path)
+      toolchainDirectory: toolsDirectory.deletingLastPathComponent().path,
+      symbolizer: TrapBacktrace.symbolizer(toolsDirectory: toolsDirectory))
   }
 
   /// `$TMPDIR/swift-grading-harness-<uid>`: the built harness modules and the cached target info,

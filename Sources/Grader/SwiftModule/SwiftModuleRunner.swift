@@ -70,16 +70,17 @@ public enum SwiftModuleRunner {
     let planned = BackgroundResult { try SandboxPlan.resolve(isolation) }
     do {
       submission.declaredInputs = try AssignmentInput.declared(in: assignment)
+      submission.signatures = Dictionary(assignment.items.map { ($0.id, SwiftStarter.signature(of: $0)) }, uniquingKeysWith: { a, _ in a })
       let toolchain = try HarnessToolchain.prepared()
       var workspace = try Workspace(root: makeTemporaryDirectory())
       submission.workspace = workspace
-      let runnable = itemIDs.filter(isIdentifier)
+      var runnable = itemIDs.filter(isIdentifier)
       submission.compiledItems = Set(runnable)
+      var main = HarnessSupportSource.main(inputs: submission.declaredInputs, itemIDs: runnable)
       let sources: [URL]
       do {
         sources = try workspace.collectSources(
-          files: files, root: root, helpers: helperFiles(assignment),
-          main: HarnessSupportSource.main(inputs: submission.declaredInputs, itemIDs: runnable), notes: &submission.notes)
+          files: files, root: root, helpers: helperFiles(assignment), main: main, notes: &submission.notes)
       } catch let error as SubmissionEntryError {
         submission.entryError = error
         _ = planned.wait()
@@ -92,6 +93,7 @@ public enum SwiftModuleRunner {
       submission.linkage = workspace.prepareRuntime(for: plan, toolchain: toolchain)
       submission.workspace = workspace
       if submission.linkage == .dynamic { submission.libraryDirectories = toolchain.runtimeLibraryDirectories }
+      submission.symbolizer = toolchain.symbolizer
 
       let compileStart = Date()
       let uid = UnprivilegedIDs.next()
@@ -110,11 +112,27 @@ public enum SwiftModuleRunner {
           wallClockSeconds: limits.compileWallClockSeconds, maxOutputBytes: 1 << 20, quota: launch.quota,
           sweepUIDs: plan.usesItemUIDs ? [uid] : [])
       }
-      var compiled = try build(toolchain.moduleCache)
+      var moduleCache = toolchain.moduleCache
+      var compiled = try build(moduleCache)
       if compiled.termination != .exited(0), compiled.stderrText.contains(toolchain.moduleCache.path) {
         // The shared cache lacks a module the submission imports: build it in a private one.
         try workspace.preparePrivateModuleCache(plan: plan, uid: uid)
-        compiled = try build(workspace.moduleCache)
+        moduleCache = workspace.moduleCache
+        compiled = try build(moduleCache)
+      }
+      if compiled.termination != .exited(0), compileLimit(compiled, limits: limits, plan: plan) == nil,
+         let notCallable = HarnessSupportSource.itemsNotCallable(
+           errors: CompilerDiagnostics.errors(in: compiled.stderrText + compiled.stdoutText, sourceDirectory: workspace.sources.path),
+           main: main),
+         notCallable.count < runnable.count {
+        // Only the harness's calls of some items fail (a function not written yet, or of another
+        // signature): those items are answered as such, and the others compiled without them.
+        submission.notCallable = notCallable
+        runnable.removeAll { notCallable[$0] != nil }
+        submission.compiledItems = Set(runnable)
+        main = HarnessSupportSource.main(inputs: submission.declaredInputs, itemIDs: runnable)
+        try workspace.rewriteMain(main)
+        compiled = try build(moduleCache)
       }
       submission.compileSeconds = Date().timeIntervalSince(compileStart)
       if let problem = compileLimit(compiled, limits: limits, plan: plan) {
@@ -224,7 +242,7 @@ public enum SwiftModuleRunner {
   /// ```
   static func runItem(
     _ id: String, directory: URL, inputs: URL, sets: Int, expectedShape: [Int]?, plan: SandboxPlan, workspace: Workspace,
-    limits: SandboxLimits, linkage: HarnessLinkage, libraryDirectories: [String]
+    limits: SandboxLimits, linkage: HarnessLinkage, libraryDirectories: [String], symbolizer: String? = nil
   ) -> ItemRun {
     let uid = UnprivilegedIDs.next()
     let notRun = { (why: String) in
@@ -255,7 +273,11 @@ public enum SwiftModuleRunner {
     var outcomes: [SwiftItemOutcome] = []
     for k in 0..<sets {
       guard let text = frames[k] else {
-        let stderr = CompilerDiagnostics.strip(report.stderrText, directory: workspace.sources.path)
+        let binary = workspace.binary.path
+        let traced = symbolizer.map {
+          TrapBacktrace.symbolicated(report.stderrText, binary: binary, modules: [(binary as NSString).lastPathComponent, "student"], symbolizer: $0)
+        } ?? report.stderrText
+        let stderr = CompilerDiagnostics.strip(traced, directory: workspace.sources.path)
         let ending = report.quotaExceeded.map { "stopped: \($0)" } ?? ItemEnding.sentence(
           termination: report.termination, timedOut: report.timedOut, stderr: stderr, limits: limits, inputSets: sets,
           signalsAsExitStatus: plan.reportsSignalsAsExitStatus)
@@ -409,10 +431,16 @@ struct Workspace {
       try helper.contents.write(to: destination)
       paths.append(destination)
     }
+    try rewriteMain(main)
+    for url in paths { try fm.setAttributes([.posixPermissions: 0o644], ofItemAtPath: url.path) }
+    return [sources.appendingPathComponent("main.swift")] + paths
+  }
+
+  /// Writes the harness's `main.swift` into the sources, readable by the compile.
+  func rewriteMain(_ main: String) throws {
     let mainURL = sources.appendingPathComponent("main.swift")
     try main.write(to: mainURL, atomically: true, encoding: .utf8)
-    for url in paths + [mainURL] { try fm.setAttributes([.posixPermissions: 0o644], ofItemAtPath: url.path) }
-    return [mainURL] + paths
+    try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: mainURL.path)
   }
 
   /// Gives the compile's uid the output folder and its temporary directory.

@@ -49,4 +49,32 @@ struct StudentIDCheckTests {
     let note = try #require(StudentIDCheck.note(for: nan, grader: grader, candidates: ["bob"]))
     #expect(!note.contains("match the inputs of 'bob'"))
   }
+
+  @Test("no note for code, which computes at the inputs it is given, nor for a submission with no answer")
+  func notForCodeOrEmpty() throws {
+    let grader = try Self.grader()
+    var code = Self.report(made: "bob", as: "ann", grader: grader)
+    #expect(StudentIDCheck.note(for: code, grader: grader, candidates: ["bob"]) != nil, "a precondition: as arrays it gets a note")
+    code.isolation = "bubblewrap (unprivileged uid)"
+    #expect(StudentIDCheck.note(for: code, grader: grader, candidates: ["bob"]) == nil)
+    let empty = grader.grade(student: "ann", answers: [:])
+    #expect(StudentIDCheck.note(for: empty, grader: grader, candidates: ["bob"]) == nil)
+  }
+
+  @Test("of a roster past the bound, the ids closest in spelling are compared: a typo is still found")
+  func largeRoster() throws {
+    let grader = try Self.grader()
+    let report = Self.report(made: "student0042", as: "studnet0042", grader: grader)
+    let roster = (0..<(StudentIDCheck.maximumCandidates * 4)).map { "s\($0 * 7919 % 100_003)-x" } + ["student0042"]
+    let note = try #require(StudentIDCheck.note(for: report, grader: grader, candidates: roster))
+    #expect(note.contains("match the inputs of 'student0042'"), "\(note)")
+    let chosen = StudentIDCheck.closest(to: "studnet0042", among: roster + roster)
+    #expect(chosen.count == StudentIDCheck.maximumCandidates && chosen.first == "student0042" && Set(chosen).count == chosen.count)
+    #expect(StudentIDCheck.closest(to: "ann", among: ["bob", "ann", "", "bob", "carl"]) == ["bob", "carl"])
+  }
+
+  @Test("edit distance", arguments: [("", "abc", 3), ("kitten", "sitting", 3), ("studnet", "student", 2), ("same", "same", 0)])
+  func editDistance(a: String, b: String, expected: Int) {
+    #expect(StudentIDCheck.editDistance(Array(a.unicodeScalars), Array(b.unicodeScalars)) == expected)
+  }
 }

@@ -170,6 +170,73 @@ struct SwiftModuleRunnerTests {
     #expect(ProcessSweep.processes(ofUID: uid).isEmpty, "processes of the item's uid \(uid) are left")
   }
 
+  @Test("a trap raised inside the standard library is placed at the student's line", arguments: SwiftModuleFixtures.isolations)
+  func trapIsPlacedAtTheStudentsLine(isolation: Isolation) throws {
+    let source = """
+      func loss(_ p: Inputs) -> Double? { Double(p.T) }
+
+      func rows(_ n: Int) -> [[Double]] { [[Double]](repeating: [0], count: n) }
+
+      func dU(_ p: Inputs) -> [[Double]]? {
+        let r = rows(p.T)
+        return [r[p.T]]
+      }
+
+      func db_2(_ p: Inputs) -> [Double]? {
+        let missing: [Double]? = nil
+        return missing!
+      }
+
+      """
+    let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+    let indexLine = lines.firstIndex { $0.contains("r[p.T]") }! + 1
+    let unwrapLine = lines.firstIndex { $0.contains("missing!") }! + 1
+    let spec = try SwiftModuleFixtures.spec("rnn-bptt")
+    let submission = try SwiftModuleFixtures.compiledOnce(key: "trap", isolation: isolation, assignment: "rnn-bptt") {
+      try SwiftModuleFixtures.writeSubmission(["Solution.swift": source])
+    }
+    let run = submission.run(itemIDs: ["loss", "dU", "db_2"], itemShapes: spec.itemShapes, inputs: SwiftModuleFixtures.randomInputs(spec, seed: 3))
+    #expect(run.outcomes["loss"]?.tensor != nil)
+    // The runtime names the standard library's file for the index, the student's for the unwrap.
+    for (id, line, message) in [("dU", indexLine, "Index out of range, at "), ("db_2", unwrapLine, ": Fatal error: Unexpectedly found nil")] {
+      guard case .failed(let why) = run.outcomes[id] else {
+        Issue.record("\(id) should have failed, got \(String(describing: run.outcomes[id]))")
+        continue
+      }
+      #expect(why.contains(message) && why.contains("Solution.swift:\(line)"), "\(id): \(why)")
+      #expect(!why.contains("ContiguousArrayBuffer") && !why.contains("/tmp"), "\(id): \(why)")
+    }
+  }
+
+  @Test("a function not written, or of another signature, costs only its own item", arguments: SwiftModuleFixtures.isolations)
+  func partialSubmissionCompiles(isolation: Isolation) throws {
+    let source = """
+      func loss(_ p: Inputs) -> Double? { Double(p.T) }
+      func dW_h(_ T: Int) -> [[Double]]? { [[Double(T)]] }
+      func dh0(_ p: Inputs) -> [Double]? { [Double](repeating: 2, count: p.H) }
+      """
+    let spec = try SwiftModuleFixtures.spec("rnn-bptt")
+    let submission = try SwiftModuleFixtures.compiledOnce(key: "partial", isolation: isolation, assignment: "rnn-bptt") {
+      try SwiftModuleFixtures.writeSubmission(["Solution.swift": source])
+    }
+    let run = submission.run(itemIDs: spec.itemIDs, itemShapes: spec.itemShapes, inputs: SwiftModuleFixtures.randomInputs(spec, seed: 3))
+    #expect(run.compileErrors.isEmpty, "\(run.compileErrors)")
+    #expect(run.outcomes["loss"] == .value(Tensor(shape: [], scalars: [6])))
+    #expect(run.outcomes["dh0"]?.tensor?.scalars.allSatisfy { $0 == 2 } == true)
+    guard case .failed(let signature) = run.outcomes["dW_h"] else {
+      Issue.record("dW_h should have failed, got \(String(describing: run.outcomes["dW_h"]))")
+      return
+    }
+    #expect(signature.contains("expected `func dW_h(_ p: Inputs) -> [[Double]]?`") && !signature.contains("main.swift"), "\(signature)")
+    for id in spec.itemIDs where !["loss", "dW_h", "dh0"].contains(id) {
+      guard case .missing(let why) = run.outcomes[id] else {
+        Issue.record("\(id) should be missing, got \(String(describing: run.outcomes[id]))")
+        continue
+      }
+      #expect(why.contains("\(id) is not defined"), "\(why)")
+    }
+  }
+
   @Test("a compile error is reported with the student's file and line", arguments: SwiftModuleFixtures.isolations)
   func compileErrorIsReported(isolation: Isolation) throws {
     let starter = try String(
