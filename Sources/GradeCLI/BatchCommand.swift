@@ -6,7 +6,7 @@ enum BatchCommand {
   static var subcommand: GradeCommand.Subcommand {
     GradeCommand.Subcommand(
       name: "batch", abstract: "Grade a folder of submissions, one per student, in parallel.",
-      usage: "grade batch <assignment> <submissions-dir> --out <dir> (--key-file <file> | --self-check) [--jobs <n>] [--timeout <seconds>] [--rubric <file>] [--quiet] [--no-timing] [--one-process-per-student]",
+      usage: "grade batch <assignment> <submissions-dir> --out <dir> (--key-file <file> | --self-check) [--jobs <n>] [--timeout <seconds>] [--rubric <file>] [--quiet] [--no-timing] [--shard <i/N|auto/N>] [--one-process-per-student]",
       help: """
         Grades every submission in a folder: one file or sub-folder per student, named by the
         student id: arrays (alice.npz), Python code (carol.py, or dave/solution.py), Swift code
@@ -33,13 +33,27 @@ enum BatchCommand {
           results/<id>.json      each student's complete result, reference values included: for
                                  the course staff only
           logs/<id>.log          the error output of gradings that crashed or timed out
+          batch.json             what the folder was graded from (see below)
+          rubrics/<sha256>.json  the rubric it was graded with, for 'grade regrade'
 
         Run it again after an interruption and it grades only the students without a complete
         result, writing the same gradebook byte for byte (the numeric checks use a fixed seed
         per student). Every file is written whole or not at all. A student the grader could
         not grade (a full disk, an I/O error, a grading that crashed or timed out) is marked
         not-graded with no score, and graded again by the next run. One batch at a time may
-        write an --out folder: a second is refused, naming the first's pid.
+        write an --out folder: a second is refused, naming the first's pid. batch.json in the
+        folder records what it was graded from (assignment, rubric and grader, by SHA-256), and
+        every result the SHA-256 of its submission, for 'grade regrade'.
+
+        SHARDS (a class too large for one machine):
+          --shard i/N grades only the i-th of N slices of the roster (0 ≤ i < N), on as many
+          machines as you like; 'grade merge' then writes the gradebook, summaries and feedback
+          exactly as one run would. A student's shard is fixed by their id alone (SHA-256 of the
+          id, mod N), so adding students moves nobody else. --shard auto/N (or --shard N) reads
+          i from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job), else SLURM_ARRAY_TASK_ID minus
+          SLURM_ARRAY_TASK_MIN (a Slurm job array). A shard's folder holds its students' results/,
+          feedback/ and logs/ and batch.json (which shard, of how many, which students, the
+          hashes), no gradebook. A shard killed midway is resumed by running it again.
 
         OPTIONS:
           --out <dir>           where to write (created if needed; required)
@@ -51,6 +65,7 @@ enum BatchCommand {
           --quiet               no progress (a bar on a terminal, else a line per student)
           --no-timing           write 0 for every time taken (results/, the last line), so
                                 that two runs write the same bytes
+          --shard <i/N|auto/N>  grade shard i of N only (see SHARDS)
           --one-process-per-student
                                 no workers: a child process for every student (slower for
                                 arrays; the same results, byte for byte)
@@ -61,8 +76,10 @@ enum BatchCommand {
 
         EXAMPLE:
           grade batch rnn-bptt submissions/ --out graded/ --key-file course.key --jobs 4
+          grade batch rnn-bptt submissions/ --out shard-3/ --key-file course.key --shard 3/64
+          JOB_COMPLETION_INDEX=3 grade batch rnn-bptt submissions/ --out shard-3/ --shard auto/64 …
         """,
-      options: GradeCommand.globalOptions + ["--out", "--jobs", "--timeout", "--rubric", "--key-file"],
+      options: GradeCommand.globalOptions + ["--out", "--jobs", "--timeout", "--rubric", "--key-file", "--shard"],
       flags: ["--quiet", "--self-check", "--no-timing", "--one-process-per-student"], run: run)
   }
 
@@ -82,6 +99,12 @@ enum BatchCommand {
       throw UsageError("grade batch grades a class and needs the course key: give --key-file <file> or set \(CourseKey.environmentVariable) (make a key with 'grade key new'), or --self-check for a practice run that grades nothing")
     }
     let key = try keyURL.map { url in try CourseKey.load(url) }
+    let shard: BatchShard?
+    do {
+      shard = try args.option("--shard").map { spec throws(BatchShardError) in try BatchShard.parse(spec, environment: ProcessInfo.processInfo.environment) }
+    } catch {
+      throw UsageError(error.description)
+    }
 
     let catalog = Commands.catalog(args)
     let rubricURL = args.option("--rubric").map { URL(fileURLWithPath: $0).standardizedFileURL }
@@ -97,31 +120,26 @@ enum BatchCommand {
       args.console.error("Error: \(error)")
       return GradeCommand.ExitCode.dataError
     }
-    var shared = ["--assignments", catalog.root.standardizedFileURL.path]
-    if let rubricURL { shared += ["--rubric", rubricURL.path] }
-    if let keyURL { shared += ["--key-file", keyURL.standardizedFileURL.path] }
     let timing = !args.flag("--no-timing")
-    if !timing { shared.append("--no-timing") }
     // The roster's ids: a submission made with another student's inputs names that student.
-    let roster = FileManager.default.temporaryDirectory.appendingPathComponent("\(BatchChild.scratchPrefix)\(getpid())-roster.txt")
-    try? submissions.map(\.student).joined(separator: "\n").write(to: roster, atomically: true, encoding: .utf8)
-    defer { try? FileManager.default.removeItem(at: roster) }
-    if FileManager.default.fileExists(atPath: roster.path) { shared += ["--other-ids-file", roster.path] }
-    let child = BatchChild(
-      executable: workerExecutable(), assignmentArgument: assignment.directory.standardizedFileURL.path,
-      sharedOptions: shared, timeout: TimeInterval(timeout))
+    let roster = try? writeRoster(submissions)
+    defer { roster.map { try? FileManager.default.removeItem(at: $0) } }
+    let child = makeChild(catalog: catalog, assignment: assignment, rubric: rubricURL, key: keyURL, timing: timing, timeout: timeout, roster: roster)
     WorkerProcess.removeStaleScratch(in: FileManager.default.temporaryDirectory, prefix: BatchChild.scratchPrefix)
     // A stand-in for each student's grading (GRADE_BATCH_WORKER) replaces single-use children.
     let pool = args.flag("--one-process-per-student") || ProcessInfo.processInfo.environment["GRADE_BATCH_WORKER"].map { !$0.isEmpty } == true
       ? nil
       : WorkerPool(single: child, executable: ownExecutable(), assignment: assignment.id)
     defer { pool?.shutdown() }
-    let runner = BatchRunner(grader: grader, output: out, jobs: jobs, timeout: TimeInterval(timeout), grading: pool ?? child)
+    var runner = BatchRunner(grader: grader, output: out, jobs: jobs, timeout: TimeInterval(timeout), grading: pool ?? child)
+    runner.shard = shard
+    runner.submissionsFolder = folder
     let outcome = try runner.run(submissions, progressStyle: args.flag("--quiet") ? .silent : .automatic)
 
     let s = outcome.summary
     let took = timing ? " in \(String(format: "%.1f", outcome.seconds)) s" : ""
-    var lines = ["\(key == nil ? "Self-checked (not graded)" : "Graded") \(outcome.reports.count) students of \(assignment.id)\(took) (\(outcome.gradedNow) now, \(outcome.resumed) from an earlier run, \(jobs) at a time)."]
+    let of = shard.map { " (shard \($0.index) of \($0.count), of \(submissions.count) in the roster)" } ?? ""
+    var lines = ["\(key == nil ? "Self-checked (not graded)" : "Graded") \(outcome.reports.count) students of \(assignment.id)\(of)\(took) (\(outcome.gradedNow) now, \(outcome.resumed) from an earlier run, \(jobs) at a time)."]
     lines.append("Mean score \(BatchSummary.decimal(s.meanScore))/\(ItemResult.points(s.maxScore)), median \(BatchSummary.decimal(s.medianScore)); \(s.fullMarks) with full marks.")
     if !outcome.ungraded.isEmpty {
       lines.append("Not graded (infrastructure: a crash, a time limit or an I/O error; see logs/; run the batch again to grade them): \(outcome.ungraded.joined(separator: ", ")).")
@@ -129,9 +147,34 @@ enum BatchCommand {
     if !s.needsReview.isEmpty {
       lines.append("Needs review (the grader could not verify these items; 0 points until you look): \(s.needsReview.map { "\($0.student) \($0.item)" }.joined(separator: ", ")).")
     }
-    lines.append("Wrote \(runner.gradebookURL.path), summary.md, and feedback/ (Markdown and HTML) in \(out.path).")
+    if let shard {
+      lines.append("Wrote results/, feedback/ and batch.json of shard \(shard.index) of \(shard.count) in \(out.path); 'grade merge' joins the shards' folders into the gradebook.")
+    } else {
+      lines.append("Wrote \(runner.gradebookURL.path), summary.md, and feedback/ (Markdown and HTML) in \(out.path).")
+    }
     args.console.print(lines.joined(separator: "\n"))
     return outcome.ungraded.isEmpty ? GradeCommand.ExitCode.success : GradeCommand.ExitCode.failure
+  }
+
+  /// How each student of a batch (or a regrade) is graded: a `grade check` child with the
+  /// batch's assignment, rubric, key and timing.
+  static func makeChild(catalog: AssignmentCatalog, assignment: Assignment, rubric: URL?, key: URL?, timing: Bool, timeout: Int, roster: URL?) -> BatchChild {
+    var shared = ["--assignments", catalog.root.standardizedFileURL.path]
+    if let rubric { shared += ["--rubric", rubric.path] }
+    if let key { shared += ["--key-file", key.standardizedFileURL.path] }
+    if !timing { shared.append("--no-timing") }
+    if let roster { shared += ["--other-ids-file", roster.path] }
+    return BatchChild(
+      executable: workerExecutable(), assignmentArgument: assignment.directory.standardizedFileURL.path,
+      sharedOptions: shared, timeout: TimeInterval(timeout))
+  }
+
+  /// The ids of the whole roster, one a line, in a temporary file the children read
+  /// (`--other-ids-file`); the caller removes it.
+  static func writeRoster(_ submissions: [BatchSubmission]) throws -> URL {
+    let roster = FileManager.default.temporaryDirectory.appendingPathComponent("\(BatchChild.scratchPrefix)\(getpid())-roster.txt")
+    try submissions.map(\.student).joined(separator: "\n").write(to: roster, atomically: true, encoding: .utf8)
+    return roster
   }
 
   static func positiveNumber(_ args: Arguments, _ name: String, default value: Int) throws -> Int {

@@ -151,6 +151,8 @@ public enum GradeCommand {
       FormulasCommand.subcommand,
       StarterCommand.subcommand,
       BatchCommand.subcommand,
+      MergeCommand.subcommand,
+      RegradeCommand.subcommand,
       GradescopeBundleCommand.subcommand,
       KeyCommand.subcommand,
     ]
@@ -182,7 +184,7 @@ public enum GradeCommand {
       return WorkerCommand.run(Array(arguments.dropFirst()))
     }
     if first == "--version" {
-      console.print("grade 1.0.0")
+      console.print("grade \(GraderVersion.current)")
       return ExitCode.success
     }
     guard let sub = subcommands.first(where: { $0.name == first }) else {

@@ -55,6 +55,15 @@ public struct BatchRunner {
   public var timeout: TimeInterval
   /// How each student is graded.
   public var grading: any StudentGrading
+  /// The slice of the roster this run grades (`--shard i/N`): only its students, and no
+  /// gradebook or summary (`grade merge` writes them from every shard's folder).
+  public var shard: BatchShard?
+  /// The submissions folder `batch.json` names; nil writes no manifest (a regrade's re-runs).
+  public var submissionsFolder: URL?
+  /// Whether the run writes gradebook.csv and summary.md/.json (not a shard's, not a regrade's re-runs).
+  public var writesClassFiles = true
+  /// The grader, assignment and rubric every result records (`GradeProvenance`).
+  public var provenance: GradeProvenance.Base
 
   public init(grader: Autograder, output: URL, jobs: Int, timeout: TimeInterval, grading: any StudentGrading) {
     self.grader = grader
@@ -62,6 +71,7 @@ public struct BatchRunner {
     self.jobs = Swift.max(1, jobs)
     self.timeout = timeout
     self.grading = grading
+    self.provenance = GradeProvenance.Base(grader)
   }
 
   /// The start of the message of an item whose student could not be graded.
@@ -94,13 +104,15 @@ public struct BatchRunner {
           report.student == student, report.assignment == grader.assignment.id,
           report.items.map(\.id) == grader.assignment.items.map(\.id),
           (report.mode == .selfCheck) == (grader.courseKey == nil),
-          GradebookStatus(report) != .notGraded
+          GradebookStatus(report) != .notGraded,
+          report.provenance.map(provenance.matches) == true
     else { return nil }
     return report
   }
 
   /// Grades `submissions` (resuming from stored results) and writes every output.
-  public func run(_ submissions: [BatchSubmission], progressStyle: BatchProgressStyle = .automatic) throws -> Outcome {
+  public func run(_ roster: [BatchSubmission], progressStyle: BatchProgressStyle = .automatic) throws -> Outcome {
+    let submissions = shard.map { shard in roster.filter { shard.contains($0.student) } } ?? roster
     let start = Date()
     let fm = FileManager.default
     try fm.createDirectory(at: output, withIntermediateDirectories: true)
@@ -115,6 +127,7 @@ public struct BatchRunner {
     for folder in [resultsFolder, feedbackFolder, scratch] {
       try fm.createDirectory(at: folder, withIntermediateDirectories: true)
     }
+    try writeManifest(roster: roster, students: submissions, complete: false)
     let style: BatchProgress.Style
     switch progressStyle {
     case .automatic: style = BatchProgress.defaultStyle()
@@ -167,10 +180,13 @@ public struct BatchRunner {
     if let firstError { throw firstError }
 
     let sorted = submissions.map { reports[$0.student]! }.sorted { $0.student < $1.student }
-    try AtomicFile.write(Gradebook.csv(sorted, items: grader.assignment.items.map(\.id)), to: gradebookURL)
     let summary = BatchSummary(reports: sorted, assignment: grader.assignment)
-    try AtomicFile.write(summary.markdown, to: output.appendingPathComponent("summary.md"))
-    try AtomicFile.write(summary.json, to: output.appendingPathComponent("summary.json"))
+    if writesClassFiles && shard == nil {
+      try AtomicFile.write(Gradebook.csv(sorted, items: grader.assignment.items.map(\.id)), to: gradebookURL)
+      try AtomicFile.write(summary.markdown, to: output.appendingPathComponent("summary.md"))
+      try AtomicFile.write(summary.json, to: output.appendingPathComponent("summary.json"))
+    }
+    try writeManifest(roster: roster, students: submissions, complete: true)
     return Outcome(
       reports: sorted, gradedNow: gradedNow, resumed: resumed, ungraded: ungraded.sorted(),
       summary: summary, seconds: Date().timeIntervalSince(start))
@@ -184,10 +200,15 @@ public struct BatchRunner {
       return (stored, true, stored.items.allSatisfy { $0.message.hasPrefix(Self.ungradedPrefix($0.id)) })
     }
     let seed = BatchNumericSeed.seed(assignment: grader.assignment.id, student: student, key: grader.courseKey)
+    // Hashed before grading: the record names the bytes that were graded. The grading writes its
+    // record in the scratch folder; results/ receives it whole, with its provenance.
+    let submissionHash = GradeProvenance.submissionSHA256(submission.url)
+    let scratchRecord = scratch.appendingPathComponent("\(student).record.json")
+    defer { try? FileManager.default.removeItem(at: scratchRecord) }
     var report: GradeReport
     var notGraded = false
     let outcome = Self.linkedEntry(submission.url).map { StudentGradingOutcome.unreadable($0) }
-      ?? grading.grade(submission, seed: seed, record: recordURL(student), scratch: scratch)
+      ?? grading.grade(submission, seed: seed, record: scratchRecord, scratch: scratch)
     switch outcome {
     case .graded(let graded):
       report = graded
@@ -195,13 +216,13 @@ public struct BatchRunner {
       report = grader.grade(student: student, answers: Dictionary(uniqueKeysWithValues: grader.assignment.items.map { ($0.id, SubmittedAnswer.unreadable(reason)) }),
                             notes: ["The submission could not be read: \(reason)"])
       report.seconds = 0
-      try AtomicFile.write(GradeRecord.encode(report), to: recordURL(student))
     case .ungraded(let reason, let log):
       notGraded = true
       report = Self.ungradedReport(grader: grader, student: student, reason: reason)
       if !log.isEmpty { try AtomicFile.write(log, to: logsFolder.appendingPathComponent("\(student).log")) }
-      try AtomicFile.write(GradeRecord.encode(report), to: recordURL(student))
     }
+    report.provenance = provenance.with(submission: submissionHash)
+    try AtomicFile.write(GradeRecord.encode(report), to: recordURL(student))
     try writeFeedback(report, onlyIfMissing: false)
     return (report, false, notGraded)
   }
@@ -248,4 +269,16 @@ public enum BatchProgressStyle: Sendable {
   case automatic
   case lines
   case silent
+}
+
+extension BatchRunner {
+  /// `batch.json` (when `submissionsFolder` is set) and the rubric's copy under `rubrics/`.
+  func writeManifest(roster: [BatchSubmission], students: [BatchSubmission], complete: Bool) throws {
+    guard let submissionsFolder else { return }
+    try BatchManifest.keepRubric(grader.rubric, sha256: provenance.rubricSHA256, in: output)
+    try BatchManifest(
+      grader: grader, base: provenance, submissions: submissionsFolder, roster: roster.map(\.student), shard: shard,
+      students: students.map(\.student), complete: complete
+    ).write(to: output)
+  }
 }

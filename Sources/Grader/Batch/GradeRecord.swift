@@ -12,8 +12,11 @@ import Foundation
 ///             "expected_shape", "submitted_shape", "dtype", "internal_error",
 ///             "reference": {comparison}, "numeric": {comparison, "method", "forward_passes"},
 ///             "diagnosis": {"id", "message", "hint", "diverges_from_step", "diverging_steps"},
-///             "submitted": […], "expected": […]}]}
+///             "submitted": […], "expected": […]}],
+///  "provenance": {"grader_version", "assignment_sha256", "rubric_sha256", "submission_sha256"}}
 /// ```
+/// `provenance` (`GradeProvenance`) is written by a batch; a record without it is of a run
+/// outside a batch, or of an older grader.
 /// Written and read through `ReportJSON` (Foundation's Codable): numbers in their shortest
 /// round-trip spelling, so decoding gives back the same doubles; NaN and ±Inf are the strings
 /// "NaN", "Infinity", "-Infinity".
@@ -64,10 +67,11 @@ public enum GradeRecord {
     var revealsReference: Bool
     var notes: [String]
     var items: [Item]
+    var provenance: GradeProvenance?
 
     enum CodingKeys: String, CodingKey {
       case format, assignment, title, student, score, maxScore = "max_score", seconds, isolation, mode
-      case revealsReference = "reveals_reference", notes, items
+      case revealsReference = "reveals_reference", notes, items, provenance
     }
 
     init(_ report: GradeReport) {
@@ -84,12 +88,15 @@ public enum GradeRecord {
       revealsReference = report.revealsReference
       notes = report.notes
       items = report.items.map { Item($0, reference: keep) }
+      provenance = report.provenance
     }
 
     var report: GradeReport {
-      GradeReport(
+      var report = GradeReport(
         assignment: assignment, title: title, student: student, items: items.map(\.result), notes: notes,
         seconds: seconds, isolation: isolation, mode: mode, revealsReference: revealsReference)
+      report.provenance = provenance
+      return report
     }
   }
 

@@ -103,6 +103,8 @@ public struct GradeReport: Sendable {
   /// Whether the student's report may show reference values (expected entries, heat-map values,
   /// derivations with numbers): the rubric's `"feedback": "full"`, or an instructor's view.
   public var revealsReference: Bool = false
+  /// What a batch graded it from (`GradeProvenance`); nil outside a batch.
+  public var provenance: GradeProvenance?
 
   public var score: Double { items.reduce(0) { $0 + $1.points } }
   public var maxScore: Double { items.reduce(0) { $0 + $1.maxPoints } }
