@@ -85,7 +85,8 @@ struct BatchWorkerTests {
         timeout: 2, extraEnvironment: Self.faults)
       let pool = WorkerPool(single: child, executable: GradeBinary.url, assignment: assignment.id)
       let out = temporaryDirectory().appendingPathComponent("shuffled")
-      let runner = BatchRunner(grader: Autograder(assignment: assignment, rubric: rubric, courseKey: key), output: out, jobs: 1, timeout: 2, grading: pool)
+      var runner = BatchRunner(grader: Autograder(assignment: assignment, rubric: rubric, courseKey: key), output: out, jobs: 1, timeout: 2, grading: pool)
+      runner.submissionsFolder = c.submissions.standardizedFileURL   // as `grade batch` does: batch.json and rubrics/ too
       let outcome = try runner.run(shuffled, progressStyle: .silent)
       pool.shutdown()
       #expect(outcome.ungraded == BatchClass.notGraded)
