@@ -151,7 +151,7 @@ enum Commands {
     }
     // Answers made for another id fail everywhere with no known mistake: say so, naming ids only.
     var otherIDs = (args.option("--other-ids") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-    if let roster = args.option("--other-ids-file") { otherIDs += try Self.idsFile(URL(fileURLWithPath: roster)) }
+    if let roster = args.option("--other-ids-file") { otherIDs += try WorkerCommand.loads?.ids(roster) ?? Self.idsFile(URL(fileURLWithPath: roster)) }
     if let note = StudentIDCheck.note(for: report, grader: grader, candidates: otherIDs) { report.notes.insert(note, at: 0) }
     if args.flag("--no-timing") { report.seconds = 0 }
     try emit(report, format: format, grader: grader, args: args)

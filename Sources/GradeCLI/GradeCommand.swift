@@ -167,7 +167,8 @@ public enum GradeCommand {
   }
 
   public static func run(arguments: [String], console: Console = .standard) -> Int32 {
-    WorkerProcess.dieWithParent()
+    // A worker's jobs run in a process that has done so already.
+    if WorkerCommand.loads == nil { WorkerProcess.dieWithParent() }
     guard let first = arguments.first else {
       console.print(overview)
       return ExitCode.success

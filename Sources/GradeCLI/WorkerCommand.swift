@@ -21,8 +21,8 @@ import Grader
 enum WorkerCommand {
   static let name = "worker"
 
-  /// In a worker, the assignment, rubric and course key its jobs name, read at the first job that
-  /// names them and kept for the next: the same files for every student (the batch passes the
+  /// In a worker, the assignment, rubric, course key and roster its jobs name, read at the first
+  /// job that names them and kept for the next: the same files for every student (the batch passes the
   /// same options to every job), and values read from them, which no grading changes. Nil outside
   /// a worker: every command reads its files.
   nonisolated(unsafe) static var loads: Loads?
@@ -31,6 +31,16 @@ enum WorkerCommand {
   final class Loads {
     private var assignments: [String: (Assignment, Rubric)] = [:]
     private var keys: [String: CourseKey] = [:]
+    private var rosters: [String: [String]] = [:]
+
+    /// The ids of the roster file at `path` (`--other-ids-file`: the batch's, the same for every
+    /// job), read once.
+    func ids(_ path: String) throws -> [String] {
+      if let ids = rosters[path] { return ids }
+      let ids = try Commands.idsFile(URL(fileURLWithPath: path))
+      rosters[path] = ids
+      return ids
+    }
 
     /// The course key `args` name (nil when they name none), read once.
     func key(_ args: Arguments) throws -> CourseKey? {
@@ -80,8 +90,9 @@ enum WorkerCommand {
       let code = GradeCommand.run(
         arguments: ["check", assignment, job.submission, "--student", job.student, "--format", "record", "--numeric-seed", job.seed] + shared,
         console: console)
-      var frame = Data("answer \(job.job) \(code) \(captured.output.count) \(captured.error.count)\n".utf8)
-      frame.append(captured.output)
+      let record = BatchFaultsForTests.answer(student: job.student, record: captured.output)
+      var frame = Data("answer \(job.job) \(code) \(record.count) \(captured.error.count)\n".utf8)
+      frame.append(record)
       frame.append(captured.error)
       guard writeAll(frame, to: 3) else { return GradeCommand.ExitCode.infrastructure }
     }

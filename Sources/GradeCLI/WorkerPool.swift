@@ -10,7 +10,8 @@ import Glibc
 /// graded alone in a single-use child (`BatchChild`), as every student was before.
 ///
 /// ```
-/// arrays, formulas      the thread's worker: one job, one answer, the record written here
+/// arrays, formulas      the thread's worker: one job, one answer, its record read from the answer
+///                       (the batch writes results/ from it: no file passes between them)
 /// code (Swift, Python)  a single-use child: the code runs in the per-item sandbox either way, and
 ///                       compiling or starting it dwarfs starting a process
 /// the worker dies,      the worker is stopped (its group killed) and replaced by the next job;
@@ -19,10 +20,11 @@ import Glibc
 /// another job           single-use children would have given, and its log
 /// ```
 /// The answer is the batch's to trust, not the worker's: it must carry the number of the job sent,
-/// and its record must be of that job's student and of this assignment, or the worker is broken
-/// and the student graded again alone. Nothing of one student stays in a worker for the next: it
-/// keeps only the assignment, the rubric and the key it read (`WorkerCommand.loads`), the same
-/// for every student.
+/// and its record must be whole (a complete `GradeRecord`, whenever the exit code says the student
+/// was graded), of that job's student and of this assignment, or the worker is broken and the
+/// student graded again alone. Nothing of one student stays in a worker for the next: it keeps
+/// only the assignment, the rubric, the key and the roster it read (`WorkerCommand.loads`), the
+/// same for every student.
 ///
 /// A worker is spawned by the thread that uses it and dies with it (PR_SET_PDEATHSIG follows the
 /// spawning thread), with the batch (`WorkerProcess.dieWithParent`, GRADE_PARENT_PID), or at
@@ -71,16 +73,18 @@ final class WorkerPool: StudentGrading, @unchecked Sendable {
     case .answered(let exit, let output, let error):
       let stderr = String(decoding: error, as: UTF8.self)
       let outcome = BatchChild.outcome(exit: exit, record: { output.isEmpty ? nil : output }, stderr: stderr)
-      if case .graded(let report) = outcome {
+      switch outcome {
+      case .graded(let report):
         guard report.student == submission.student, report.assignment == assignment else {
           retire(worker)
           return alone(submission, seed: seed, record: record, scratch: scratch)
         }
-        do {
-          try AtomicFile.write(output, to: record)
-        } catch {
-          return .ungraded("its result could not be written (\(SystemErrorText.sentence(error)))", log: stderr)
-        }
+      case .ungraded where exit == GradeCommand.ExitCode.success || exit == GradeCommand.ExitCode.failure:
+        // A grading that says it graded, with no record or one cut short: the worker is broken.
+        retire(worker)
+        return alone(submission, seed: seed, record: record, scratch: scratch)
+      case .unreadable, .ungraded:
+        break
       }
       return outcome
     case .died, .timedOut:

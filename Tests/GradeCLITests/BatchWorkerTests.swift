@@ -98,6 +98,48 @@ struct BatchWorkerTests {
     }
   }
 
+  @Test("a worker whose answer carries a record cut short, or another student's, is refused: the student is graded alone, as one child per student grades them")
+  func cutAndForgedRecordsAreRefused() throws {
+    // cut-00's worker answers half its record, forge-00's a record naming someone else; a
+    // single-use child, which writes its record as it always does, grades both in full.
+    let students = ["cut-00", "forge-00", "ok-00", "ok-01"]
+    let submissions = try Self.roster(students)
+    let faults = [BatchFaultsForTests.variable: "cut-:cut,forge-:forge"]
+    let reference = temporaryDirectory().appendingPathComponent("single-use")
+    let single = try GradeBinary.run(["batch", "rnn-bptt", submissions.path, "--out", reference.path, "--jobs", "2", "--timeout", "60", "--no-timing",
+                                      "--quiet", "--key-file", GradeBinary.keyFile.path, "--one-process-per-student"], environment: faults)
+    #expect(single.status == 0, "\(single.stdout)\(single.stderr)")
+
+    let catalog = AssignmentCatalog(root: GradeBinary.packageRoot.appendingPathComponent("Assignments"))
+    let (assignment, rubric) = try catalog.load("rnn-bptt")
+    let child = BatchChild(
+      executable: GradeBinary.url, assignmentArgument: assignment.directory.standardizedFileURL.path,
+      sharedOptions: ["--assignments", catalog.root.standardizedFileURL.path, "--key-file", GradeBinary.keyFile.standardizedFileURL.path, "--no-timing"],
+      timeout: 60, extraEnvironment: faults)
+    let pool = WorkerPool(single: child, executable: GradeBinary.url, assignment: assignment.id)
+    let out = temporaryDirectory().appendingPathComponent("workers")
+    var runner = BatchRunner(grader: Autograder(assignment: assignment, rubric: rubric, courseKey: try CourseKey.load(GradeBinary.keyFile)),
+                             output: out, jobs: 1, timeout: 60, grading: pool)
+    runner.submissionsFolder = submissions.standardizedFileURL
+    let outcome = try runner.run(try BatchRoster.scan(submissions), progressStyle: .silent)
+    pool.shutdown()
+    #expect(outcome.ungraded.isEmpty && outcome.gradedNow == 4)
+    // Each refusal cost its worker (replaced for the next student) and one grading alone.
+    #expect(pool.regradedAlone == 2 && pool.workersStarted == 3, "\(pool.regradedAlone) alone, \(pool.workersStarted) workers")
+    let full = ItemResult.points(rubric.maxScore)
+    for row in try String(contentsOf: out.appendingPathComponent("gradebook.csv"), encoding: .utf8).split(separator: "\n").dropFirst() {
+      let fields = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+      #expect(fields[1] == full && fields[3] == "graded", "\(row)")
+    }
+    for student in ["cut-00", "forge-00"] {
+      let stored = try GradeRecord.decode(try Data(contentsOf: out.appendingPathComponent("results/\(student).json")))
+      #expect(stored.student == student && stored.score == rubric.maxScore)
+    }
+    let a = try Self.tree(reference), b = try Self.tree(out)
+    #expect(Self.differences(a, b).isEmpty, "\(Self.differences(a, b))")
+    #expect(BatchFaultsForTests.answer(student: "cut-00", record: Data("{}".utf8)) == Data("{}".utf8), "no fault outside a batch's child")
+  }
+
   /// The pids of the live processes whose environment names `parent` as their batch.
   static func processes(ofBatch parent: pid_t, named: String? = nil) -> [pid_t] {
     let mark = Data("\(WorkerProcess.parentVariable)=\(parent)".utf8)

@@ -258,7 +258,7 @@ public struct BatchRunner {
     let html = feedbackFolder.appendingPathComponent("\(report.student).html")
     if onlyIfMissing && FileManager.default.fileExists(atPath: markdown.path) && FileManager.default.fileExists(atPath: html.path) { return }
     try AtomicFile.write(report.rendered(.markdown), to: markdown)
-    let context = HTMLReportContext.make(for: grader, student: report.student)
+    let context = HTMLReportContext.make(for: grader, student: report.student, report: report)
     try AtomicFile.write(report.htmlReport(context: context), to: html)
   }
 }

@@ -66,7 +66,27 @@ public struct Autograder {
     self.assignment = assignment
     self.rubric = rubric
     self.courseKey = courseKey
-    self.diagnose = Diagnoser.hook(for: assignment)
+    self.diagnose = Self.diagnosisWhenNeeded(for: assignment)
+  }
+
+  /// `Diagnoser.hook(for:)`, made at the first failing item that asks for it: a submission that
+  /// passes everywhere never builds the mistake catalogue or the slip search. One grader (and
+  /// its copies) keeps the one it made, as the hook made at once would be kept.
+  static func diagnosisWhenNeeded(for assignment: Assignment) -> (DiagnosisRequest) -> Diagnosis? {
+    final class Made: @unchecked Sendable {
+      let lock = NSLock()
+      var hook: ((DiagnosisRequest) -> Diagnosis?)?
+    }
+    let made = Made()
+    return { request in
+      let hook = made.lock.withLock { () -> (DiagnosisRequest) -> Diagnosis? in
+        if let hook = made.hook { return hook }
+        let hook = Diagnoser.hook(for: assignment)
+        made.hook = hook
+        return hook
+      }
+      return hook(request)
+    }
   }
 
   /// True when reports may show reference values: the rubric's `"feedback": "full"`, or
@@ -301,8 +321,8 @@ public struct Autograder {
     if x.isInfinite { return x > 0 ? "+Inf" : "-Inf" }
     if x == 0 { return "0" }
     let a = Swift.abs(x)
-    if a >= 1e-3 && a < 1e5 { return String(format: "%.6g", x) }
-    return String(format: "%.3e", x)
+    if a >= 1e-3 && a < 1e5 { return CFormat.string("%.6g", x) }
+    return CFormat.string("%.3e", x)
   }
 }
 

@@ -36,14 +36,18 @@ public struct HTMLReportContext: Sendable {
 
   /// The context of `student`'s report: the tolerances of the rubric, the derivations (with their
   /// numbers only when the reference may be shown), and the model's figures at the student's
-  /// inputs.
-  public static func make(for grader: Autograder, student: String) -> HTMLReportContext {
+  /// inputs. Given the `report` it is drawn for, only the derivations the page shows are worked
+  /// out (those of the items that neither pass nor need review): the same page, for less.
+  public static func make(for grader: Autograder, student: String, report: GradeReport? = nil) -> HTMLReportContext {
     var context = HTMLReportContext(
       tolerances: Dictionary(uniqueKeysWithValues: grader.assignment.items.map { ($0.id, grader.rubric.entry($0.id).tolerance) }),
       revealReference: grader.revealsReference)
     let inputs = grader.inputs(for: student)
+    let shown = report.map { report in Set(report.items.filter { $0.status != .pass && $0.status != .review }.map(\.id)) }
     for item in grader.assignment.items {
-      context.explanations[item.id] = try? Explainer.explain(assignment: grader.assignment, item: item.id, student: student, values: context.revealReference)
+      if shown?.contains(item.id) ?? true {
+        context.explanations[item.id] = try? Explainer.explain(assignment: grader.assignment, item: item.id, student: student, values: context.revealReference)
+      }
       context.steps[item.id] = grader.model.steps(of: item.id)
       context.valueMaps[item.id] = grader.model.valueHeatMaps(of: item.id, inputs: inputs)
     }

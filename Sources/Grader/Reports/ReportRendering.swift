@@ -138,7 +138,7 @@ extension GradeReport {
 
 extension ItemResult {
   public static func points(_ x: Double) -> String {
-    x == x.rounded() ? String(Int(x)) : String(format: "%.2f", x)
+    x == x.rounded() ? String(Int(x)) : CFormat.string("%.2f", x)
   }
 }
 

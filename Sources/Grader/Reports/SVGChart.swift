@@ -164,7 +164,7 @@ enum SVGChart {
   }
 
   static func hex(_ c: (Double, Double, Double)) -> String {
-    String(format: "#%02x%02x%02x", Int(c.0.rounded()), Int(c.1.rounded()), Int(c.2.rounded()))
+    CFormat.string("#%02x%02x%02x", Int32(c.0.rounded()), Int32(c.1.rounded()), Int32(c.2.rounded()))
   }
 
   // MARK: Line chart
@@ -283,7 +283,7 @@ enum SVGChart {
 
   /// Coordinates with at most two decimals, trailing zeros dropped.
   static func f(_ x: Double) -> String {
-    let s = String(format: "%.2f", x)
+    let s = CFormat.string("%.2f", x)
     var t = Substring(s)
     while t.hasSuffix("0") { t = t.dropLast() }
     if t.hasSuffix(".") { t = t.dropLast() }

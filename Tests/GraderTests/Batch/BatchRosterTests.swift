@@ -46,4 +46,25 @@ struct BatchRosterTests {
     #expect(try String(contentsOf: url, encoding: .utf8) == "second\n")
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["gradebook.csv"])
   }
+
+  @Test("a large file is written whole with the umask's permissions; a folder that cannot hold it is a sentence, and leaves nothing")
+  func atomicWriteLargeAndRefused() throws {
+    let dir = temporaryDirectory()
+    let url = dir.appendingPathComponent("results/big.json")
+    let bytes = Data((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) })
+    try AtomicFile.write(bytes, to: url)
+    #expect(try Data(contentsOf: url) == bytes)
+    let mask = umask(0o022)
+    umask(mask)
+    let mode = (try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? NSNumber)?.intValue
+    #expect(mode == 0o666 & ~Int(mask))
+
+    // A file where the folder should be: no folder can be made, nothing is left behind.
+    let blocked = dir.appendingPathComponent("blocked")
+    try AtomicFile.write("x", to: blocked)
+    let error = #expect(throws: AtomicFileError.self) { try AtomicFile.write("y", to: blocked.appendingPathComponent("inside.txt")) }
+    #expect(error?.description == "Could not write \(blocked.path)/inside.txt: Not a directory.", "\(String(describing: error))")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["blocked", "results"])
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("results").path) == ["big.json"])
+  }
 }
