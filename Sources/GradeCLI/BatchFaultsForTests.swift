@@ -21,9 +21,15 @@ import Glibc
 enum BatchFaultsForTests {
   static let variable = "GRADE_BATCH_TEST_FAULTS"
 
-  static func apply(student: String) {
+  /// The rules of this process, read once (a worker grades many students): nil when it has none.
+  static let rules: String? = {
     let environment = ProcessInfo.processInfo.environment
-    guard environment[WorkerProcess.parentVariable] != nil, let text = environment[variable], !text.isEmpty else { return }
+    guard environment[WorkerProcess.parentVariable] != nil, let text = environment[variable], !text.isEmpty else { return nil }
+    return text
+  }()
+
+  static func apply(student: String) {
+    guard let text = rules else { return }
     for rule in text.split(separator: ",") {
       let parts = rule.split(separator: ":", maxSplits: 1).map(String.init)
       guard parts.count == 2, student.hasPrefix(parts[0]) else { continue }
@@ -43,8 +49,7 @@ enum BatchFaultsForTests {
 
   /// The record a worker answers for `student`: `record` itself, or what the fault makes of it.
   static func answer(student: String, record: Data) -> Data {
-    let environment = ProcessInfo.processInfo.environment
-    guard environment[WorkerProcess.parentVariable] != nil, let text = environment[variable], !text.isEmpty else { return record }
+    guard let text = rules else { return record }
     for rule in text.split(separator: ",") {
       let parts = rule.split(separator: ":", maxSplits: 1).map(String.init)
       guard parts.count == 2, student.hasPrefix(parts[0]) else { continue }

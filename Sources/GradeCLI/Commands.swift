@@ -154,6 +154,7 @@ enum Commands {
     if let roster = args.option("--other-ids-file") { otherIDs += try WorkerCommand.loads?.ids(roster) ?? Self.idsFile(URL(fileURLWithPath: roster)) }
     if let note = StudentIDCheck.note(for: report, grader: grader, candidates: otherIDs) { report.notes.insert(note, at: 0) }
     if args.flag("--no-timing") { report.seconds = 0 }
+    if let provenance = WorkerCommand.jobProvenance { report.provenance = provenance }
     try emit(report, format: format, grader: grader, args: args)
     if args.flag("--timing") {
       args.console.error(String(format: "graded %@ for %@ in %.3f s", assignment.id, student, Date().timeIntervalSince(start)))

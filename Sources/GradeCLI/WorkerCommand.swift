@@ -9,7 +9,8 @@ import Grader
 ///
 /// ```
 /// standard input   one job per line: {"job": 7, "student": "alice", "submission": "/…/alice.npz",
-///                  "seed": "1234"} (the seed a decimal string: a UInt64 is not a JSON double)
+///                  "seed": "1234", "provenance": {…}} (the seed a decimal string: a UInt64 is
+///                  not a JSON double; the provenance, optional, is the record's)
 /// descriptor 3     one answer per job (`ResidentWorker`): "answer <job> <exit> <n> <m>\n", then
 ///                  the record (what check writes with --format record: n bytes) and its error
 ///                  output (m bytes); exit is check's exit code
@@ -62,13 +63,18 @@ enum WorkerCommand {
     }
   }
 
-  /// What the batch sends for one student.
+  /// What the batch sends for one student; `provenance`, when given, is put in the record the
+  /// worker answers (as results/ stores it), so that the batch writes it without encoding it again.
   struct Job: Codable, Equatable {
     var job: Int
     var student: String
     var submission: String
     var seed: String
+    var provenance: GradeProvenance? = nil
   }
+
+  /// The provenance the record of the job being graded carries (`Job.provenance`); nil outside a job.
+  nonisolated(unsafe) static var jobProvenance: GradeProvenance?
 
   static func run(_ arguments: [String]) -> Int32 {
     guard let assignment = arguments.first else {
@@ -87,6 +93,8 @@ enum WorkerCommand {
       }
       let captured = Captured()
       let console = Console(out: { captured.output.append(contentsOf: $0.utf8) }, error: { captured.error.append(contentsOf: $0.utf8) })
+      jobProvenance = job.provenance
+      defer { jobProvenance = nil }
       let code = GradeCommand.run(
         arguments: ["check", assignment, job.submission, "--student", job.student, "--format", "record", "--numeric-seed", job.seed] + shared,
         console: console)

@@ -57,6 +57,16 @@ final class WorkerPool: StudentGrading, @unchecked Sendable {
   }
 
   func grade(_ submission: BatchSubmission, seed: UInt64, record: URL, scratch: URL) -> StudentGradingOutcome {
+    grade(submission, seed: seed, provenance: nil, record: record, scratch: scratch)
+  }
+
+  func grade(_ submission: BatchSubmission, seed: UInt64, provenance: GradeProvenance, record: URL, scratch: URL) -> StudentGradingOutcome {
+    grade(submission, seed: seed, provenance: Optional(provenance), record: record, scratch: scratch)
+  }
+
+  /// With a `provenance`, the worker puts it in the record it answers, which the batch then
+  /// writes as it is (`.recorded`) once it has checked it carries that provenance.
+  private func grade(_ submission: BatchSubmission, seed: UInt64, provenance: GradeProvenance?, record: URL, scratch: URL) -> StudentGradingOutcome {
     if Self.isCode(submission.url) {
       return single.grade(submission, seed: seed, record: record, scratch: scratch)
     }
@@ -67,7 +77,7 @@ final class WorkerPool: StudentGrading, @unchecked Sendable {
       nextJob += 1
       return nextJob
     }
-    let job = WorkerCommand.Job(job: number, student: submission.student, submission: submission.url.path, seed: String(seed))
+    let job = WorkerCommand.Job(job: number, student: submission.student, submission: submission.url.path, seed: String(seed), provenance: provenance)
     let line = (try? JSONEncoder().encode(job)) ?? Data()
     switch worker.run(job: number, line: line, timeout: timeout) {
     case .answered(let exit, let output, let error):
@@ -75,15 +85,16 @@ final class WorkerPool: StudentGrading, @unchecked Sendable {
       let outcome = BatchChild.outcome(exit: exit, record: { output.isEmpty ? nil : output }, stderr: stderr)
       switch outcome {
       case .graded(let report):
-        guard report.student == submission.student, report.assignment == assignment else {
+        guard report.student == submission.student, report.assignment == assignment, report.provenance == provenance else {
           retire(worker)
           return alone(submission, seed: seed, record: record, scratch: scratch)
         }
+        if provenance != nil { return .recorded(report, record: output) }
       case .ungraded where exit == GradeCommand.ExitCode.success || exit == GradeCommand.ExitCode.failure:
         // A grading that says it graded, with no record or one cut short: the worker is broken.
         retire(worker)
         return alone(submission, seed: seed, record: record, scratch: scratch)
-      case .unreadable, .ungraded:
+      case .unreadable, .ungraded, .recorded:
         break
       }
       return outcome

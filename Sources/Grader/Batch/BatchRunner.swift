@@ -6,12 +6,23 @@ public protocol StudentGrading: Sendable {
   /// Grades `submission` with the numeric `seed`, the complete result written to `record`;
   /// `scratch` is a folder for the grading's own files.
   func grade(_ submission: BatchSubmission, seed: UInt64, record: URL, scratch: URL) -> StudentGradingOutcome
+  /// The same, told the `provenance` results/ will record: a grading that encodes the record
+  /// itself puts it there and answers `.recorded`, so that the batch need not encode it again.
+  func grade(_ submission: BatchSubmission, seed: UInt64, provenance: GradeProvenance, record: URL, scratch: URL) -> StudentGradingOutcome
+}
+
+extension StudentGrading {
+  public func grade(_ submission: BatchSubmission, seed: UInt64, provenance: GradeProvenance, record: URL, scratch: URL) -> StudentGradingOutcome {
+    grade(submission, seed: seed, record: record, scratch: scratch)
+  }
 }
 
 /// What grading one student of a batch gave.
 ///
 /// ```
 /// graded       the student's report (their record is complete)
+/// recorded     the same, with its record encoded as results/ stores it, the provenance given
+///              included: written as it is (`GradeRecord.encode` of the report)
 /// unreadable   the submission could not be read: every item an error "could not be read"
 /// ungraded     the grader could not do its part — an I/O error, a full disk, a sandbox that
 ///              could not start, a grading process that crashed, was killed or outlived its
@@ -22,6 +33,7 @@ public protocol StudentGrading: Sendable {
 /// graded again when the batch runs again.
 public enum StudentGradingOutcome: Sendable {
   case graded(GradeReport)
+  case recorded(GradeReport, record: Data)
   case unreadable(String)
   case ungraded(String, log: String)
 }
@@ -207,10 +219,16 @@ public struct BatchRunner {
     defer { try? FileManager.default.removeItem(at: scratchRecord) }
     var report: GradeReport
     var notGraded = false
+    let recorded = provenance.with(submission: submissionHash)
     let outcome = Self.linkedEntry(submission.url).map { StudentGradingOutcome.unreadable($0) }
-      ?? grading.grade(submission, seed: seed, record: scratchRecord, scratch: scratch)
+      ?? grading.grade(submission, seed: seed, provenance: recorded, record: scratchRecord, scratch: scratch)
     switch outcome {
-    case .graded(let graded):
+    case .recorded(let graded, let record) where graded.provenance == recorded:
+      // Encoded once, by the grading: the bytes `GradeRecord.encode(graded)` gives.
+      try AtomicFile.write(record, to: recordURL(student))
+      try writeFeedback(graded, onlyIfMissing: false)
+      return (graded, false, false)
+    case .graded(let graded), .recorded(let graded, _):
       report = graded
     case .unreadable(let reason):
       report = grader.grade(student: student, answers: Dictionary(uniqueKeysWithValues: grader.assignment.items.map { ($0.id, SubmittedAnswer.unreadable(reason)) }),
@@ -221,7 +239,7 @@ public struct BatchRunner {
       report = Self.ungradedReport(grader: grader, student: student, reason: reason)
       if !log.isEmpty { try AtomicFile.write(log, to: logsFolder.appendingPathComponent("\(student).log")) }
     }
-    report.provenance = provenance.with(submission: submissionHash)
+    report.provenance = recorded
     try AtomicFile.write(GradeRecord.encode(report), to: recordURL(student))
     try writeFeedback(report, onlyIfMissing: false)
     return (report, false, notGraded)
