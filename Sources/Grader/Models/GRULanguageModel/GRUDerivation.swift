@@ -109,7 +109,7 @@ extension GRULanguageModel {
 
     let model = self
     return Derivation(steps: d.steps, prepare: { inputs in
-      GRUSlipEvaluation(GRUCell(model.parameters(inputs), tokens: model.tokens(inputs), options: model.options))
+      GRUSlipEvaluation(GRUCell(p: model.parameters(inputs), tokens: model.tokens(inputs), options: model.options))
     })
   }
 }

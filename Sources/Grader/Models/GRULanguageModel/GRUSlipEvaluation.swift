@@ -82,20 +82,6 @@ struct GRUCell: GatedCell {
   let tokens: [Int]
   let options: GRUOptions
 
-  init(_ p: GRUParameters, tokens: [Int], options: GRUOptions) {
-    self.p = p
-    self.tokens = tokens
-    self.options = options
-  }
-
-  var E: Matrix { p.E }
-  var W_x: Matrix { p.W_x }
-  var U: Matrix { p.U }
-  var b_2: Matrix { p.b_2 }
-  var h0: Matrix { p.h0 }
-  var reduction: LossReduction { options.reduction }
-  var truncation: Truncation { options.truncation }
-  var H: Int { p.hiddenSize }
   var rowWidths: [Int] { [H, 3 * H, 3 * H] }
   var inputRow: Int { 1 }
   var carries: Int { 1 }

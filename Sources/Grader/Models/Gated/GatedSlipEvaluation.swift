@@ -11,15 +11,12 @@ protocol GatedCell {
   associatedtype States
   typealias Switches = GatedSlips<Slips>
 
+  associatedtype Parameters: GatedParameters
+  associatedtype Options: GatedModelOptions
+
+  var p: Parameters { get }
   var tokens: [Int] { get }
-  /// E (d × |V|), W_x (rows × d), U (|V| × H), b_2 (|V| × 1).
-  var E: Matrix { get }
-  var W_x: Matrix { get }
-  var U: Matrix { get }
-  var b_2: Matrix { get }
-  var h0: Matrix { get }
-  var reduction: LossReduction { get }
-  var truncation: Truncation { get }
+  var options: Options { get }
   /// The widths of the rows one step back writes; the first is ∂J/∂h^(t) (H), the one at
   /// `inputRow` the adjoint of W_x e^(t) (what dW_x and dE sum).
   var rowWidths: [Int] { get }
@@ -40,6 +37,33 @@ protocol GatedCell {
   func answers(_ item: String, _ s: Switches) -> Bool
   /// `value` of `item` as the slips `s` finally write it (the LSTM's blocks in the other order).
   func written(_ item: String, _ value: GatedValue, _ s: Switches) -> GatedValue
+}
+
+/// What the layers both gated models share read of a cell's parameters: E (d × |V|), W_x
+/// (gates·H × d), U (|V| × H), b_2 (|V| × 1), h0 (H × 1).
+protocol GatedParameters {
+  var E: Matrix { get }
+  var W_x: Matrix { get }
+  var U: Matrix { get }
+  var b_2: Matrix { get }
+  var h0: Matrix { get }
+  var hiddenSize: Int { get }
+}
+
+extension LSTMParameters: GatedParameters {}
+extension GRUParameters: GatedParameters {}
+
+/// The options both gated models share.
+protocol GatedModelOptions {
+  var reduction: LossReduction { get }
+  var truncation: Truncation { get }
+}
+
+extension LSTMOptions: GatedModelOptions {}
+extension GRUOptions: GatedModelOptions {}
+
+extension GatedCell {
+  var H: Int { p.hiddenSize }
 }
 
 /// A gated language model's derivation at one student's inputs, with slips: the forward pass,
@@ -69,13 +93,13 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
   init(_ cell: Cell) {
     self.cell = cell
     T = cell.tokens.count - 1
-    H = cell.U.cols
-    V = cell.U.rows
-    let E = cell.E, tokens = cell.tokens
+    H = cell.p.hiddenSize
+    V = cell.p.U.rows
+    let E = cell.p.E, tokens = cell.tokens
     embeddingRows = Matrix(rows: T, cols: E.rows) { t, k in E[k, tokens[t]] }
   }
 
-  var weight: Double { cell.reduction.weight(steps: T) }
+  var weight: Double { cell.options.reduction.weight(steps: T) }
 
   // MARK: The search's questions
 
@@ -109,7 +133,7 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
   /// The truncation the student's backward pass makes.
   func truncation(_ s: Switches) -> Truncation {
     switch s.extent {
-    case .base: return cell.truncation
+    case .base: return cell.options.truncation
     case .window(let k): return .window(k)
     case .chunks(let k): return .chunks(k)
     }
@@ -128,7 +152,7 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
       switch item {
       case "dh": value = GatedValue(r.rows[0], shape: [T, H])
       case "dh0": value = GatedValue(s.dh0Next ? r.rows[0].row(0) : r.initial[0], shape: [H])
-      case "dW_x": value = .outerSum(cell.W_x.rows, embeddingRows.cols, a: r.rows[cell.inputRow], b: embeddingRows, steps: s.steps("input-weight", T))
+      case "dW_x": value = .outerSum(cell.p.W_x.rows, embeddingRows.cols, a: r.rows[cell.inputRow], b: embeddingRows, steps: s.steps("input-weight", T))
       case "dE": value = embedding(r, s)
       default: value = cell.item(item, r, fw, s)
       }
@@ -141,8 +165,8 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
   /// dE: column x^(t) += W_xᵀ ∂J/∂ax^(t), in the backward loop's order t = T … 1 (or assigned,
   /// in the loop the slip names).
   func embedding(_ r: GatedRecursion, _ s: Switches) -> GatedValue {
-    let d = cell.E.rows, V = self.V, T = self.T, tokens = cell.tokens
-    let de = r.inputProduct(cell.W_x, row: cell.inputRow)            // T × d, row t − 1 = (W_xᵀ ∂J/∂ax^(t))ᵀ
+    let d = cell.p.E.rows, V = self.V, T = self.T, tokens = cell.tokens
+    let de = r.inputProduct(cell.p.W_x, row: cell.inputRow)            // T × d, row t − 1 = (W_xᵀ ∂J/∂ax^(t))ᵀ
     let order: [Int] = s.scatter == .forward ? Array(1...T) : Array(stride(from: T, through: 1, by: -1))
     var occurrences: [Int: [Int]] = [:]
     for t in order { occurrences[tokens[t - 1], default: []].append(t) }
@@ -173,13 +197,13 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
     let key = s.forwardKey
     if let f = forwards[key] { return f }
     let trajectory = trajectories[key.states] ?? {
-      let (h, states) = cell.states(s, h0: s.h0Zero ? Matrix(shape: cell.h0.shape) : cell.h0)
+      let (h, states) = cell.states(s, h0: s.h0Zero ? Matrix(shape: cell.p.h0.shape) : cell.p.h0)
       let Hs = Matrix(rows: T, cols: H) { t, j in h[t + 1].scalars[j] }
-      let made = (h: h, states: states, logits: MatrixProduct.multiply(Hs, cell.U, transposeB: true))
+      let made = (h: h, states: states, logits: MatrixProduct.multiply(Hs, cell.p.U, transposeB: true))
       trajectories[key.states] = made
       return made
     }()
-    let f = GatedForward(h: trajectory.h, states: trajectory.states, logits: trajectory.logits, b_2: s.b2Zero ? nil : cell.b_2, tokens: cell.tokens)
+    let f = GatedForward(h: trajectory.h, states: trajectory.states, logits: trajectory.logits, b_2: s.b2Zero ? nil : cell.p.b_2, tokens: cell.tokens)
     forwards[key] = f
     return f
   }
@@ -231,7 +255,7 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
     let out = output(s)
     if let o = out.own { return o }
     let fw = forward(s)
-    let U = cell.U
+    let U = cell.p.U
     var own = Matrix(rows: T, cols: H)
     if key.delta1 == .diagonal {
       for t in 0..<T {
@@ -550,27 +574,23 @@ struct GatedValue {
 /// The one-line products of the gated cells' steps: W x and Wᵀ x for a block of rows of W.
 enum GatedProducts {
   /// W[rows, :] x (rows.count × 1).
-  static func times(_ W: Matrix, _ x: Matrix, rows: Range<Int>? = nil) -> Matrix {
-    let rows = rows ?? 0..<W.rows
-    var y = Matrix(rows: rows.count, cols: 1)
-    W.scalars.withUnsafeBufferPointer { w in
-      x.scalars.withUnsafeBufferPointer { xb in
-        y.scalars.withUnsafeMutableBufferPointer { yb in
-          VectorKernels.matrixVector(w.baseAddress! + rows.lowerBound * W.cols, xb.baseAddress!, yb.baseAddress!, rows.count, W.cols)
-        }
-      }
-    }
-    return y
-  }
+  static func times(_ W: Matrix, _ x: Matrix, rows: Range<Int>? = nil) -> Matrix { product(W, x, rows: rows, transposed: false) }
 
   /// W[rows, :]ᵀ x (W.cols × 1).
-  static func transposedTimes(_ W: Matrix, _ x: Matrix, rows: Range<Int>? = nil) -> Matrix {
+  static func transposedTimes(_ W: Matrix, _ x: Matrix, rows: Range<Int>? = nil) -> Matrix { product(W, x, rows: rows, transposed: true) }
+
+  static func product(_ W: Matrix, _ x: Matrix, rows: Range<Int>?, transposed: Bool) -> Matrix {
     let rows = rows ?? 0..<W.rows
-    var y = Matrix(rows: W.cols, cols: 1)
+    var y = Matrix(rows: transposed ? W.cols : rows.count, cols: 1)
     W.scalars.withUnsafeBufferPointer { w in
       x.scalars.withUnsafeBufferPointer { xb in
         y.scalars.withUnsafeMutableBufferPointer { yb in
-          VectorKernels.transposedMatrixVector(w.baseAddress! + rows.lowerBound * W.cols, xb.baseAddress!, yb.baseAddress!, rows.count, W.cols)
+          let block = w.baseAddress! + rows.lowerBound * W.cols
+          if transposed {
+            VectorKernels.transposedMatrixVector(block, xb.baseAddress!, yb.baseAddress!, rows.count, W.cols)
+          } else {
+            VectorKernels.matrixVector(block, xb.baseAddress!, yb.baseAddress!, rows.count, W.cols)
+          }
         }
       }
     }

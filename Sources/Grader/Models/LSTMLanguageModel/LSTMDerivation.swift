@@ -133,7 +133,7 @@ extension LSTMLanguageModel {
 
     let model = self
     return Derivation(steps: d.steps, prepare: { inputs in
-      LSTMSlipEvaluation(LSTMCell(model.parameters(inputs), tokens: model.tokens(inputs), options: model.options))
+      LSTMSlipEvaluation(LSTMCell(p: model.parameters(inputs), tokens: model.tokens(inputs), options: model.options))
     })
   }
 }

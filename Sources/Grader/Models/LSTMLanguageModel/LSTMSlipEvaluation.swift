@@ -94,20 +94,6 @@ struct LSTMCell: GatedCell {
   let tokens: [Int]
   let options: LSTMOptions
 
-  init(_ p: LSTMParameters, tokens: [Int], options: LSTMOptions) {
-    self.p = p
-    self.tokens = tokens
-    self.options = options
-  }
-
-  var E: Matrix { p.E }
-  var W_x: Matrix { p.W_x }
-  var U: Matrix { p.U }
-  var b_2: Matrix { p.b_2 }
-  var h0: Matrix { p.h0 }
-  var reduction: LossReduction { options.reduction }
-  var truncation: Truncation { options.truncation }
-  var H: Int { p.hiddenSize }
   var rowWidths: [Int] { [H, H, 4 * H] }
   var inputRow: Int { 2 }
   var carries: Int { 2 }
