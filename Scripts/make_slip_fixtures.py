@@ -391,36 +391,14 @@ def basics(inp, S):
     return after_derivation(items, S, gradients=[])
 
 
-# MARK: - lstm-lm (ifog, mean, full BPTT, h0 and c0 given)
+# MARK: - The gated models: what lstm-lm and gru-lm share
 
-def lstm(inp, S):
-    """Every item of the LSTM LM with the slips S applied: the student's forward pass and
-    backward loop (CS231n's lstm_step_backward, one step per t) with one line changed."""
-    tokens = inp["tokens"].astype(int)
+def gated_output(S, tokens, hs, U, b2):
+    """The output layer of a gated LM with the slips S: ŷ^(t), the targets, the weight w of the
+    mean (or sum), which loss terms are kept, J, δ1^(t) and the output terms entering ∂J/∂h^(t)."""
     T = len(tokens) - 1
-    E, W_x, W_h, b, U, b_2, h0, c0 = (inp[k] for k in ("E", "W_x", "W_h", "b", "U", "b_2", "h0", "c0"))
-    H, V, d = W_h.shape[1], U.shape[0], E.shape[0]
-    order = "ifog"
-    read = "ifgo" if S.get("gate-order-swapped") == 1 else order
-    at = {g: read.index(g) * H for g in "ifog"}
-    if "forget-input-swapped" in S:
-        at["i"], at["f"] = at["f"], at["i"]
-
-    # Forward.
-    h = np.zeros(H) if "h0:zero" in S else h0
-    c = np.zeros(H) if "c0:zero" in S else c0
-    bb = np.zeros(4 * H) if "gates:zero" in S else b
-    b2 = np.zeros(V) if "theta:zero" in S else b_2
-    hs, cs, es, I, F, O, G, ps = [h], [c], [], [], [], [], [], []
-    for t in range(T):
-        e = E[:, tokens[t]]
-        a = W_x @ e + W_h @ hs[-1] + bb
-        i, f, o = (sigmoid(a[at[g]:at[g] + H]) for g in "ifo")
-        g = np.tanh(a[at["g"]:at["g"] + H])
-        cs.append(f * cs[-1] + i * g)
-        hs.append(o * np.tanh(cs[-1]))
-        es.append(e); I.append(i); F.append(f); O.append(o); G.append(g)
-        ps.append(softmax(U @ hs[-1] + b2))
+    V = U.shape[0]
+    ps = [softmax(U @ hs[t + 1] + b2) for t in range(T)]
     target = [tokens[t] if "target:previous-step" in S else tokens[t + 1] for t in range(T)]
     w = 1.0 / T
     if "mean-missing" in S:
@@ -433,7 +411,6 @@ def lstm(inp, S):
     if "loss:first-term" in S:
         keep = np.eye(T)[0]
     loss = sum(w * keep[t] * -np.log(ps[t][target[t]]) for t in range(T))
-
     delta1 = []
     for t in range(T):
         dl = ps[t].copy()
@@ -446,15 +423,133 @@ def lstm(inp, S):
                 dl = -dl
         delta1.append(dl)
     own = [w * keep[t] * ((T - t) if "output-error:recounted" in S else 1) * (U.T @ delta1[t]) for t in range(T)]
+    return w, keep, loss, delta1, own
 
-    def sig_prime(y, gate):
-        if "tanh-derivative-for-sigmoid-gates" in S or f"{gate}-local:derivative-of-tanh" in S:
-            return 1 - y ** 2
-        if f"{gate}-local:activation-for-derivative" in S:
-            return y
-        if f"{gate}-local:dropped" in S:
-            return np.ones_like(y)
+
+def sig_prime(S, y, gate):
+    """σ′ of the σ gate `gate` from its value y, as the slips S write it."""
+    if "tanh-derivative-for-sigmoid-gates" in S or f"{gate}-local:derivative-of-tanh" in S:
+        return 1 - y ** 2
+    if f"{gate}-local:activation-for-derivative" in S:
+        return y
+    if f"{gate}-local:dropped" in S:
+        return np.ones_like(y)
+    return y * (1 - y)
+
+
+def tanh_gate_prime(S, y, gate):
+    """tanh′ of the tanh gate `gate` (g, n) from its value y, as the slips S write it."""
+    if "sigmoid-derivative-for-tanh-gate" in S:
         return y * (1 - y)
+    if f"{gate}-local:activation-for-derivative" in S:
+        return y
+    if f"{gate}-local:dropped" in S:
+        return np.ones_like(y)
+    return 1 - y ** 2
+
+
+def backward_loop(S, T, own, step_back, carries):
+    """The student's backward loop over `step_back(t, *carries) -> carries` (∂J/∂h first):
+    one sweep t = T … 1, the carries cut between chunks or at every step, or with a window of
+    k > 1 steps one sweep per loss term through its window. Returns the carries out of step 1."""
+    window = S.get("truncated-bptt")
+    chunks = S.get("bptt:truncated-chunks")
+    if "only-current-step" in S:
+        window = 1
+    initial = [np.zeros_like(c) for c in carries]
+    if window is not None and window > 1:
+        # The tutorial's loop: each loss term through its window of steps.
+        for s in range(T):
+            back = [own[s]] + [np.zeros_like(c) for c in carries[1:]]
+            first = max(0, s - window + 1)
+            for t in range(s, first - 1, -1):
+                back = list(step_back(t, *back))
+                if t == 0:
+                    for k in range(len(initial)):
+                        initial[k] += back[k]
+            # The state before the window's first step is a constant: nothing crosses it.
+    else:
+        into = [np.zeros_like(c) for c in carries]
+        for t in reversed(range(T)):
+            into = list(step_back(t, own[t] + into[0], *into[1:]))
+            if t == 0:
+                initial = into
+            elif window == 1 or (chunks is not None and t % chunks == 0):
+                into = [np.zeros_like(c) for c in carries]
+    return initial
+
+
+def loop_sum(S, step, terms):
+    """Σ_t of a step's terms, or one term where the slips assign (=) it in a loop."""
+    if f"{step}:assigned-backward" in S:
+        return terms[0]
+    if f"{step}:assigned-forward" in S:
+        return terms[-1]
+    return sum(terms)
+
+
+def output_items(S, hs, w, keep, loss, delta1):
+    """The output layer's items: J, dU, db_2."""
+    T = len(delta1)
+    out = {"loss": np.array(loss)}
+    out["dU"] = loop_sum(S, "output-weight", [w * keep[t] * np.outer(delta1[t], hs[t] if "output-weight:previous-step" in S else hs[t + 1]) for t in range(T)])
+    out["db_2"] = loop_sum(S, "output-bias", [w * keep[t] * delta1[t] for t in range(T)])
+    return out
+
+
+def embedding_gradient(S, tokens, W_x, rows, V):
+    """dE: column x^(t) += W_xᵀ `rows`[t] (the adjoint of W_x e^(t)), or assigned in a loop."""
+    T = len(tokens) - 1
+    dE = np.zeros((W_x.shape[1], V))
+    if "embedding-assigned" in S:
+        for t in reversed(range(T)):
+            dE[:, tokens[t]] = W_x.T @ rows[t]
+    elif "embedding:scatter-assigned-forward" in S:
+        for t in range(T):
+            dE[:, tokens[t]] = W_x.T @ rows[t]
+    else:
+        for t in range(T):
+            dE[:, tokens[t]] += W_x.T @ rows[t]
+    return dE
+
+
+def transposed_blocks(S, dW_h, H):
+    """dW_h with each H × H gate block transposed where the slips S transpose it."""
+    if "transposed" in S:
+        return np.concatenate([dW_h[k:k + H].T for k in range(0, dW_h.shape[0], H)])
+    return dW_h
+
+
+# MARK: - lstm-lm (ifog, mean, full BPTT, h0 and c0 given)
+
+def lstm(inp, S):
+    """Every item of the LSTM LM with the slips S applied: the student's forward pass and
+    backward loop (CS231n's lstm_step_backward, one step per t) with one line changed."""
+    tokens = inp["tokens"].astype(int)
+    T = len(tokens) - 1
+    E, W_x, W_h, b, U, b_2, h0, c0 = (inp[k] for k in ("E", "W_x", "W_h", "b", "U", "b_2", "h0", "c0"))
+    H, V = W_h.shape[1], U.shape[0]
+    order = "ifog"
+    read = "ifgo" if S.get("gate-order-swapped") == 1 else order
+    at = {g: read.index(g) * H for g in "ifog"}
+    if "forget-input-swapped" in S:
+        at["i"], at["f"] = at["f"], at["i"]
+
+    # Forward.
+    h = np.zeros(H) if "h0:zero" in S else h0
+    c = np.zeros(H) if "c0:zero" in S else c0
+    bb = np.zeros(4 * H) if "gates:zero" in S else b
+    b2 = np.zeros(V) if "theta:zero" in S else b_2
+    hs, cs, es, I, F, O, G = [h], [c], [], [], [], [], []
+    for t in range(T):
+        e = E[:, tokens[t]]
+        a = W_x @ e + W_h @ hs[-1] + bb
+        i, f, o = (sigmoid(a[at[g]:at[g] + H]) for g in "ifo")
+        g = np.tanh(a[at["g"]:at["g"] + H])
+        cs.append(f * cs[-1] + i * g)
+        hs.append(o * np.tanh(cs[-1]))
+        es.append(e); I.append(i); F.append(f); O.append(o); G.append(g)
+    w, keep, loss, delta1, own = gated_output(S, tokens, hs, U, b2)
 
     def tanh_prime_cell(cell):
         tc = np.tanh(cell)
@@ -466,15 +561,6 @@ def lstm(inp, S):
             return sigmoid(cell) * (1 - sigmoid(cell))
         return 1 - tc ** 2
 
-    def candidate_prime(g):
-        if "sigmoid-derivative-for-tanh-gate" in S:
-            return g * (1 - g)
-        if "g-local:activation-for-derivative" in S:
-            return g
-        if "g-local:dropped" in S:
-            return np.ones_like(g)
-        return 1 - g ** 2
-
     dh_rows, dc_rows, da_rows = np.zeros((T, H)), np.zeros((T, H)), np.zeros((T, 4 * H))
 
     def step_back(t, dh, dnext_c):
@@ -483,10 +569,10 @@ def lstm(inp, S):
         cell, prev = cs[t + 1], cs[t]
         dc = dnext_c + (0 if "cell-tanh-path-missing" in S else dh * o * tanh_prime_cell(cell))
         da = np.zeros(4 * H)
-        da[at["i"]:at["i"] + H] = dc * g * sig_prime(i, "i")
-        da[at["f"]:at["f"] + H] = dc * (cell if "current-cell-in-forget-gate" in S else prev) * sig_prime(f, "f")
-        da[at["o"]:at["o"] + H] = dh * (cell if "output-gate-without-tanh" in S else np.tanh(cell)) * sig_prime(o, "o")
-        da[at["g"]:at["g"] + H] = dc * i * candidate_prime(g)
+        da[at["i"]:at["i"] + H] = dc * g * sig_prime(S, i, "i")
+        da[at["f"]:at["f"] + H] = dc * (cell if "current-cell-in-forget-gate" in S else prev) * sig_prime(S, f, "f")
+        da[at["o"]:at["o"] + H] = dh * (cell if "output-gate-without-tanh" in S else np.tanh(cell)) * sig_prime(S, o, "o")
+        da[at["g"]:at["g"] + H] = dc * i * tanh_gate_prime(S, g, "g")
         dh_rows[t] += dh
         dc_rows[t] += dc
         da_rows[t] += da
@@ -504,58 +590,12 @@ def lstm(inp, S):
             dprev_c = dc * f
         return dprev_h, dprev_c
 
-    window = S.get("truncated-bptt")
-    chunks = S.get("bptt:truncated-chunks")
-    if "only-current-step" in S:
-        window = 1
-    dh0, dc0 = np.zeros(H), np.zeros(H)
-    if window is not None and window > 1:
-        # The tutorial's loop: each loss term through its window of steps.
-        for s in range(T):
-            dh, dnc = own[s], np.zeros(H)
-            first = max(0, s - window + 1)
-            for t in range(s, first - 1, -1):
-                dh, dnc = step_back(t, dh, dnc)
-                if t == 0:
-                    dh0 += dh
-                    dc0 += dnc
-            # (h, c) before the window's first step is a constant: nothing crosses it.
-    else:
-        dnext_h, dnext_c = np.zeros(H), np.zeros(H)
-        for t in reversed(range(T)):
-            dnext_h, dnext_c = step_back(t, own[t] + dnext_h, dnext_c)
-            if t == 0:
-                dh0, dc0 = dnext_h, dnext_c
-            elif window == 1 or (chunks is not None and t % chunks == 0):
-                dnext_h, dnext_c = np.zeros(H), np.zeros(H)
-
-    def loop_sum(step, terms):
-        if f"{step}:assigned-backward" in S:
-            return terms[0]
-        if f"{step}:assigned-forward" in S:
-            return terms[T - 1]
-        return sum(terms)
-
-    out = {"loss": np.array(loss)}
-    out["dU"] = loop_sum("output-weight", [w * keep[t] * np.outer(delta1[t], hs[t] if "output-weight:previous-step" in S else hs[t + 1]) for t in range(T)])
-    out["db_2"] = loop_sum("output-bias", [w * keep[t] * delta1[t] for t in range(T)])
-    dW_h = loop_sum("recurrent-weight", [np.outer(da_rows[t], hs[t + 1] if "recurrent-weight:next-step" in S else hs[t]) for t in range(T)])
-    if "transposed" in S:
-        dW_h = np.concatenate([dW_h[k:k + H].T for k in range(0, 4 * H, H)])
-    out["dW_h"] = dW_h
-    out["dW_x"] = loop_sum("input-weight", [np.outer(da_rows[t], es[t]) for t in range(T)])
-    out["db"] = loop_sum("bias", [da_rows[t] for t in range(T)])
-    dE = np.zeros((d, V))
-    if "embedding-assigned" in S:
-        for t in reversed(range(T)):
-            dE[:, tokens[t]] = W_x.T @ da_rows[t]
-    elif "embedding:scatter-assigned-forward" in S:
-        for t in range(T):
-            dE[:, tokens[t]] = W_x.T @ da_rows[t]
-    else:
-        for t in range(T):
-            dE[:, tokens[t]] += W_x.T @ da_rows[t]
-    out["dE"] = dE
+    dh0, dc0 = backward_loop(S, T, own, step_back, [np.zeros(H), np.zeros(H)])
+    out = output_items(S, hs, w, keep, loss, delta1)
+    out["dW_h"] = transposed_blocks(S, loop_sum(S, "recurrent-weight", [np.outer(da_rows[t], hs[t + 1] if "recurrent-weight:next-step" in S else hs[t]) for t in range(T)]), H)
+    out["dW_x"] = loop_sum(S, "input-weight", [np.outer(da_rows[t], es[t]) for t in range(T)])
+    out["db"] = loop_sum(S, "bias", [da_rows[t] for t in range(T)])
+    out["dE"] = embedding_gradient(S, tokens, W_x, da_rows, V)
     out["dh0"] = dh_rows[0].copy() if "dh0:next-step" in S else dh0
     out["dc0"] = dc0
     out["dh"], out["dc"], out["da"] = dh_rows, dc_rows, da_rows
@@ -581,7 +621,7 @@ def gru(inp, S):
     tokens = inp["tokens"].astype(int)
     T = len(tokens) - 1
     E, W_x, W_h, b_x, b_h, U, b_2, h0 = (inp[k] for k in ("E", "W_x", "W_h", "b_x", "b_h", "U", "b_2", "h0"))
-    H, V, d = W_h.shape[1], U.shape[0], E.shape[0]
+    H, V = W_h.shape[1], U.shape[0]
     keep_fw = S.get("update-gate-swapped") != 1
     keep = keep_fw != (S.get("update-gate-swapped") == 2)
     after = "reset-misplaced" not in S
@@ -590,7 +630,7 @@ def gru(inp, S):
     bh = np.zeros(3 * H) if "gates:zero" in S else b_h
     b2 = np.zeros(V) if "theta:zero" in S else b_2
     hs = [np.zeros(H) if "h0:zero" in S else h0]
-    es, R, Z, N, AHN, ps = [], [], [], [], [], []
+    es, R, Z, N, AHN = [], [], [], [], []
     for t in range(T):
         hp = hs[-1]
         e = E[:, tokens[t]]
@@ -605,49 +645,7 @@ def gru(inp, S):
             n = np.tanh(ax[2 * H:] + ahn)
         hs.append((1 - z) * n + z * hp if keep_fw else z * n + (1 - z) * hp)
         es.append(e); R.append(r); Z.append(z); N.append(n); AHN.append(ahn)
-        ps.append(softmax(U @ hs[-1] + b2))
-    target = [tokens[t] if "target:previous-step" in S else tokens[t + 1] for t in range(T)]
-    w = 1.0 / T
-    if "mean-missing" in S:
-        w = 1.0
-    if "mean-applied-twice" in S:
-        w = 1.0 / T ** 2
-    keep_term = np.ones(T)
-    if "loss:last-term" in S:
-        keep_term = np.eye(T)[T - 1]
-    if "loss:first-term" in S:
-        keep_term = np.eye(T)[0]
-    loss = sum(w * keep_term[t] * -np.log(ps[t][target[t]]) for t in range(T))
-    delta1 = []
-    for t in range(T):
-        dl = ps[t].copy()
-        if "delta1:diagonal-only" in S:
-            dl = np.zeros(V)
-            dl[target[t]] = ps[t][target[t]] - 1
-        else:
-            dl[target[t]] -= 1
-            if "sign-flipped" in S:
-                dl = -dl
-        delta1.append(dl)
-    own = [w * keep_term[t] * ((T - t) if "output-error:recounted" in S else 1) * (U.T @ delta1[t]) for t in range(T)]
-
-    def sig_prime(y, gate):
-        if "tanh-derivative-for-sigmoid-gates" in S or f"{gate}-local:derivative-of-tanh" in S:
-            return 1 - y ** 2
-        if f"{gate}-local:activation-for-derivative" in S:
-            return y
-        if f"{gate}-local:dropped" in S:
-            return np.ones_like(y)
-        return y * (1 - y)
-
-    def candidate_prime(n):
-        if "sigmoid-derivative-for-tanh-gate" in S:
-            return n * (1 - n)
-        if "n-local:activation-for-derivative" in S:
-            return n
-        if "n-local:dropped" in S:
-            return np.ones_like(n)
-        return 1 - n ** 2
+    w, keep_term, loss, delta1, own = gated_output(S, tokens, hs, U, b2)
 
     dh_rows, dax_rows, dah_rows, dbh_rows = np.zeros((T, H)), np.zeros((T, 3 * H)), np.zeros((T, 3 * H)), np.zeros((T, 3 * H))
     untransposed = "gate-carry:transposed" in S
@@ -658,17 +656,17 @@ def gru(inp, S):
         dz = dh * (hp - n) if keep else dh * (n - hp)
         if "update-local:sign-flipped" in S:
             dz = -dz
-        dnh = dn * candidate_prime(n)
-        dzh = dz * sig_prime(z, "z")
+        dnh = dn * tanh_gate_prime(S, n, "n")
+        dzh = dz * sig_prime(S, z, "z")
         Wn = W_hn if untransposed else W_hn.T
         if after:
             dahn = dnh * r
-            drh = dnh * ahn * sig_prime(r, "r")
+            drh = dnh * ahn * sig_prime(S, r, "r")
             through = Wn @ (dnh if "reset-left-out-of-carry" in S else dahn)
         else:
             q = Wn @ dnh
             dahn = dnh
-            drh = (W_hn.T @ dnh) * hp * sig_prime(r, "r")
+            drh = (W_hn.T @ dnh) * hp * sig_prime(S, r, "r")
             through = q if "reset-left-out-of-carry" in S else q * r
         dax = np.concatenate([drh, dzh, dnh])
         dah = np.concatenate([drh, dzh, dahn])
@@ -686,63 +684,20 @@ def gru(inp, S):
             carry = carry + dh
         elif "direct-path-missing" not in S:
             carry = carry + dh * (z if keep else 1 - z)
-        return carry
+        return (carry,)
 
-    window = S.get("truncated-bptt")
-    chunks = S.get("bptt:truncated-chunks")
-    if "only-current-step" in S:
-        window = 1
-    dh0 = np.zeros(H)
-    if window is not None and window > 1:
-        for s in range(T):
-            dh = own[s]
-            first = max(0, s - window + 1)
-            for t in range(s, first - 1, -1):
-                dh = step_back(t, dh)
-                if t == 0:
-                    dh0 += dh
-    else:
-        carry = np.zeros(H)
-        for t in reversed(range(T)):
-            carry = step_back(t, own[t] + carry)
-            if t == 0:
-                dh0 = carry
-            elif window == 1 or (chunks is not None and t % chunks == 0):
-                carry = np.zeros(H)
-
-    def loop_sum(step, terms):
-        if f"{step}:assigned-backward" in S:
-            return terms[0]
-        if f"{step}:assigned-forward" in S:
-            return terms[T - 1]
-        return sum(terms)
-
-    out = {"loss": np.array(loss)}
-    out["dU"] = loop_sum("output-weight", [w * keep_term[t] * np.outer(delta1[t], hs[t] if "output-weight:previous-step" in S else hs[t + 1]) for t in range(T)])
-    out["db_2"] = loop_sum("output-bias", [w * keep_term[t] * delta1[t] for t in range(T)])
-    out["dW_x"] = loop_sum("input-weight", [np.outer(dax_rows[t], es[t]) for t in range(T)])
-    out["db_x"] = loop_sum("input-bias", [dax_rows[t] for t in range(T)])
-    out["db_h"] = loop_sum("hidden-bias", [dbh_rows[t] for t in range(T)])
+    dh0, = backward_loop(S, T, own, step_back, [np.zeros(H)])
+    out = output_items(S, hs, w, keep_term, loss, delta1)
+    out["dW_x"] = loop_sum(S, "input-weight", [np.outer(dax_rows[t], es[t]) for t in range(T)])
+    out["db_x"] = loop_sum(S, "input-bias", [dax_rows[t] for t in range(T)])
+    out["db_h"] = loop_sum(S, "hidden-bias", [dbh_rows[t] for t in range(T)])
 
     def dW_h_term(t):
         hp = hs[t]
         n_input = hp if after else R[t] * hp
         return np.concatenate([np.outer(dah_rows[t][:H], hp), np.outer(dah_rows[t][H:2 * H], hp), np.outer(dah_rows[t][2 * H:], n_input)])
-    dW_h = loop_sum("recurrent-weight", [dW_h_term(t) for t in range(T)])
-    if "transposed" in S:
-        dW_h = np.concatenate([dW_h[k:k + H].T for k in range(0, 3 * H, H)])
-    out["dW_h"] = dW_h
-    dE = np.zeros((d, V))
-    if "embedding-assigned" in S:
-        for t in reversed(range(T)):
-            dE[:, tokens[t]] = W_x.T @ dax_rows[t]
-    elif "embedding:scatter-assigned-forward" in S:
-        for t in range(T):
-            dE[:, tokens[t]] = W_x.T @ dax_rows[t]
-    else:
-        for t in range(T):
-            dE[:, tokens[t]] += W_x.T @ dax_rows[t]
-    out["dE"] = dE
+    out["dW_h"] = transposed_blocks(S, loop_sum(S, "recurrent-weight", [dW_h_term(t) for t in range(T)]), H)
+    out["dE"] = embedding_gradient(S, tokens, W_x, dax_rows, V)
     out["dh0"] = dh_rows[0].copy() if "dh0:next-step" in S else dh0
     out["dh"] = dh_rows
     items = {k: np.asarray(v, dtype=float) for k, v in out.items()}

@@ -74,8 +74,10 @@ enum MutantGRU {
 
   static func stack(_ blocks: [Matrix]) -> Matrix { Matrix(column: blocks.flatMap(\.scalars)) }
 
-  /// The forward pass with the given reset placement and update convention.
-  static func forward(_ p: GRUParameters, tokens: [Int], reset: GRUReset, update: GRUUpdate) -> Forward {
+  /// The forward pass with the given reset placement and update convention; without `outputs`,
+  /// the recurrence alone (no ŷ^(t), no step losses: `GatedSlipEvaluation` computes the logits of
+  /// every step at once).
+  static func forward(_ p: GRUParameters, tokens: [Int], reset: GRUReset, update: GRUUpdate, outputs: Bool = true) -> Forward {
     let T = tokens.count - 1, H = p.hiddenSize
     let sigmoid = Activation.sigmoid, tanh = Activation.tanh
     let ones = Matrix(rows: H, cols: 1, repeating: 1)
@@ -98,9 +100,10 @@ enum MutantGRU {
         n = tanh(block(ax, 2, H) + ahN)
       }
       let h = update == .keep ? (ones - z) ⊙ n + z ⊙ hPrev : z ⊙ n + (ones - z) ⊙ hPrev
-      let logits = p.U * h + p.b_2
       fw.e.append(e); fw.ax.append(ax); fw.ah.append(stack([ahR, ahZ, ahN]))
       fw.r.append(r); fw.z.append(z); fw.n.append(n); fw.h.append(h)
+      guard outputs else { continue }
+      let logits = p.U * h + p.b_2
       fw.yhat.append(Softmax.probabilities(logits))
       fw.stepLosses.append(Softmax.logSumExp(logits.scalars) - logits.scalars[tokens[t]])
     }

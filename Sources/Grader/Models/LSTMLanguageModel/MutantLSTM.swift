@@ -100,8 +100,9 @@ enum MutantLSTM {
     Matrix(column: Array(a.scalars[offset..<(offset + H)]))
   }
 
-  /// The forward pass with the gate blocks `k`.
-  static func forward(_ p: LSTMParameters, tokens: [Int], blocks k: Blocks) -> Forward {
+  /// The forward pass with the gate blocks `k`; without `outputs`, the recurrence alone (no ŷ^(t),
+  /// no step losses: `GatedSlipEvaluation` computes the logits of every step at once).
+  static func forward(_ p: LSTMParameters, tokens: [Int], blocks k: Blocks, outputs: Bool = true) -> Forward {
     let T = tokens.count - 1, H = p.hiddenSize
     let sigmoid = Activation.sigmoid, tanh = Activation.tanh
     var fw = Forward()
@@ -114,10 +115,11 @@ enum MutantLSTM {
       let o = sigmoid(block(a, k.o, H)), g = tanh(block(a, k.g, H))
       let c = f ⊙ fw.c[t - 1] + i ⊙ g                               // c^(t) = f ⊙ c^(t−1) + i ⊙ g   H × 1
       let h = o ⊙ tanh(c)                                          // h^(t) = o ⊙ tanh(c^(t))
-      let logits = p.U * h + p.b_2                                  // U h^(t) + b_2                 |V| × 1
       fw.e.append(e); fw.a.append(a)
       fw.i.append(i); fw.f.append(f); fw.o.append(o); fw.g.append(g)
       fw.c.append(c); fw.h.append(h)
+      guard outputs else { continue }
+      let logits = p.U * h + p.b_2                                  // U h^(t) + b_2                 |V| × 1
       fw.yhat.append(Softmax.probabilities(logits))
       fw.stepLosses.append(Softmax.logSumExp(logits.scalars) - logits.scalars[tokens[t]])
     }

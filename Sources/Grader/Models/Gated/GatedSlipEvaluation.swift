@@ -1,0 +1,599 @@
+import Foundation
+import BPTTReference
+import Jacobians
+
+/// What `GatedSlipEvaluation` asks of a gated cell (`LSTMCell`, `GRUCell`): its forward
+/// recurrence with the forward slips, one step of its backward recursion with the backward
+/// slips, and its own items read from the recursion's rows.
+protocol GatedCell {
+  associatedtype Slips: GatedCellSlips
+  /// What the forward recurrence keeps for the backward steps.
+  associatedtype States
+  typealias Switches = GatedSlips<Slips>
+
+  associatedtype Parameters: GatedParameters
+  associatedtype Options: GatedModelOptions
+
+  var p: Parameters { get }
+  var tokens: [Int] { get }
+  var options: Options { get }
+  /// The widths of the rows one step back writes; the first is ∂J/∂h^(t) (H), the one at
+  /// `inputRow` the adjoint of W_x e^(t) (what dW_x and dE sum).
+  var rowWidths: [Int] { get }
+  var inputRow: Int { get }
+  /// How many vectors one step back hands to the step before; the first is ∂J/∂h^(t−1).
+  var carries: Int { get }
+
+  /// The recurrence with the forward slips of `s` from h^(0) = `h0`: h^(0…T) (H × 1 each) and
+  /// what the backward steps read.
+  func states(_ s: Switches, h0: Matrix) -> (h: [Matrix], states: States)
+  /// One step back at t from the carries into step t (∂J/∂h^(t) first, its output term
+  /// included): step t's rows and the carries to step t − 1.
+  func step(_ t: Int, _ carry: [Matrix], _ states: States, _ h: [Matrix], _ s: Switches) -> (rows: [Matrix], carry: [Matrix])
+  /// The cell's own items (its weights' and biases' sums, its rows, its initial carries); nil
+  /// for an item `GatedSlipEvaluation` makes.
+  func item(_ name: String, _ r: GatedRecursion, _ fw: GatedForward<States>, _ s: Switches) -> GatedValue?
+  /// False when `s` does not reach `item` in a way the item can be asked about (nil values).
+  func answers(_ item: String, _ s: Switches) -> Bool
+  /// `value` of `item` as the slips `s` finally write it (the LSTM's blocks in the other order).
+  func written(_ item: String, _ value: GatedValue, _ s: Switches) -> GatedValue
+}
+
+/// What the layers both gated models share read of a cell's parameters: E (d × |V|), W_x
+/// (gates·H × d), U (|V| × H), b_2 (|V| × 1), h0 (H × 1).
+protocol GatedParameters {
+  var E: Matrix { get }
+  var W_x: Matrix { get }
+  var U: Matrix { get }
+  var b_2: Matrix { get }
+  var h0: Matrix { get }
+  var hiddenSize: Int { get }
+}
+
+extension LSTMParameters: GatedParameters {}
+extension GRUParameters: GatedParameters {}
+
+/// The options both gated models share.
+protocol GatedModelOptions {
+  var reduction: LossReduction { get }
+  var truncation: Truncation { get }
+}
+
+extension LSTMOptions: GatedModelOptions {}
+extension GRUOptions: GatedModelOptions {}
+
+extension GatedCell {
+  var H: Int { p.hiddenSize }
+}
+
+/// A gated language model's derivation at one student's inputs, with slips: the forward pass,
+/// the output layer and the backward recursion of its cell, each cached by the switches it
+/// depends on, and the items read from them entry by entry.
+///
+/// ```
+/// forward      the cell's recurrence h^(1…T) per forward slip (b_2 apart: it reaches only
+///              the logits Hs Uᵀ, one product per recurrence), ŷ^(t) = softmax(U h^(t) + b_2)
+/// output       δ1^(t) = ŷ^(t) − y^(t) and Uᵀ δ1^(t) = (P U)[t] − U[y^(t), :] (P U once per
+///              forward pass), per target and δ1 slip
+/// recursion    one sweep t = T … 1 of the cell's step, the carries cut where chunks of the
+///              assignment or a window of one step cut them, per backward slip; a window or
+///              chunks of 1 < k < T steps (a slip) from the per-source sweeps of every loss term
+///              J^(s) back to step 1, computed once for every k
+/// items        the output layer's (loss, dU, db_2), dW_x = Σ_t ∂J/∂ax^(t) e^(t)ᵀ, dE, dh, dh0
+///              here, the rest by the cell; the sums over t computed only at the entries asked
+/// ```
+/// With no slip it is the model's reference (`LSTM.gradients`, `GRU.gradients`).
+final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
+  typealias Switches = GatedSlips<Cell.Slips>
+  let cell: Cell
+  let T: Int, H: Int, V: Int
+  /// T × d, row t − 1 = e^(t)ᵀ.
+  let embeddingRows: Matrix
+
+  init(_ cell: Cell) {
+    self.cell = cell
+    T = cell.tokens.count - 1
+    H = cell.p.hiddenSize
+    V = cell.p.U.rows
+    let E = cell.p.E, tokens = cell.tokens
+    embeddingRows = Matrix(rows: T, cols: E.rows) { t, k in E[k, tokens[t]] }
+  }
+
+  var weight: Double { cell.options.reduction.weight(steps: T) }
+
+  // MARK: The search's questions
+
+  private var values: [ValueKey: Tensor] = [:]
+  struct ValueKey: Hashable { var slips: Switches; var item: String }
+
+  func value(of item: String, with slips: [AppliedSlip]) -> Tensor? {
+    guard let s = Switches(slips) else { return nil }
+    let key = ValueKey(slips: s, item: item)
+    if let v = values[key] { return v }
+    guard let v = lazyValue(of: item, s)?.tensor else { return nil }
+    if values.count > 256 { values.removeAll() }
+    values[key] = v
+    return v
+  }
+
+  func entries(of item: String, with slips: [AppliedSlip], at indices: [Int]) -> [Double]? {
+    guard let s = Switches(slips) else { return nil }
+    if let v = values[ValueKey(slips: s, item: item)] { return indices.map { v.scalars[$0] } }
+    guard let v = lazyValue(of: item, s) else { return nil }
+    return indices.map(v.entry)
+  }
+
+  func isExpensive(_ slips: [AppliedSlip]) -> Bool {
+    guard let s = Switches(slips), recursions[recursionKey(s)] == nil else { return false }
+    if forwards[s.forwardKey] == nil && s.forwardKey != Switches().forwardKey { return true }
+    if case .window(let k) = truncation(s), k > 1, k < T { return true }
+    return false
+  }
+
+  /// The truncation the student's backward pass makes.
+  func truncation(_ s: Switches) -> Truncation {
+    switch s.extent {
+    case .base: return cell.options.truncation
+    case .window(let k): return .window(k)
+    case .chunks(let k): return .chunks(k)
+    }
+  }
+
+  /// `item` with the slips `s`, its entries computed when asked; nil when the model has no such
+  /// item or the slips cannot reach it.
+  func lazyValue(of item: String, _ s: Switches) -> GatedValue? {
+    guard cell.answers(item, s) else { return nil }
+    let value: GatedValue?
+    switch item {
+    case "loss", "dU", "db_2": value = head(item, s)
+    default:
+      let r = recursion(s)
+      let fw = forward(s)
+      switch item {
+      case "dh": value = GatedValue(r.rows[0], shape: [T, H])
+      case "dh0": value = GatedValue(s.dh0Next ? r.rows[0].row(0) : r.initial[0], shape: [H])
+      case "dW_x": value = .outerSum(cell.p.W_x.rows, embeddingRows.cols, a: r.rows[cell.inputRow], b: embeddingRows, steps: s.steps("input-weight", T))
+      case "dE": value = embedding(r, s)
+      default: value = cell.item(item, r, fw, s)
+      }
+    }
+    guard var v = value else { return nil }
+    if item == "dW_h" && s.blocksTransposed { v = v.transposingBlocks(H) }
+    return cell.written(item, v, s)
+  }
+
+  /// dE: column x^(t) += W_xᵀ ∂J/∂ax^(t), in the backward loop's order t = T … 1 (or assigned,
+  /// in the loop the slip names).
+  func embedding(_ r: GatedRecursion, _ s: Switches) -> GatedValue {
+    let d = cell.p.E.rows, V = self.V, T = self.T, tokens = cell.tokens
+    let de = r.inputProduct(cell.p.W_x, row: cell.inputRow)            // T × d, row t − 1 = (W_xᵀ ∂J/∂ax^(t))ᵀ
+    let order: [Int] = s.scatter == .forward ? Array(1...T) : Array(stride(from: T, through: 1, by: -1))
+    var occurrences: [Int: [Int]] = [:]
+    for t in order { occurrences[tokens[t - 1], default: []].append(t) }
+    let assigned = s.scatter != nil
+    func entry(_ k: Int) -> Double {
+      let (row, word) = (k / V, k % V)
+      var x = 0.0
+      for t in occurrences[word] ?? [] { x = (assigned ? 0 : x) + de.scalars[(t - 1) * d + row] }
+      return x
+    }
+    return GatedValue(shape: [d, V], entry: entry) {
+      var out = [Double](repeating: 0, count: d * V)
+      for t in order {
+        let word = tokens[t - 1]
+        for row in 0..<d { out[row * V + word] = (assigned ? 0 : out[row * V + word]) + de.scalars[(t - 1) * d + row] }
+      }
+      return out
+    }
+  }
+
+  // MARK: Forward
+
+  /// The recurrence and the logits Hs Uᵀ before b_2, per forward slip other than b_2's.
+  private var trajectories: [Switches.StatesKey: (h: [Matrix], states: Cell.States, logits: Matrix)] = [:]
+  private var forwards: [Switches.ForwardKey: GatedForward<Cell.States>] = [:]
+
+  func forward(_ s: Switches) -> GatedForward<Cell.States> {
+    let key = s.forwardKey
+    if let f = forwards[key] { return f }
+    let trajectory = trajectories[key.states] ?? {
+      let (h, states) = cell.states(s, h0: s.h0Zero ? Matrix(shape: cell.p.h0.shape) : cell.p.h0)
+      let Hs = Matrix(rows: T, cols: H) { t, j in h[t + 1].scalars[j] }
+      let made = (h: h, states: states, logits: MatrixProduct.multiply(Hs, cell.p.U, transposeB: true))
+      trajectories[key.states] = made
+      return made
+    }()
+    let f = GatedForward(h: trajectory.h, states: trajectory.states, logits: trajectory.logits, b_2: s.b2Zero ? nil : cell.p.b_2, tokens: cell.tokens)
+    forwards[key] = f
+    return f
+  }
+
+  // MARK: Output layer
+
+  struct OutputKey: Hashable { var forward: Switches.ForwardKey; var targetShift: Bool; var delta1: Switches.Delta1 }
+
+  /// δ1 (T × |V|, rows δ1^(t)ᵀ, unscaled) and Uᵀ δ1^(t) (T × H, when first needed).
+  final class Output {
+    let delta1: Matrix, targets: [Int]
+    var own: Matrix?
+    init(delta1: Matrix, targets: [Int]) { self.delta1 = delta1; self.targets = targets }
+  }
+  private var outputs: [OutputKey: Output] = [:]
+
+  func outputKey(_ s: Switches) -> OutputKey { OutputKey(forward: s.forwardKey, targetShift: s.targetShift, delta1: s.delta1) }
+
+  func output(_ s: Switches) -> Output {
+    let key = outputKey(s)
+    if let o = outputs[key] { return o }
+    let fw = forward(s)
+    let targets = (1...T).map { t in key.targetShift ? cell.tokens[t - 1] : cell.tokens[t] }
+    var delta1 = fw.P
+    for t in 0..<T {
+      let base = t * V, label = targets[t]
+      switch key.delta1 {
+      case .none: delta1.scalars[base + label] -= 1
+      case .sign:
+        delta1.scalars[base + label] -= 1
+        for v in 0..<V { delta1.scalars[base + v] = -delta1.scalars[base + v] }
+      case .diagonal:
+        // (∂CE/∂ŷ) diag(ŷ ⊙ (1 − ŷ)) keeps only the label entry: ŷ_l − 1.
+        let pl = fw.P.scalars[base + label]
+        for v in 0..<V { delta1.scalars[base + v] = 0 }
+        delta1.scalars[base + label] = pl - 1
+      }
+    }
+    let o = Output(delta1: delta1, targets: targets)
+    outputs[key] = o
+    return o
+  }
+
+  /// Rows (Uᵀ δ1^(t))ᵀ (T × H): P U − U[y^(t), :] from the forward pass's P U (one product per
+  /// forward pass, shared by every δ1 slip), negated for the flipped sign, (ŷ_l − 1) U[l, :] for
+  /// the diagonal softmax.
+  func own(_ s: Switches) -> Matrix {
+    let key = outputKey(s)
+    let out = output(s)
+    if let o = out.own { return o }
+    let fw = forward(s)
+    let U = cell.p.U
+    var own = Matrix(rows: T, cols: H)
+    if key.delta1 == .diagonal {
+      for t in 0..<T {
+        let l = out.targets[t], c = fw.P.scalars[t * V + l] - 1
+        for j in 0..<H { own.scalars[t * H + j] = c * U.scalars[l * H + j] }
+      }
+    } else {
+      if fw.PU == nil { fw.PU = MatrixProduct.multiply(fw.P, U) }
+      own = fw.PU!
+      let sign: Double = key.delta1 == .sign ? -1 : 1
+      for t in 0..<T {
+        let l = out.targets[t]
+        for j in 0..<H { own.scalars[t * H + j] = sign * (own.scalars[t * H + j] - U.scalars[l * H + j]) }
+      }
+    }
+    out.own = own
+    return own
+  }
+
+  /// The weight of each loss term J^(t) in the gradients: 1/T or 1, zero for a term left out.
+  func weights(_ s: Switches) -> [Double] {
+    (1...T).map { t in
+      switch s.lossTerms {
+      case .all: return weight
+      case .last: return t == T ? weight : 0
+      case .first: return t == 1 ? weight : 0
+      }
+    }
+  }
+
+  /// The output layer's items: J, dU = Σ_t wₜ δ1^(t) h^(t)ᵀ, db_2 = Σ_t wₜ δ1^(t).
+  func head(_ item: String, _ s: Switches) -> GatedValue {
+    let fw = forward(s)
+    let w = weights(s)
+    switch item {
+    case "loss":
+      let losses = s.targetShift ? fw.lossCurrent : fw.lossNext
+      return GatedValue(Tensor(scalar: (0..<T).reduce(0.0) { $0 + w[$1] * losses[$1] }))
+    case "dU":
+      return .outerSum(V, H, a: output(s).delta1, scale: w, b: fw.hRows, shift: s.outputStatePrevious ? 0 : 1, steps: s.steps("output-weight", T))
+    default:
+      return .rowSum(output(s).delta1, scale: w, steps: s.steps("output-bias", T))
+    }
+  }
+
+  // MARK: The recursion
+
+  /// The switches the recursion reads: the slips without those of the sums after it.
+  func recursionKey(_ s: Switches) -> Switches {
+    var k = s
+    k.dh0Next = false
+    k.blocksTransposed = false
+    k.outputStatePrevious = false
+    k.assigned = [:]
+    k.scatter = nil
+    k.own = k.own.recursion
+    return k
+  }
+
+  private var recursions: [Switches: GatedRecursion] = [:]
+
+  /// The injections wₜ Uᵀ δ1^(t) (times T − t + 1 when recounted), T × H.
+  func injections(_ s: Switches) -> Matrix {
+    var a = own(s)
+    let w = weights(s)
+    for t in 0..<T {
+      let c = w[t] * (s.recounted ? Double(T - t) : 1)
+      for j in 0..<H { a.scalars[t * H + j] *= c }
+    }
+    return a
+  }
+
+  func recursion(_ s: Switches) -> GatedRecursion {
+    let key = recursionKey(s)
+    if let r = recursions[key] { return r }
+    let truncation = truncation(key)
+    let r: GatedRecursion
+    if let k = truncation.length, k > 1, k < T, key.extent != .base || truncation == .window(k) {
+      r = sweeps(key).truncated(truncation, widths: cell.rowWidths, steps: T)
+    } else {
+      r = sweep(key, truncation)
+    }
+    if recursions.count > 64 { recursions.removeAll() }
+    recursions[key] = r
+    return r
+  }
+
+  func zeros() -> [Matrix] { [Matrix](repeating: Matrix(rows: H, cols: 1), count: cell.carries) }
+
+  /// One sweep t = T … 1, the carries cut at the first step of each chunk (every step for a
+  /// window of one).
+  func sweep(_ s: Switches, _ truncation: Truncation) -> GatedRecursion {
+    let fw = forward(s)
+    let a = injections(s)
+    let r = GatedRecursion(widths: cell.rowWidths, steps: T)
+    var carry = zeros()
+    for t in stride(from: T, through: 1, by: -1) {
+      var into = carry
+      for j in 0..<H { into[0].scalars[j] += a.scalars[(t - 1) * H + j] }
+      let back = cell.step(t, into, fw.states, fw.h, s)
+      r.add(back.rows, at: t)
+      if t == 1 {
+        r.initial = back.carry
+      } else if truncation.firstKeptStep(for: t) == t {
+        carry = zeros()
+      } else {
+        carry = back.carry
+      }
+    }
+    return r
+  }
+
+  /// For each loss term J^(s), its sweep back to step 1: the rows of every step t ≤ s and the
+  /// carries out of step 1, from which a window or chunks of any k keep the steps
+  /// firstKeptStep(s) … s. O(T²) steps, once per backward slip.
+  final class Sweeps {
+    var rows: [[[Matrix]]] = []        // [s − 1][t − 1][row]
+    var initial: [[Matrix]] = []       // [s − 1]
+
+    /// The recursion of a window or chunks: each step's rows summed over the loss terms that
+    /// reach it, the initial carries over those that reach step 1.
+    func truncated(_ truncation: Truncation, widths: [Int], steps T: Int) -> GatedRecursion {
+      let r = GatedRecursion(widths: widths, steps: T)
+      r.initial = initial[0].map { Matrix(shape: $0.shape) }
+      for s in 1...T {
+        let first = truncation.firstKeptStep(for: s)
+        for t in stride(from: s, through: first, by: -1) { r.add(rows[s - 1][t - 1], at: t) }
+        if first == 1 { for k in r.initial.indices { r.initial[k] += initial[s - 1][k] } }
+      }
+      return r
+    }
+  }
+  private var sweepCache: [Switches: Sweeps] = [:]
+
+  func sweeps(_ key: Switches) -> Sweeps {
+    var k = key
+    k.extent = .base
+    if let c = sweepCache[k] { return c }
+    let fw = forward(key)
+    let a = injections(key)
+    let sw = Sweeps()
+    for source in 1...T {
+      var carry = zeros()
+      for j in 0..<H { carry[0].scalars[j] = a.scalars[(source - 1) * H + j] }
+      var rows = [[Matrix]](repeating: [], count: source)
+      for t in stride(from: source, through: 1, by: -1) {
+        let back = cell.step(t, carry, fw.states, fw.h, key)
+        rows[t - 1] = back.rows
+        carry = back.carry
+      }
+      sw.rows.append(rows)
+      sw.initial.append(carry)
+    }
+    if sweepCache.count > 8 { sweepCache.removeAll() }
+    sweepCache[k] = sw
+    return sw
+  }
+}
+
+/// The forward pass of a gated model: h^(0…T), the cell's states, ŷ^(t) in the rows of P
+/// (T × |V|) and the step losses against the next token and against the current one.
+final class GatedForward<States> {
+  let h: [Matrix]
+  /// (T + 1) × H, row t = h^(t)ᵀ.
+  let hRows: Matrix
+  let P: Matrix
+  let lossNext: [Double], lossCurrent: [Double]
+  /// P U (T × H): Σ_v ŷ^(t)_v U[v, :], the expensive half of every Uᵀ δ1^(t).
+  var PU: Matrix?
+  let states: States
+
+  init(h: [Matrix], states: States, logits: Matrix, b_2: Matrix?, tokens: [Int]) {
+    self.h = h
+    self.states = states
+    let T = logits.rows, V = logits.cols, H = h[0].rows
+    hRows = Matrix(rows: T + 1, cols: H) { t, j in h[t].scalars[j] }
+    var P = logits
+    var next = [Double](repeating: 0, count: T), current = next
+    for t in 0..<T {
+      let base = t * V
+      if let b_2 { for v in 0..<V { P.scalars[base + v] += b_2.scalars[v] } }
+      var m = -Double.infinity
+      for v in 0..<V where P.scalars[base + v] > m { m = P.scalars[base + v] }
+      if !m.isFinite { m = 0 }
+      let nextLogit = P.scalars[base + tokens[t + 1]], currentLogit = P.scalars[base + tokens[t]]
+      var sum = 0.0
+      for v in 0..<V { let e = exp(P.scalars[base + v] - m); P.scalars[base + v] = e; sum += e }
+      for v in 0..<V { P.scalars[base + v] /= sum }
+      let logZ = log(sum) + m
+      next[t] = logZ - nextLogit
+      current[t] = logZ - currentLogit
+    }
+    self.P = P
+    lossNext = next
+    lossCurrent = current
+  }
+
+}
+
+/// The backward recursion's rows (T × width each, row t − 1 for step t; the first ∂J/∂h^(t))
+/// and the carries out of step 1 (∂J/∂h^(0) first).
+final class GatedRecursion {
+  var rows: [Matrix]
+  var initial: [Matrix] = []
+  private var products: [Int: Matrix] = [:]
+
+  init(widths: [Int], steps T: Int) { rows = widths.map { Matrix(rows: T, cols: $0) } }
+
+  /// Adds step t's rows (column vectors).
+  func add(_ step: [Matrix], at t: Int) {
+    for k in rows.indices {
+      let w = rows[k].cols, base = (t - 1) * w
+      step[k].scalars.withUnsafeBufferPointer { x in
+        for j in 0..<w { rows[k].scalars[base + j] += x[j] }
+      }
+    }
+  }
+
+  /// rows[row] W (T × W's columns): each step's adjoint through W, computed once.
+  func inputProduct(_ W: Matrix, row: Int) -> Matrix {
+    if let p = products[row] { return p }
+    let p = MatrixProduct.multiply(rows[row], W)
+    products[row] = p
+    return p
+  }
+}
+
+/// An item's value entry by entry (flat, row-major), and in full: a sum over steps computes
+/// only the entries the search screens a candidate on.
+struct GatedValue {
+  var shape: [Int]
+  var entry: (Int) -> Double
+  var all: () -> [Double]
+
+  init(shape: [Int], entry: @escaping (Int) -> Double, all: @escaping () -> [Double]) {
+    self.shape = shape
+    self.entry = entry
+    self.all = all
+  }
+
+  init(_ t: Tensor) {
+    shape = t.shape
+    entry = { t.scalars[$0] }
+    all = { t.scalars }
+  }
+
+  init(_ m: Matrix, shape: [Int]) { self.init(Tensor(shape: shape, scalars: m.scalars)) }
+
+  var tensor: Tensor { Tensor(shape: shape, scalars: all()) }
+
+  /// The value with its entries moved: entry k is this value's entry `source(k)`.
+  func moving(_ source: @escaping (Int) -> Int) -> GatedValue {
+    let e = entry, a = all
+    return GatedValue(shape: shape, entry: { e(source($0)) }) {
+      let v = a()
+      return (0..<v.count).map { v[source($0)] }
+    }
+  }
+
+  /// Each H × H block of a stack of blocks transposed.
+  func transposingBlocks(_ H: Int) -> GatedValue {
+    moving { k in
+      let base = k - k % (H * H), r = (k % (H * H)) / H, j = k % H
+      return base + j * H + r
+    }
+  }
+
+  /// Σ over `steps` of scale_t a^(t) b^(t)ᵀ (m × n): a^(t) is row t − 1 of `a` (T × m), b^(t) row
+  /// t − 1 + `shift` of `b`, scale_t = scale[t − 1] (1 without).
+  static func outerSum(_ m: Int, _ n: Int, a: Matrix, scale: [Double]? = nil, b: Matrix, shift: Int = 0, steps: [Int]) -> GatedValue {
+    func c(_ t: Int) -> Double { scale?[t - 1] ?? 1 }
+    return GatedValue(shape: [m, n], entry: { k in
+      let (r, j) = (k / n, k % n)
+      var x = 0.0
+      for t in steps { x += (c(t) * a.scalars[(t - 1) * m + r]) * b.scalars[(t - 1 + shift) * n + j] }
+      return x
+    }) {
+      var out = [Double](repeating: 0, count: m * n)
+      out.withUnsafeMutableBufferPointer { o in
+        for t in steps {
+          let ra = (t - 1) * m, rb = (t - 1 + shift) * n, ct = c(t)
+          for r in 0..<m {
+            let ar = ct * a.scalars[ra + r]
+            for j in 0..<n { o[r * n + j] += ar * b.scalars[rb + j] }
+          }
+        }
+      }
+      return out
+    }
+  }
+
+  /// Σ over `steps` of scale_t a^(t) (a vector of a's width).
+  static func rowSum(_ a: Matrix, scale: [Double]? = nil, steps: [Int]) -> GatedValue {
+    let m = a.cols
+    func c(_ t: Int) -> Double { scale?[t - 1] ?? 1 }
+    return GatedValue(shape: [m], entry: { r in
+      var x = 0.0
+      for t in steps { x += c(t) * a.scalars[(t - 1) * m + r] }
+      return x
+    }) {
+      (0..<m).map { r in
+        var x = 0.0
+        for t in steps { x += c(t) * a.scalars[(t - 1) * m + r] }
+        return x
+      }
+    }
+  }
+
+  /// The sum of two values of the same shape.
+  static func + (x: GatedValue, y: GatedValue) -> GatedValue {
+    let ex = x.entry, ey = y.entry, ax = x.all, ay = y.all
+    return GatedValue(shape: x.shape, entry: { ex($0) + ey($0) }) { zip(ax(), ay()).map { $0 + $1 } }
+  }
+}
+
+/// The one-line products of the gated cells' steps: W x and Wᵀ x for a block of rows of W.
+enum GatedProducts {
+  /// W[rows, :] x (rows.count × 1).
+  static func times(_ W: Matrix, _ x: Matrix, rows: Range<Int>? = nil) -> Matrix { product(W, x, rows: rows, transposed: false) }
+
+  /// W[rows, :]ᵀ x (W.cols × 1).
+  static func transposedTimes(_ W: Matrix, _ x: Matrix, rows: Range<Int>? = nil) -> Matrix { product(W, x, rows: rows, transposed: true) }
+
+  static func product(_ W: Matrix, _ x: Matrix, rows: Range<Int>?, transposed: Bool) -> Matrix {
+    let rows = rows ?? 0..<W.rows
+    var y = Matrix(rows: transposed ? W.cols : rows.count, cols: 1)
+    W.scalars.withUnsafeBufferPointer { w in
+      x.scalars.withUnsafeBufferPointer { xb in
+        y.scalars.withUnsafeMutableBufferPointer { yb in
+          let block = w.baseAddress! + rows.lowerBound * W.cols
+          if transposed {
+            VectorKernels.transposedMatrixVector(block, xb.baseAddress!, yb.baseAddress!, rows.count, W.cols)
+          } else {
+            VectorKernels.matrixVector(block, xb.baseAddress!, yb.baseAddress!, rows.count, W.cols)
+          }
+        }
+      }
+    }
+    return y
+  }
+}
