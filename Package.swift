@@ -38,7 +38,10 @@ let package = Package(
     // MARK: - Reference libraries
 
     /// Dense matrices and every feed-forward gradient of the lecture notes, explicitly.
-    .target(name: "Jacobians", swiftSettings: jacobiansSwiftSettings),
+    .target(name: "Jacobians", dependencies: ["CPrefetch"], swiftSettings: jacobiansSwiftSettings),
+    /// The compiler's cache-prefetch hint as an inline C function (a header only: nothing to
+    /// link), for the matrix products of `Jacobians`.
+    .systemLibrary(name: "CPrefetch", path: "Sources/CPrefetch"),
     /// The RNN language model and backpropagation through time.
     .target(name: "BPTTReference", dependencies: ["Jacobians"]),
     /// N-gram language models: counting, MLE, add-k smoothing, back-off, perplexity.

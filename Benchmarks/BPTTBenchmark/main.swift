@@ -1,4 +1,4 @@
-// `swift run -c release bptt-benchmark [T H d V] [--runs N] [--no-numpy] [--products]`
+// `swift run -c release bptt-benchmark [T H d V] [--runs N] [--no-numpy] [--products] [--parts]`
 //
 // Times the RNN language model of `BPTTReference` (column form, σ, biases, mean over t, full
 // BPTT) at T = 35, H = 256, d = 128, |V| = 10000 by default: the forward pass, the gradient
@@ -12,6 +12,11 @@
 // against this machine's double-precision matrix-product peak measured in the same run:
 // NumPy's 2000 × 2000 DGEMM on one OpenBLAS thread (`numpy_rnn.py --gemm`), next to our own
 // `MatrixProduct` at 2000 × 2000 and at the three skinny shapes of the output layer.
+// `--parts` times, on one thread, each part of the gradient as the gradient runs it (the same
+// calls at the same shapes, on the model's own matrices): the fused output layer, dU, the
+// recursion's matrix–vector products, dW_h, the embedding's products and the scatter of dE; their
+// floating-point work, CPU time and rate; and the remainder of the gradient's time (allocation,
+// copies, f′, the gather of Es) as what the parts do not account for.
 // `BPTT_PROFILE_RUNS=n` in the environment runs only n single-threaded gradients (for a
 // profiler such as `valgrind --tool=callgrind` or `perf record`) and prints nothing.
 //
@@ -26,6 +31,7 @@ struct Configuration {
   var runs = 9
   var numpy = true
   var products = false
+  var parts = false
 
   init(arguments: [String]) {
     var sizes: [Int] = []
@@ -39,6 +45,8 @@ struct Configuration {
         numpy = false
       } else if a == "--products" {
         products = true
+      } else if a == "--parts" {
+        parts = true
       } else if let n = Int(a) {
         sizes.append(n)
       }
@@ -294,6 +302,10 @@ if config.products {
   print("")
 }
 
+if config.parts {
+  printParts(config, p, tokens, gradientCPU: swiftTimes[1]!.gradient.cpu, gradientWall: swiftTimes[1]!.gradient.wall)
+}
+
 if config.numpy {
   print("NumPy (numpy_rnn.py; OpenBLAS threads as listed), load average \(loadAverage())")
   for threads in threadCounts {
@@ -331,4 +343,100 @@ if let peak = rnnPeakBytes {
   print("  goal ≤ 3 × (parameters + gradients) + 50 MB = \(mb(budget)) MB   \(verdict(peak <= budget))")
 } else {
   print("Peak memory: /proc/self/status not readable on this system")
+}
+
+/// The gradient's parts on one thread, each as the gradient runs it (see the header).
+func printParts(_ c: Configuration, _ p: RNNParameters, _ tokens: [Int], gradientCPU: Double, gradientWall: Double) {
+  let (T, H, d, V) = (c.T, c.H, c.d, c.V)
+  MatrixProduct.maximumConcurrency = 1
+  defer { MatrixProduct.maximumConcurrency = defaultConcurrency }
+  var rng = SplitMix64(seed: 3)
+  // Hs: (T+1) × H hidden states in (0, 1); Gz: T × H; Es: T × d.
+  let Hs = rng.matrix(T + 1, H, 0, 1), Gz = rng.matrix(T, H, -0.01, 0.01), dEs = rng.matrix(T, d, -0.01, 0.01)
+  var Es = Matrix(rows: T, cols: d)
+  for t in 0..<T { for k in 0..<d { Es[t, k] = p.E[k, tokens[t]] } }
+  let targets = Array(tokens.dropFirst()), weights = [Double](repeating: 1 / Double(T), count: T)
+  var G = Matrix(rows: T, cols: V), dX = Matrix(rows: T, cols: H), db = Matrix(rows: V, cols: 1)
+  let fused = {
+    Hs.scalars.withUnsafeBufferPointer { hs in
+      p.U.scalars.withUnsafeBufferPointer { u in
+        p.b_2.scalars.withUnsafeBufferPointer { b in
+          G.scalars.withUnsafeMutableBufferPointer { g in
+            dX.scalars.withUnsafeMutableBufferPointer { dx in
+              db.scalars.withUnsafeMutableBufferPointer { dbp in
+                _ = OutputLayerKernel.forwardBackward(
+                  x: hs.baseAddress! + H, ldx: H, rows: T, width: H, w: u.baseAddress!, classes: V, bias: b.baseAddress!,
+                  targets: targets, stepWeights: weights, g: g.baseAddress!, dx: dx.baseAddress!, db: dbp.baseAddress!,
+                  concurrency: 1)
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  fused()
+  let dU = {
+    G.scalars.withUnsafeBufferPointer { g in
+      Hs.scalars.withUnsafeBufferPointer { hs in
+        _ = [Double](unsafeUninitializedCapacity: V * H) { out, count in
+          MatrixProduct.multiply(V, H, T, g.baseAddress!, lda: V, transposeA: true, hs.baseAddress! + H, ldb: H, transposeB: false,
+                                 into: out.baseAddress!, ldc: H, concurrency: 1)
+          count = V * H
+        }
+      }
+    }
+  }
+  var y = [Double](repeating: 0, count: H), h = [Double](repeating: 0, count: H)
+  let forwardRecursion = {
+    p.W_h.scalars.withUnsafeBufferPointer { w in
+      Hs.scalars.withUnsafeBufferPointer { hs in
+        for t in 0..<T {
+          VectorKernels.matrixVector(w.baseAddress!, hs.baseAddress! + t * H, &y, H, H)
+          VectorKernels.logistic(y, &h, H)
+        }
+      }
+    }
+  }
+  let backwardRecursion = {
+    p.W_h.scalars.withUnsafeBufferPointer { w in
+      Gz.scalars.withUnsafeBufferPointer { gz in
+        for t in 0..<T { VectorKernels.transposedMatrixVector(w.baseAddress!, gz.baseAddress! + t * H, &y, H, H) }
+      }
+    }
+  }
+  let dWh = { _ = MatrixProduct.multiply(Gz, Hs.rows(0..<T), transposeA: true, concurrency: 1) }
+  let embedding = {
+    _ = MatrixProduct.multiply(Es, p.W_e, transposeB: true, concurrency: 1)
+    _ = MatrixProduct.multiply(Gz, Es, transposeA: true, concurrency: 1)
+    _ = MatrixProduct.multiply(Gz, p.W_e, concurrency: 1)
+  }
+  let scatter = {
+    var dE = [Double](unsafeUninitializedCapacity: d * V) { b, count in b.initialize(repeating: 0); count = d * V }
+    for t in 0..<T { for k in 0..<d { dE[k * V + tokens[t]] += dEs[t, k] } }
+    _ = dE.count
+  }
+  let fTVH = Double(T * V * H), fH2T = Double(H * H * T), fHdT = Double(H * d * T)
+  let rows: [(String, Double, () -> Void)] = [
+    ("output layer, fused: L = X Uᵀ, softmax, G, dX = G U, db", 4 * fTVH, fused),
+    ("dU = Gᵀ X  (|V| × H, inner dimension T)", 2 * fTVH, dU),
+    ("recursion forward: T × (W_h h, σ)", 2 * fH2T, forwardRecursion),
+    ("recursion backward: T × W_hᵀ δ", 2 * fH2T, backwardRecursion),
+    ("dW_h = Gzᵀ Hs", 2 * fH2T, dWh),
+    ("embedding: Es W_eᵀ, Gzᵀ Es, Gz W_e", 6 * fHdT, embedding),
+    ("dE: d × |V| zeros and the scatter", 0, scatter),
+  ]
+  print("Parts of the gradient on 1 thread (the same calls at the same shapes), load average \(loadAverage())")
+  print("  \(column("part", 58)) \(column("MFLOP", 7)) \(column("CPU ms", 8)) \(column("wall ms", 8)) GFLOP/s (CPU)")
+  var cpuSum = 0.0, wallSum = 0.0
+  for (name, flops, body) in rows {
+    let t = measure(runs: c.runs, body)
+    cpuSum += t.cpu
+    wallSum += t.wall
+    let rate = flops > 0 ? format(flops / (t.cpu * 1e6), 1) : "—"
+    print("  \(column(name, 58)) \(column(format(flops / 1e6, 1), 7)) \(column(format(t.cpu), 8)) \(column(format(t.wall), 8)) \(rate)")
+  }
+  print("  \(column("sum of the parts", 58)) \(column("", 7)) \(column(format(cpuSum), 8)) \(format(wallSum))")
+  print("  \(column("the gradient (above)", 58)) \(column(format(gradientFLOPs(c).total / 1e6, 1), 7)) \(column(format(gradientCPU), 8)) \(format(gradientWall))")
+  print("  \(column("the rest (gradient − parts): allocation, copies, f′, Es", 58)) \(column("", 7)) \(column(format(gradientCPU - cpuSum), 8)) \(format(gradientWall - wallSum))\n")
 }

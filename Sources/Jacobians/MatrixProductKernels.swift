@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// The register tiles of `MatrixProduct`'s blocked kernel, and the packing of its operands.
 ///
 /// A micro-kernel computes one tile of `C′ = A′ B′` over a block of `kc` inner indices:
@@ -184,6 +186,16 @@ extension MatrixProduct {
       d.storeBytes(of: s.loadUnaligned(fromByteOffset: 64, as: SIMD4<Double>.self), toByteOffset: 64, as: SIMD4<Double>.self)
     default:
       for i in 0..<count { dst[i] = src[i] }
+    }
+  }
+
+  /// Hints that `p[0..<count]` will be read soon: one prefetch per cache line (64 bytes).
+  @inline(__always)
+  static func prefetch(_ p: UnsafePointer<Double>, count: Int) {
+    var i = 0
+    while i < count {
+      jacobians_prefetch_read(p + i)
+      i &+= 8
     }
   }
 

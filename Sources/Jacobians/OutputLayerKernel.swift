@@ -170,6 +170,11 @@ public enum OutputLayerKernel {
       var i = 0
       while i < n {
         let h = Swift.min(mr, n - i)
+        // The next strip of W (contiguous after this one) on its way while this one is used:
+        // W is read from memory once, here, and the rows of a strip are too short for the
+        // hardware's prefetcher to catch up on its own.
+        let next = v0 + i + mr
+        if next < c.V { MatrixProduct.prefetch(c.w + next * H, count: Swift.min(mr, c.V - next) * H) }
         var a = c.w + (v0 + i) * H, ar = H, ak = 1
         if h < mr {
           for k in 0..<H { for r in 0..<mr { edge[k * mr + r] = r < h ? c.w[(v0 + i + r) * H + k] : 0 } }

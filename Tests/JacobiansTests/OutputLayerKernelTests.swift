@@ -87,6 +87,42 @@ import TestSupport
     }
   }
 
+  /// A NaN in X or W: every output it reaches is NaN, never a finite number; an infinite entry
+  /// of X leaves its step's loss non-finite. The other rows are exactly those of the clean run.
+  /// |V| = 1001 cuts W into blocks and two halves, so the poisoned value meets the running
+  /// maximum, the rescaling and the merge of the halves; v = 530 lies in the second half.
+  @Test(arguments: [Double.nan, .infinity, -.infinity], [1, 2])
+  func nonFiniteInputsReachTheOutputsTheyFeed(poison: Double, concurrency: Int) {
+    var rng = SplitMix64(seed: 11)
+    let (T, H, V) = (13, 9, 1001)
+    let X = rng.matrix(T, H), W = rng.matrix(V, H)
+    let b = (0..<V).map { _ in rng.uniform(-1, 1) }
+    let y = (0..<T).map { _ in rng.int(below: V) }
+    let w = [Double](repeating: 1.0 / Double(T), count: T)
+    let clean = Self.run(X, W, b, y, w, concurrency: concurrency)
+    let (t, k, v) = (5, 4, 530)
+
+    var Xp = X
+    Xp[t, k] = poison
+    let fromX = Self.run(Xp, W, b, y, w, concurrency: concurrency)
+    #expect(!fromX.J[t].isFinite, "J_\(t) = \(fromX.J[t]) with X[\(t), \(k)] = \(poison)")
+    for r in 0..<T where r != t {
+      #expect(fromX.G.row(r) == clean.G.row(r) && fromX.dX.row(r) == clean.dX.row(r) && fromX.J[r] == clean.J[r],
+              "row \(r) changed by X[\(t), \(k)] = \(poison)")
+    }
+    guard poison.isNaN else { return }
+    #expect(fromX.G.row(t).scalars.allSatisfy { $0.isNaN }, "G row \(t) with X[\(t), \(k)] = NaN")
+    #expect(fromX.dX.row(t).scalars.allSatisfy { $0.isNaN }, "dX row \(t) with X[\(t), \(k)] = NaN")
+    #expect(fromX.db.scalars.allSatisfy { $0.isNaN }, "db with X[\(t), \(k)] = NaN")
+
+    var Wp = W
+    Wp[v, k] = poison
+    let fromW = Self.run(X, Wp, b, y, w, concurrency: concurrency)
+    #expect(fromW.G.scalars.allSatisfy { $0.isNaN }, "G with W[\(v), \(k)] = NaN")
+    #expect(fromW.dX.scalars.allSatisfy { $0.isNaN }, "dX with W[\(v), \(k)] = NaN")
+    #expect(fromW.J.allSatisfy { $0.isNaN }, "J with W[\(v), \(k)] = NaN")
+  }
+
   /// The halves of W are swept at the same time or one after the other: the same numbers.
   @Test func concurrencyDoesNotChangeTheResult() {
     var rng = SplitMix64(seed: 7)
