@@ -1,4 +1,4 @@
-// `swift run -c release diagnosis-benchmark [--students N] [--threads N] [--assignment id] [--large-only] [--shipped-only]`
+// `swift run -c release diagnosis-benchmark [--students N] [--threads N] [--assignment id] [--large-only] [--shipped-only] [--phases]`
 //
 // Times the diagnosis of failing items: the shipped assignments at their sizes, and rnn-bptt,
 // rnn-canonical, lstm-lm and gru-lm at T = 35, H = 256 (d = 128), |V| = 10000. For each student,
@@ -15,7 +15,9 @@
 //
 // Printed: median and max milliseconds per failing item, wall and CPU (every thread of the
 // process: the machine's load inflates the wall time, not this), the evaluations per item, and
-// how many were named by the slip that made them.
+// how many were named by the slip that made them. With `--phases`, for the large sizes, where one
+// student's time goes: the preparation item by item, one slip of each step, a comparison, and an
+// answer nothing explains.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,7 +31,7 @@ func option(_ name: String, _ fallback: Int) -> Int {
   return n
 }
 let students = option("--students", 2)
-let largeOnly = arguments.contains("--large-only"), shippedOnly = arguments.contains("--shipped-only")
+let largeOnly = arguments.contains("--large-only"), shippedOnly = arguments.contains("--shipped-only"), showPhases = arguments.contains("--phases"), verbose = arguments.contains("--verbose")
 let only = arguments.firstIndex(of: "--assignment").map { arguments[arguments.index(after: $0)] }
 
 let catalog = AssignmentCatalog(root: AssignmentCatalog.packageRoot.appendingPathComponent("Assignments"))
@@ -97,6 +99,9 @@ func slipsToMake(_ derivation: Derivation, large: Bool) -> [[AppliedSlip]] {
   return singles + pairs
 }
 
+/// One line of the closing table per run.
+nonisolated(unsafe) var summary: [(assignment: String, sizes: String, figures: Figures)] = []
+
 func run(_ label: String, _ assignment: Assignment, large: Bool) -> Figures {
   var f = Figures()
   guard let derivation = assignment.model.derivation else { return f }
@@ -124,9 +129,11 @@ func run(_ label: String, _ assignment: Assignment, large: Bool) -> Figures {
       for spec in failing {
         let diagnoser = Diagnoser(assignment: assignment)
         let request = DiagnosisRequest(item: spec, submitted: submitted[spec.id]!, inputs: inputs, reference: reference, tolerance: tolerance)
-        let (wall, cpu) = milliseconds { _ = diagnoser.diagnose(request) }
+        var evaluations = 0
+        let (wall, cpu) = milliseconds { _ = diagnoser.diagnose(request); evaluations = diagnoser.explain(request)?.evaluations ?? 0 }
         f.alone.append(wall)
         f.aloneCPU.append(cpu)
+        if verbose { print(String(format: "    alone %@ %@: %.1f ms CPU, %d evaluations", expected.joined(separator: "+"), spec.id, cpu, evaluations)) }
       }
       let diagnoser = Diagnoser(assignment: assignment)
       var total = 0.0, totalCPU = 0.0
@@ -151,7 +158,49 @@ func run(_ label: String, _ assignment: Assignment, large: Bool) -> Figures {
   print("\(label): \(f.items) failing items from \(made.count) slips × \(students) students, \(f.named) named by their slips (load average \(loadAverage()))")
   print("  alone:           median \(ms(median(f.alone))) ms, max \(ms(f.alone.max() ?? .nan)) ms per item (CPU: median \(ms(median(f.aloneCPU))), max \(ms(f.aloneCPU.max() ?? .nan)))")
   print("  in a submission: median \(ms(median(f.perItem))) ms, max \(ms(f.perItem.max() ?? .nan)) ms per item (CPU: median \(ms(median(f.perItemCPU))), max \(ms(f.perItemCPU.max() ?? .nan))); evaluations median \(Int(median(f.evaluations.map(Double.init)))), max \(f.evaluations.max() ?? 0)")
+  summary.append((assignment.id, assignment.model.sizes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "), f))
   return f
+}
+
+/// Where the time of one student's diagnosis goes, on a fresh evaluation (CPU milliseconds):
+/// each item without a slip in the assignment's order (the first pays the forward pass, the
+/// first through the recursion the output layer's Uᵀ δ1), then one slip of each step on the
+/// first item it changes (its sample of 1024 entries, as the search screens it, then the whole
+/// value), a full comparison on the largest item, and an answer nothing explains (the search
+/// spending its budget, then the localization).
+func phases(_ label: String, _ assignment: Assignment) {
+  guard let derivation = assignment.model.derivation else { return }
+  var rng = StudentVariant.generator(assignment: assignment.id, student: "bench-0")
+  let inputs = assignment.model.generateInputs(using: &rng)
+  let reference = assignment.model.reference(inputs: inputs)
+  var evaluation: (any SlipEvaluation)!
+  func ms(_ x: Double) -> String { String(format: "%.1f", x) }
+  var line = "  phases (CPU ms): prepare \(ms(milliseconds { evaluation = derivation.prepare(inputs) }.cpu))"
+  for spec in assignment.items { line += ", \(spec.id) \(ms(milliseconds { _ = evaluation.value(of: spec.id, with: []) }.cpu))" }
+  print(line)
+  line = "  one slip per step (sample / whole value):"
+  for step in derivation.steps {
+    guard let d = derivation.slips.first(where: { $0.step.id == step.id && !$0.slip.effect.isItemTransform }),
+          let spec = assignment.items.first(where: { d.items.contains($0.id) && reference[$0.id]!.count > 1 }) else { continue }
+    let applied = d.applied(d.slip.parameters.isEmpty ? nil : d.slip.parameters[d.slip.parameters.count / 2])
+    let sample = (0..<1024).map { $0 * reference[spec.id]!.count / 1024 }
+    let a = milliseconds { _ = evaluation.entries(of: spec.id, with: [applied], at: sample) }.cpu
+    let b = milliseconds { _ = evaluation.value(of: spec.id, with: [applied]) }.cpu
+    line += " \(applied) on \(spec.id) \(ms(a))/\(ms(b));"
+  }
+  print(line)
+  if let largest = assignment.items.max(by: { reference[$0.id]!.count < reference[$1.id]!.count }) {
+    let r = reference[largest.id]!
+    print("  a full comparison of \(largest.id) (\(r.count) entries): \(ms(milliseconds { for _ in 0..<10 { _ = SlipSearch.matches(r, r, tolerance) } }.cpu / 10)) ms")
+    var noise = SplitMix64(seed: 99)
+    let wrong = Tensor(shape: r.shape, scalars: r.scalars.map { $0 + noise.uniform(-0.05, 0.05) })
+    let diagnoser = Diagnoser(assignment: assignment)
+    let request = DiagnosisRequest(item: largest, submitted: wrong, inputs: inputs, reference: reference, tolerance: tolerance)
+    var evaluations = 0
+    let search = milliseconds { evaluations = diagnoser.explain(request)?.evaluations ?? 0 }.cpu
+    let all = milliseconds { _ = diagnoser.diagnose(request) }.cpu
+    print("  an answer nothing explains: the search \(ms(search)) ms (\(evaluations) evaluations), the diagnosis with its localization again \(ms(all)) ms")
+  }
 }
 
 if let threads = Optional(option("--threads", 0)), threads > 0 { MatrixProduct.maximumConcurrency = threads }
@@ -164,12 +213,30 @@ if !largeOnly {
 }
 if !shippedOnly {
   if only == nil || only == "rnn-bptt" {
-    _ = run("rnn-bptt at T=35 H=256 d=128 V=10000", try resized("rnn-bptt", ["T": 35, "H": 256, "d": 128, "V": 10_000]), large: true)
+    let a = try resized("rnn-bptt", ["T": 35, "H": 256, "d": 128, "V": 10_000])
+    _ = run("rnn-bptt at T=35 H=256 d=128 V=10000", a, large: true)
+    if showPhases { phases("rnn-bptt", a) }
   }
   if only == nil || only == "rnn-canonical" {
-    _ = run("rnn-canonical at T=35 H=256 V=10000", try resized("rnn-canonical", ["T": 35, "H": 256, "V": 10_000]), large: true)
+    let a = try resized("rnn-canonical", ["T": 35, "H": 256, "V": 10_000])
+    _ = run("rnn-canonical at T=35 H=256 V=10000", a, large: true)
+    if showPhases { phases("rnn-canonical", a) }
   }
   for id in ["lstm-lm", "gru-lm"] where only == nil || only == id {
-    _ = run("\(id) at T=35 H=256 d=128 V=10000", try resized(id, ["T": 35, "H": 256, "d": 128, "V": 10_000]), large: true)
+    let a = try resized(id, ["T": 35, "H": 256, "d": 128, "V": 10_000])
+    _ = run("\(id) at T=35 H=256 d=128 V=10000", a, large: true)
+    if showPhases { phases(id, a) }
   }
+}
+
+// The table: CPU milliseconds per failing item (wall in parentheses).
+func cell(_ cpu: [Double], _ wall: [Double]) -> String {
+  String(format: "%7.1f (%7.1f)  %7.1f (%7.1f)", median(cpu), median(wall), cpu.max() ?? .nan, wall.max() ?? .nan)
+}
+print("")
+print("per failing item, CPU ms (wall ms), load average \(loadAverage())")
+print("assignment       sizes                       items named   alone: median        max                in a submission: median  max")
+for (id, sizes, f) in summary {
+  print(id.padding(toLength: 16, withPad: " ", startingAt: 0) + " " + sizes.padding(toLength: 27, withPad: " ", startingAt: 0)
+    + String(format: " %5d %5d   ", f.items, f.named) + cell(f.aloneCPU, f.alone) + "   " + cell(f.perItemCPU, f.perItem))
 }

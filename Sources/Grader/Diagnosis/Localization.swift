@@ -55,17 +55,23 @@ enum Localization {
     guard K >= 2, terms.terms.allSatisfy({ $0.count == submitted.count }) else { return nil }
     let n = submitted.count
     let s = terms.symbol
-    func sum(_ range: ClosedRange<Int>) -> Tensor {
-      var out = [Double](repeating: 0, count: n)
-      for k in range { for e in 0..<n { out[e] += terms.terms[k - 1].scalars[e] } }
-      return Tensor(shape: submitted.shape, scalars: out)
+    // Partial sums, each from the one before (O(K n), not O(K² n)): the loop stopped early
+    // (from K back) or late (from 1 on).
+    var partial = [Double](repeating: 0, count: n)
+    func add(_ k: Int) { terms.terms[k - 1].scalars.withUnsafeBufferPointer { t in for e in 0..<n { partial[e] += t[e] } } }
+    add(K)
+    for j in stride(from: K, through: 2, by: -1) {
+      if j < K { add(j) }
+      if SlipSearch.matches(submitted, Tensor(shape: submitted.shape, scalars: partial), tolerance) {
+        return "Your \(item.id) equals Σ over \(s) = \(j) … \(K) of \(terms.name): the terms \(s) = 1 … \(j - 1) are missing (going back from \(s) = \(K), your sum stops after \(s) = \(j))."
+      }
     }
-    // Partial sums: the loop stopped early (from K back) or late (from 1 on).
-    for j in stride(from: K, through: 2, by: -1) where SlipSearch.matches(submitted, sum(j...K), tolerance) {
-      return "Your \(item.id) equals Σ over \(s) = \(j) … \(K) of \(terms.name): the terms \(s) = 1 … \(j - 1) are missing (going back from \(s) = \(K), your sum stops after \(s) = \(j))."
-    }
-    for j in 1..<K where SlipSearch.matches(submitted, sum(1...j), tolerance) {
-      return "Your \(item.id) equals Σ over \(s) = 1 … \(j) of \(terms.name): the terms \(s) = \(j + 1) … \(K) are missing."
+    partial = [Double](repeating: 0, count: n)
+    for j in 1..<K {
+      add(j)
+      if SlipSearch.matches(submitted, Tensor(shape: submitted.shape, scalars: partial), tolerance) {
+        return "Your \(item.id) equals Σ over \(s) = 1 … \(j) of \(terms.name): the terms \(s) = \(j + 1) … \(K) are missing."
+      }
     }
     // Σ_k c_k term_k by least squares over a sample of entries.
     let sample = SlipSearch.sampleIndices(count: n, size: 2048)

@@ -225,6 +225,10 @@ public protocol SlipEvaluation: AnyObject {
   /// True when evaluating `slips` needs work nothing cached yet covers (a new forward pass of a
   /// large model): the search tries such candidates last, and few of them in pairs.
   func isExpensive(_ slips: [AppliedSlip]) -> Bool
+  /// True when the work `isExpensive` flags costs orders of magnitude more than a cheap
+  /// candidate (a forward pass of millions of multiply-adds): once a single slip matches
+  /// exactly, the search then starts no such work for the other candidates (see `SlipSearch`).
+  var stopsExpensiveWorkAtMatch: Bool { get }
 }
 
 extension SlipEvaluation {
@@ -236,6 +240,8 @@ extension SlipEvaluation {
   public func terms(of item: String) -> StepTerms? { nil }
 
   public func isExpensive(_ slips: [AppliedSlip]) -> Bool { false }
+
+  public var stopsExpensiveWorkAtMatch: Bool { false }
 }
 
 /// A model's reference derivation as named steps with their slips, and how to prepare its

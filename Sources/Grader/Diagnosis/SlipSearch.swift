@@ -75,7 +75,11 @@ public struct SubmittedItem: Sendable {
 ///           items each also explains — what remains is reported as a tie
 /// ```
 /// A slip that leaves the item within tolerance of the reference at these inputs is dropped:
-/// it cannot explain a failing answer.
+/// it cannot explain a failing answer. The expensive candidates (a new forward pass) come after
+/// the cheap ones and are skipped when a cheap one matches; on a large model
+/// (`SlipEvaluation.stopsExpensiveWorkAtMatch`) an exact match among them also ends the new
+/// forward passes, the candidates that share a computed one still tried (the ties mathematics
+/// makes).
 public struct SlipSearch {
   public var derivation: Derivation
   /// At most this many calls of the model's evaluation per failing item.
@@ -184,13 +188,33 @@ public struct SlipSearch {
       shape = reference.shape
       let n = reference.count
       let s = submitted.scalars, r = reference.scalars
-      var failing: [Int] = [], nonzero: [Int] = []
-      for k in 0..<n {
-        if !(Swift.abs(s[k] - r[k]) <= tolerance.bound(for: r[k])) { failing.append(k) }
-        else if r[k] != 0 || s[k] != 0 { nonzero.append(k) }
+      // Each entry's class (1 failing, 2 not zero, 0 zero), then the m spread picks of each
+      // class — the entries at ordinals ⌊p · count / m⌋ — without listing every entry of a
+      // large item.
+      var kind = [UInt8](repeating: 0, count: n)
+      var counts = (failing: 0, nonzero: 0)
+      s.withUnsafeBufferPointer { s in
+        r.withUnsafeBufferPointer { r in
+          for k in 0..<n {
+            if !(Swift.abs(s[k] - r[k]) <= tolerance.bound(for: r[k])) { kind[k] = 1; counts.failing += 1 }
+            else if r[k] != 0 || s[k] != 0 { kind[k] = 2; counts.nonzero += 1 }
+          }
+        }
       }
-      func spread(_ xs: [Int], _ m: Int) -> [Int] { xs.count <= m ? xs : (0..<m).map { xs[$0 * xs.count / m] } }
-      var chosen = Set(spread(failing, size / 2)).union(spread(nonzero, 3 * size / 8))
+      func spread(_ cls: UInt8, _ count: Int, _ m: Int) -> [Int] {
+        let picks = Swift.min(count, m)
+        var out: [Int] = []
+        out.reserveCapacity(picks)
+        var ordinal = 0
+        for k in 0..<n where kind[k] == cls {
+          if out.count == picks { break }
+          // count > m: the ordinals p · count / m grow by at least 1, so one pick per entry.
+          if ordinal == (count <= m ? out.count : out.count * count / m) { out.append(k) }
+          ordinal += 1
+        }
+        return out
+      }
+      var chosen = Set(spread(1, counts.failing, size / 2)).union(spread(2, counts.nonzero, 3 * size / 8))
       for k in SlipSearch.sampleIndices(count: n, size: size / 8) { chosen.insert(k) }
       sample = chosen.sorted()
       var need = Set(sample)
@@ -331,10 +355,16 @@ public struct SlipSearch {
       (d.slip.parameters.isEmpty ? [nil] : d.slip.parameters.map { $0 }).map { k in (d, k, evaluation.isExpensive([d.applied(k)])) }
     }.sorted { ($0.expensive ? 1 : 0, $0.0.slip.cost) < ($1.expensive ? 1 : 0, $1.0.slip.cost) }
     var cheapMatched: Bool?
+    let stopAtMatch = evaluation.stopsExpensiveWorkAtMatch
     for (d, parameter, expensive) in candidates {
       if expensive, cheapMatched == nil { cheapMatched = !level1.isEmpty }
       guard evaluations < budget, !(expensive && cheapMatched == true) else { break }
       let applied = d.applied(parameter)
+      // On a large model, after an exact match among the expensive candidates, only those whose
+      // work is now cached: two different forward passes agree on an item by accident only,
+      // while the slips that agree by mathematics share their forward pass (another activation
+      // with or without its derivative, on the items before the local derivative).
+      if expensive, stopAtMatch, !level1.isEmpty, evaluation.isExpensive([applied]) { continue }
       evaluations += 1
       guard let e = evaluation.entries(of: item.id, with: [applied], at: probe.needed), e.count == probe.needed.count, visible(e) else { continue }
       let sampleValues = probe.transformed(e, nil)

@@ -105,4 +105,49 @@ struct SlipSearchTests {
     #expect(fitted.explanations.map(\.id) == ["gradient-clipped"])
     #expect(fitted.explanations.first?.fitted == true)
   }
+
+  /// `base` with the early stop of large models switched off: the full search.
+  final class WithoutEarlyStop: SlipEvaluation {
+    let base: any SlipEvaluation
+    init(_ base: any SlipEvaluation) { self.base = base }
+    func value(of item: String, with slips: [AppliedSlip]) -> Tensor? { base.value(of: item, with: slips) }
+    func entries(of item: String, with slips: [AppliedSlip], at indices: [Int]) -> [Double]? { base.entries(of: item, with: slips, at: indices) }
+    func terms(of item: String) -> StepTerms? { base.terms(of: item) }
+    func isExpensive(_ slips: [AppliedSlip]) -> Bool { base.isExpensive(slips) }
+    var stopsExpensiveWorkAtMatch: Bool { false }
+  }
+
+  @Test("on a large model an exact match ends the new forward passes, and the search finds what the full search finds (another activation with or without its derivative tie on dU)")
+  func earlyStop() throws {
+    let g = try NumericEstimatorTests.grader("rnn-bptt", sizes: ["T": 8, "H": 32, "d": 8, "V": 16_000])
+    let inputs = g.inputs(for: "large")
+    let reference = g.model.reference(inputs: inputs)
+    let derivation = try #require(g.model.derivation)
+    #expect(derivation.prepare(inputs).stopsExpensiveWorkAtMatch)
+    let shipped = try grader("rnn-bptt")
+    #expect(!shipped.model.derivation!.prepare(shipped.inputs(for: "large")).stopsExpensiveWorkAtMatch)
+    let search = SlipSearch(derivation: derivation)
+    func names(_ r: SlipSearchResult) -> Set<String> {
+      Set(r.explanations.map { $0.slips.map { "\($0.declared.applied($0.parameter))" }.sorted().joined(separator: "+") })
+    }
+    let forwardOnly = AppliedSlip(step: "h", kind: .forwardOnly(.tanh))
+    var fewer = 0
+    for slip in [AppliedSlip(step: "h0", kind: .zero), AppliedSlip(step: "h", kind: .activation(.tanh))] {
+      let made = derivation.prepare(inputs)
+      for id in ["dU", "dW_h"] {
+        let spec = try #require(g.assignment.item(id)), tolerance = g.rubric.entry(id).tolerance
+        let submitted = try #require(made.value(of: id, with: [slip]))
+        let stopped = search.explain(item: spec, submitted: submitted, reference: reference[id]!, tolerance: tolerance, evaluation: derivation.prepare(inputs))
+        let full = search.explain(item: spec, submitted: submitted, reference: reference[id]!, tolerance: tolerance, evaluation: WithoutEarlyStop(derivation.prepare(inputs)))
+        #expect(names(stopped).contains("\(slip)"), "\(slip) \(id): \(names(stopped))")
+        #expect(names(stopped) == names(full), "\(slip) \(id): \(names(stopped)) vs \(names(full))")
+        #expect(stopped.evaluations <= full.evaluations)
+        if stopped.evaluations < full.evaluations { fewer += 1 }
+        if id == "dU", slip.kind == .activation(.tanh), derivation.slips.contains(where: { $0.applied(nil) == forwardOnly }) {
+          #expect(names(stopped).contains("\(forwardOnly)"), "\(names(stopped))")
+        }
+      }
+    }
+    #expect(fewer > 0)
+  }
 }

@@ -308,6 +308,31 @@ final class RecurrentSlipEvaluation: SlipEvaluation {
     }
   }
 
+  /// W_hᵀ, stored, for the carry's products as dot products over contiguous rows.
+  private lazy var recurrentTransposed: Matrix = problem.W_h.T
+
+  /// y = C x for one vector (H entries at `x`, written at `y`).
+  func carry(_ c: RecurrentSlips.CarrySlip, _ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>) {
+    switch c {
+    case .none: Self.multiply(recurrentTransposed, x, into: y)
+    case .transposed: Self.multiply(problem.W_h, x, into: y)
+    case .dropped: y.update(from: x, count: H)
+    }
+  }
+
+  /// Rows y_r = (C x_r)ᵀ of `rows` row vectors x_r (rows × H, contiguous): X W_h for C = W_hᵀ,
+  /// X W_hᵀ for W_h, X itself when dropped — one matrix product for many carries.
+  func carryRows(_ c: RecurrentSlips.CarrySlip, _ x: UnsafePointer<Double>, rows: Int, into y: UnsafeMutablePointer<Double>) {
+    switch c {
+    case .dropped:
+      y.update(from: x, count: rows * H)
+    case .none, .transposed:
+      problem.W_h.scalars.withUnsafeBufferPointer { w in
+        MatrixProduct.multiply(rows, H, H, x, lda: H, transposeA: false, w.baseAddress!, ldb: H, transposeB: c == .transposed, into: y, ldc: H)
+      }
+    }
+  }
+
   /// The injections wₜ o^(t) (times T − t + 1 when recounted), T × H.
   func injections(_ key: BackwardKey, _ s: RecurrentSlips) -> Matrix {
     let own = self.own(key.output)
@@ -339,21 +364,20 @@ final class RecurrentSlipEvaluation: SlipEvaluation {
       case .window(let k): cut = { _ in k <= 1 }
       case .chunks(let k): cut = { t in (t - 1) % k == 0 }
       }
-      var G = Matrix(rows: T, cols: H)
-      var into = [Double](repeating: 0, count: H)
+      var G = [Double](repeating: 0, count: T * H)
+      var into = [Double](repeating: 0, count: H), out = into, dh = into
       var dh0 = into, dh1 = into
       for t in stride(from: T, through: 1, by: -1) {
         let r = (t - 1) * H
-        var dh = [Double](repeating: 0, count: H)
         for j in 0..<H { dh[j] = a.scalars[r + j] + into[j] }
         if t == 1 { dh1 = dh }
         for j in 0..<H {
-          G.scalars[r + j] = key.ownTermOnly ? a.scalars[r + j] * D.scalars[r + j] + into[j] : dh[j] * D.scalars[r + j]
+          G[r + j] = key.ownTermOnly ? a.scalars[r + j] * D.scalars[r + j] + into[j] : dh[j] * D.scalars[r + j]
         }
-        let out = carry(key.carry, Array(G.scalars[r..<(r + H)]))
-        if t == 1 { dh0 = out } else { into = cut(t) ? [Double](repeating: 0, count: H) : out }
+        G.withUnsafeBufferPointer { g in out.withUnsafeMutableBufferPointer { o in carry(key.carry, g.baseAddress! + r, into: o.baseAddress!) } }
+        if t == 1 { dh0 = out } else if cut(t) { for j in 0..<H { into[j] = 0 } } else { swap(&into, &out) }
       }
-      result = Backward(G: G, dh0: dh0, dh1: dh1)
+      result = Backward(G: Matrix(rows: T, cols: H, scalars: G), dh0: dh0, dh1: dh1)
     }
     backwards[key] = result
     return result
@@ -383,23 +407,29 @@ final class RecurrentSlipEvaluation: SlipEvaluation {
     if let cached = sweeps[sk] {
       sw = cached
     } else {
-      var g: [Matrix] = [], intoH0: [[Double]] = [], intoStep1: [[Double]] = []
-      for s in 1...T {
-        var m = Matrix(rows: T, cols: H)
-        let r = (s - 1) * H
-        for j in 0..<H { m.scalars[r + j] = a.scalars[r + j] * D.scalars[r + j] }
-        var step1 = [Double](repeating: 0, count: H)
-        if s > 1 {
-          for i in stride(from: s - 1, through: 1, by: -1) {
-            let c = carry(key.carry, Array(m.scalars[(i * H)..<((i + 1) * H)]))
-            if i == 1 { step1 = c }
-            for j in 0..<H { m.scalars[(i - 1) * H + j] = key.ownTermOnly ? c[j] : c[j] * D.scalars[(i - 1) * H + j] }
+      // Every source at once, going back step by step: row s − 1 of X holds g_s^(i) for the
+      // sources s ≥ i, and the carries of all of them are one product (T − i) × H × H.
+      var g = [Matrix](repeating: Matrix(rows: T, cols: H), count: T)
+      var intoStep1 = [[Double]](repeating: [Double](repeating: 0, count: H), count: T)
+      var X = [Double](repeating: 0, count: T * H), Y = X
+      for i in stride(from: T, through: 1, by: -1) {
+        if i < T {
+          // Sources s = i+1 … T (rows i ..< T) carried from step i + 1 into step i.
+          X.withUnsafeBufferPointer { x in Y.withUnsafeMutableBufferPointer { y in carryRows(key.carry, x.baseAddress! + i * H, rows: T - i, into: y.baseAddress!) } }
+          for s in (i + 1)...T {
+            let from = (s - 1 - i) * H, to = (s - 1) * H, d = (i - 1) * H
+            if i == 1 { intoStep1[s - 1] = Array(Y[from..<(from + H)]) }
+            for j in 0..<H { X[to + j] = key.ownTermOnly ? Y[from + j] : Y[from + j] * D.scalars[d + j] }
           }
         }
-        intoH0.append(carry(key.carry, Array(m.scalars[0..<H])))
-        intoStep1.append(step1)
-        g.append(m)
+        // The source s = i starts at its own step: a^(i) ⊙ D^(i).
+        let r = (i - 1) * H
+        for j in 0..<H { X[r + j] = a.scalars[r + j] * D.scalars[r + j] }
+        for s in i...T { for j in 0..<H { g[s - 1].scalars[r + j] = X[(s - 1) * H + j] } }
       }
+      // C g_s^(1) for every source: into h^(0).
+      X.withUnsafeBufferPointer { x in Y.withUnsafeMutableBufferPointer { y in carryRows(key.carry, x.baseAddress!, rows: T, into: y.baseAddress!) } }
+      let intoH0 = (0..<T).map { s in Array(Y[(s * H)..<((s + 1) * H)]) }
       sw = Sweeps(g: g, intoH0: intoH0, intoStep1: intoStep1)
       sweeps[sk] = sw
     }
@@ -441,21 +471,27 @@ final class RecurrentSlipEvaluation: SlipEvaluation {
 
   // MARK: Items
 
-  /// True when `slips` need a forward pass not computed yet (two matrix products of T·H·|V|).
+  /// True when `slips` need a forward pass not computed yet (two matrix products of T·H·|V|)
+  /// other than the reference's, which every candidate without a forward slip needs anyway.
   func isExpensive(_ slips: [AppliedSlip]) -> Bool {
     guard let s = RecurrentSlips(slips) else { return false }
-    if forwards[forwardKey(s)] == nil { return true }
+    let key = forwardKey(s)
+    if forwards[key] == nil && key != forwardKey(RecurrentSlips()) { return true }
     // A window or chunks of k steps needs the per-source sweeps (T² products with W_h).
-    let key = backwardKey(s)
-    switch key.extent {
+    let backward = backwardKey(s)
+    switch backward.extent {
     case .window(let k), .chunks(let k):
-      guard k > 1 && k < T, backwards[key] == nil else { return false }
-      let sk = SweepKey(output: key.output, local: key.local, lossTerms: key.lossTerms, recounted: key.recounted, carry: key.carry, ownTermOnly: key.ownTermOnly)
+      guard k > 1 && k < T, backwards[backward] == nil else { return false }
+      let sk = SweepKey(output: backward.output, local: backward.local, lossTerms: backward.lossTerms, recounted: backward.recounted, carry: backward.carry, ownTermOnly: backward.ownTermOnly)
       return sweeps[sk] == nil
     case .full:
       return false
     }
   }
+
+  /// A forward pass of T·H·|V| ≥ 4·10⁶ multiply-adds (a language model of |V| in the
+  /// thousands) costs what hundreds of backward recursions do.
+  var stopsExpensiveWorkAtMatch: Bool { T * H * V >= 4_000_000 }
 
   func value(of item: String, with slips: [AppliedSlip]) -> Tensor? {
     guard let s = RecurrentSlips(slips), let role = problem.roles[item], let shape = problem.shapes[item] else { return nil }
@@ -531,20 +567,25 @@ final class RecurrentSlipEvaluation: SlipEvaluation {
     case .recurrentWeightTerms:
       let states = s.recurrentStateNext ? fw.Hs.rows(1..<(T + 1)) : fw.Hs.rows(0..<T)
       let m = s.termsAllLosses ? backward(s).G : lastSweep(s)
+      // Slice i − 1 = g^(i) h^(i−1)ᵀ, written in place; running sums from i = T down.
       var out = [Double](repeating: 0, count: T * H * H)
-      var running = [Double](repeating: 0, count: H * H)
-      for i in stride(from: T, through: 1, by: -1) {
-        var slice = [Double](repeating: 0, count: H * H)
-        for a in 0..<H {
-          let ga = m.scalars[(i - 1) * H + a]
-          if ga == 0 { continue }
-          for b in 0..<H { slice[a * H + b] = ga * states.scalars[(i - 1) * H + b] }
+      out.withUnsafeMutableBufferPointer { o in
+        m.scalars.withUnsafeBufferPointer { g in
+          states.scalars.withUnsafeBufferPointer { h in
+            for i in stride(from: T, through: 1, by: -1) {
+              let slice = o.baseAddress! + (i - 1) * H * H
+              for a in 0..<H {
+                let ga = g[(i - 1) * H + a]
+                if ga == 0 { continue }
+                for b in 0..<H { slice[a * H + b] = ga * h[(i - 1) * H + b] }
+              }
+              if s.termsCumulative && i < T {
+                let after = slice + H * H
+                for e in 0..<(H * H) { slice[e] += after[e] }
+              }
+            }
+          }
         }
-        if s.termsCumulative {
-          for e in 0..<(H * H) { running[e] += slice[e] }
-          slice = running
-        }
-        for e in 0..<(H * H) { out[(i - 1) * H * H + e] = slice[e] }
       }
       return tensor(out)
     }
@@ -730,6 +771,24 @@ final class RecurrentSlipEvaluation: SlipEvaluation {
       }
     }
     return y
+  }
+
+  /// W x for a row-major square W, on raw storage (`x` and `y` of W.rows entries, apart).
+  static func multiply(_ W: Matrix, _ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>) {
+    let n = W.cols
+    W.scalars.withUnsafeBufferPointer { w in
+      for i in 0..<W.rows {
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        let row = w.baseAddress! + i * n
+        var j = 0
+        while j + 4 <= n {
+          s0 += row[j] * x[j]; s1 += row[j + 1] * x[j + 1]; s2 += row[j + 2] * x[j + 2]; s3 += row[j + 3] * x[j + 3]
+          j += 4
+        }
+        while j < n { s0 += row[j] * x[j]; j += 1 }
+        y[i] = (s0 + s1) + (s2 + s3)
+      }
+    }
   }
 
   /// Wᵀ x for a row-major W, as Σ_r x_r W[r, :] over contiguous rows.
