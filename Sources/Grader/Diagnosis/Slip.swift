@@ -242,6 +242,13 @@ extension SlipEvaluation {
   public func isExpensive(_ slips: [AppliedSlip]) -> Bool { false }
 
   public var stopsExpensiveWorkAtMatch: Bool { false }
+
+  /// The rule the language models use for `stopsExpensiveWorkAtMatch`: a forward pass whose
+  /// output layer alone is T·H·|V| ≥ 4·10⁶ multiply-adds (|V| in the thousands) costs what
+  /// hundreds of backward recursions do.
+  public static func outputLayerIsCostly(steps T: Int, hidden H: Int, vocabulary V: Int) -> Bool {
+    T * H * V >= 4_000_000
+  }
 }
 
 /// A model's reference derivation as named steps with their slips, and how to prepare its

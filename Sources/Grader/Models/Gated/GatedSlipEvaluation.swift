@@ -130,6 +130,8 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
     return false
   }
 
+  var stopsExpensiveWorkAtMatch: Bool { Self.outputLayerIsCostly(steps: T, hidden: H, vocabulary: V) }
+
   /// The truncation the student's backward pass makes.
   func truncation(_ s: Switches) -> Truncation {
     switch s.extent {

@@ -489,9 +489,7 @@ final class RecurrentSlipEvaluation: SlipEvaluation {
     }
   }
 
-  /// A forward pass of T·H·|V| ≥ 4·10⁶ multiply-adds (a language model of |V| in the
-  /// thousands) costs what hundreds of backward recursions do.
-  var stopsExpensiveWorkAtMatch: Bool { T * H * V >= 4_000_000 }
+  var stopsExpensiveWorkAtMatch: Bool { Self.outputLayerIsCostly(steps: T, hidden: H, vocabulary: V) }
 
   func value(of item: String, with slips: [AppliedSlip]) -> Tensor? {
     guard let s = RecurrentSlips(slips), let role = problem.roles[item], let shape = problem.shapes[item] else { return nil }
