@@ -118,24 +118,25 @@ figure "workers" "$students" "$workers"
 figure "one process per student" "$students" "$single"
 echo "  ratio $(ratio "${single% *}" "${workers% *}")× wall, $(ratio "${single#* }" "${workers#* }")× CPU   (load now $(load))"
 
-if command -v swiftc > /dev/null && ((code_students > 0)); then
-  one=$(batch "$work/swift" "$work/out-swift-1" 1)
-  many=$(batch "$work/swift" "$work/out-swift-n" "$jobs")
-  echo "Swift   $code_students submissions of the worked solution, graded (compiled, run at the student's inputs and the hidden sets):"
+# The code submissions in $1 (a label, a folder name and what was graded) at --jobs 1 and --jobs <jobs>.
+code_figures() {
+  local label=$1 name=$2 what=$3
+  one=$(batch "$work/$name" "$work/out-$name-1" 1)
+  many=$(batch "$work/$name" "$work/out-$name-n" "$jobs")
+  echo "$label $code_students submissions of the worked solution, $what:"
   figure "--jobs 1" "$code_students" "$one"
   figure "--jobs $jobs" "$code_students" "$many"
   echo "  speed-up $(ratio "${one% *}" "${many% *}")×   (load now $(load))"
+}
+
+if command -v swiftc > /dev/null && ((code_students > 0)); then
+  code_figures "Swift  " swift "graded (compiled, run at the student's inputs and the hidden sets)"
 else
   echo "Swift   skipped: swiftc is not available"
 fi
 
 if python3 -c "import numpy" 2> /dev/null && ((code_students > 0)); then
-  one=$(batch "$work/python" "$work/out-python-1" 1)
-  many=$(batch "$work/python" "$work/out-python-n" "$jobs")
-  echo "Python  $code_students submissions of the worked solution, graded the same way:"
-  figure "--jobs 1" "$code_students" "$one"
-  figure "--jobs $jobs" "$code_students" "$many"
-  echo "  speed-up $(ratio "${one% *}" "${many% *}")×   (load now $(load))"
+  code_figures "Python " python "graded the same way"
 else
   echo "Python  skipped: python3 with NumPy is not available"
 fi
