@@ -81,6 +81,38 @@ def softmax(theta):
     return e / e.sum()
 
 
+def loss_and_delta1(S, ps, target, weight, diagonal_slip):
+    """The loss of a language model's softmax outputs ŷ^(t) = ps[t] with the slips S: the weight w
+    of each term (`weight`, the mean's 1/T or the sum's 1), which terms are kept, J, and
+    δ1^(t) = ŷ^(t) − y^(t) (`diagonal_slip` names the slip that keeps only its diagonal)."""
+    T, V = len(ps), len(ps[0])
+    w = weight
+    if "mean-missing" in S:
+        w = 1.0
+    if "mean-applied-twice" in S:
+        w = 1.0 / T ** 2
+    if "mean-on-sum" in S:
+        w = 1.0 / T
+    keep = np.ones(T)
+    if "loss:last-term" in S:
+        keep = np.eye(T)[T - 1]
+    if "loss:first-term" in S:
+        keep = np.eye(T)[0]
+    loss = sum(w * keep[t] * -np.log(ps[t][target[t]]) for t in range(T))
+    delta1 = []
+    for t in range(T):
+        d = ps[t].copy()
+        if diagonal_slip in S:
+            d = np.zeros(V)
+            d[target[t]] = ps[t][target[t]] - 1
+        else:
+            d[target[t]] -= 1
+            if "sign-flipped" in S:
+                d = -d
+        delta1.append(d)
+    return w, keep, loss, delta1
+
+
 def local_derivative(S, f, z, h, zs, t, f0):
     """∂h/∂z at step t as the slipped student computes it (f: the forward activation, f0: the
     assignment's)."""
@@ -135,33 +167,8 @@ def rnn(inp, S, canonical):
         ps.append(softmax(U @ hs[-1] + b2))
     target = [tokens[t] if "target:previous-step" in S else tokens[t + 1] for t in range(T)]
 
-    # The loss and the weight of each term.
-    w = 1.0 / T if mean else 1.0
-    if "mean-missing" in S:
-        w = 1.0
-    if "mean-applied-twice" in S:
-        w = 1.0 / T ** 2
-    if "mean-on-sum" in S:
-        w = 1.0 / T
-    keep = np.ones(T)
-    if "loss:last-term" in S:
-        keep = np.eye(T)[T - 1]
-    if "loss:first-term" in S:
-        keep = np.eye(T)[0]
-    loss = sum(w * keep[t] * -np.log(ps[t][target[t]]) for t in range(T))
-
-    # δ1 and the local derivatives.
-    delta1 = []
-    for t in range(T):
-        d = ps[t].copy()
-        if "diagonal-softmax-jacobian" in S:
-            d = np.zeros(V)
-            d[target[t]] = ps[t][target[t]] - 1
-        else:
-            d[target[t]] -= 1
-            if "sign-flipped" in S:
-                d = -d
-        delta1.append(d)
+    # The loss, the weight of each term and δ1; the local derivatives.
+    w, keep, loss, delta1 = loss_and_delta1(S, ps, target, 1.0 / T if mean else 1.0, "diagonal-softmax-jacobian")
     D = [local_derivative(S, f, zs[t], hs[t + 1], zs, t, f0) for t in range(T)]
 
     def carry(v):
@@ -397,31 +404,9 @@ def gated_output(S, tokens, hs, U, b2):
     """The output layer of a gated LM with the slips S: ŷ^(t), the targets, the weight w of the
     mean (or sum), which loss terms are kept, J, δ1^(t) and the output terms entering ∂J/∂h^(t)."""
     T = len(tokens) - 1
-    V = U.shape[0]
     ps = [softmax(U @ hs[t + 1] + b2) for t in range(T)]
     target = [tokens[t] if "target:previous-step" in S else tokens[t + 1] for t in range(T)]
-    w = 1.0 / T
-    if "mean-missing" in S:
-        w = 1.0
-    if "mean-applied-twice" in S:
-        w = 1.0 / T ** 2
-    keep = np.ones(T)
-    if "loss:last-term" in S:
-        keep = np.eye(T)[T - 1]
-    if "loss:first-term" in S:
-        keep = np.eye(T)[0]
-    loss = sum(w * keep[t] * -np.log(ps[t][target[t]]) for t in range(T))
-    delta1 = []
-    for t in range(T):
-        dl = ps[t].copy()
-        if "delta1:diagonal-only" in S:
-            dl = np.zeros(V)
-            dl[target[t]] = ps[t][target[t]] - 1
-        else:
-            dl[target[t]] -= 1
-            if "sign-flipped" in S:
-                dl = -dl
-        delta1.append(dl)
+    w, keep, loss, delta1 = loss_and_delta1(S, ps, target, 1.0 / T, "delta1:diagonal-only")
     own = [w * keep[t] * ((T - t) if "output-error:recounted" in S else 1) * (U.T @ delta1[t]) for t in range(T)]
     return w, keep, loss, delta1, own
 
