@@ -751,21 +751,11 @@ final class RecurrentSlipEvaluation: SlipEvaluation {
 
   /// W x for a row-major square W.
   static func multiply(_ W: Matrix, _ x: [Double]) -> [Double] {
-    let n = W.cols
     var y = [Double](repeating: 0, count: W.rows)
-    W.scalars.withUnsafeBufferPointer { w in
-      x.withUnsafeBufferPointer { xv in
-        for i in 0..<W.rows {
-          var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-          let row = w.baseAddress! + i * n
-          var j = 0
-          while j + 4 <= n {
-            s0 += row[j] * xv[j]; s1 += row[j + 1] * xv[j + 1]; s2 += row[j + 2] * xv[j + 2]; s3 += row[j + 3] * xv[j + 3]
-            j += 4
-          }
-          while j < n { s0 += row[j] * xv[j]; j += 1 }
-          y[i] = (s0 + s1) + (s2 + s3)
-        }
+    x.withUnsafeBufferPointer { xv in
+      y.withUnsafeMutableBufferPointer { yv in
+        guard let xp = xv.baseAddress, let yp = yv.baseAddress else { return }  // an empty W x is all zeros
+        multiply(W, xp, into: yp)
       }
     }
     return y
