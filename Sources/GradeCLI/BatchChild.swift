@@ -28,7 +28,7 @@ struct BatchChild: StudentGrading {
   /// Grades `submission`, the child writing its record to `record`; `scratch` is a folder for the
   /// child's standard error.
   func grade(_ submission: BatchSubmission, seed: UInt64, record: URL, scratch: URL) -> StudentGradingOutcome {
-    let log = scratch.appendingPathComponent("\(submission.student).stderr")
+    let log = scratch.appendingPathComponent("\(submission.student).stderr", isDirectory: false)
     defer { try? FileManager.default.removeItem(at: log) }
     let arguments = ["check", assignmentArgument, submission.url.path, "--student", submission.student,
                      "--format", "record", "--out", record.path, "--numeric-seed", String(seed)] + sharedOptions

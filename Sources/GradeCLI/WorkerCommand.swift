@@ -43,17 +43,37 @@ enum WorkerCommand {
       return ids
     }
 
-    /// The course key `args` name (nil when they name none), read once.
+    /// The course key `args` name (nil when they name none), read once; looked up by the option
+    /// as given (the same in every job), so that a job reads neither the file nor the environment.
     func key(_ args: Arguments) throws -> CourseKey? {
-      guard let url = CourseKey.locate(option: args.option("--key-file")) else { return nil }
-      if let key = keys[url.path] { return key }
-      let key = try CourseKey.load(url)
+      let option = args.option("--key-file")
+      if let known = located[option ?? ""] { return known }
+      guard let url = CourseKey.locate(option: option) else {
+        located[option ?? ""] = .some(nil)
+        return nil
+      }
+      let key = try keys[url.path] ?? CourseKey.load(url)
       keys[url.path] = key
+      located[option ?? ""] = key
       return key
     }
 
+    /// The key (or none) of each `--key-file` option seen ("" for none given).
+    private var located: [String: CourseKey?] = [:]
+
     /// The assignment `name` of `args`' catalog, with the rubric `args` name (else its own), read once.
     func assignment(_ name: String, _ args: Arguments) throws -> (Assignment, Rubric) {
+      let given = [name, args.option("--assignments") ?? "", args.option("--rubric") ?? ""].joined(separator: "\u{0}")
+      if let loaded = byOptions[given] { return loaded }
+      let loaded = try load(name, args)
+      byOptions[given] = loaded
+      return loaded
+    }
+
+    /// Each assignment by its name and options as given (the same in every job).
+    private var byOptions: [String: (Assignment, Rubric)] = [:]
+
+    private func load(_ name: String, _ args: Arguments) throws -> (Assignment, Rubric) {
       let catalog = Commands.catalog(args)
       let memo = [catalog.root.standardizedFileURL.path, name, args.option("--rubric") ?? ""].joined(separator: "\u{0}")
       if let loaded = assignments[memo] { return loaded }
@@ -83,6 +103,9 @@ enum WorkerCommand {
     }
     let shared = Array(arguments.dropFirst())
     loads = Loads()
+    // Student after student allocates the same buffers: glibc keeps up to 64 MiB it freed, and
+    // maps only blocks above 16 MiB, instead of giving memory back and faulting it in again.
+    keepFreedMemory()
     // The batch gone, an answer cannot be written: the write fails (EPIPE) and the worker ends.
     signal(SIGPIPE, SIG_IGN)
     let decoder = JSONDecoder()
@@ -105,6 +128,17 @@ enum WorkerCommand {
       guard writeAll(frame, to: 3) else { return GradeCommand.ExitCode.infrastructure }
     }
     return GradeCommand.ExitCode.success
+  }
+
+  private typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+
+  /// glibc's `mallopt(M_TRIM_THRESHOLD, 64 MiB)` and `mallopt(M_MMAP_THRESHOLD, 16 MiB)` (-1 and
+  /// -3 in malloc.h, which Swift's Glibc module does not import); nothing where there is none.
+  static func keepFreedMemory() {
+    guard let handle = dlopen(nil, RTLD_NOW), let address = dlsym(handle, "mallopt") else { return }
+    let mallopt = unsafeBitCast(address, to: Mallopt.self)
+    _ = mallopt(-1 /* M_TRIM_THRESHOLD */, 64 << 20)
+    _ = mallopt(-3 /* M_MMAP_THRESHOLD */, 16 << 20)
   }
 
   /// What one job wrote.

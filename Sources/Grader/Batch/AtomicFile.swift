@@ -16,7 +16,7 @@ public enum AtomicFile {
   /// The folder is created only when the first attempt finds it missing.
   public static func write(_ data: Data, to url: URL) throws {
     let folder = url.deletingLastPathComponent()
-    let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UUID().uuidString).tmp").path
+    let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UUID().uuidString).tmp", isDirectory: false).path
     var descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
     if descriptor < 0 && errno == ENOENT {
       try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -101,12 +101,14 @@ public struct BatchRunner {
     public var seconds: Double
   }
 
-  var resultsFolder: URL { output.appendingPathComponent("results") }
-  var feedbackFolder: URL { output.appendingPathComponent("feedback") }
-  var logsFolder: URL { output.appendingPathComponent("logs") }
+  // Every name says whether it is a folder: Foundation would otherwise ask the file system (a
+  // stat per name, several per student).
+  var resultsFolder: URL { output.appendingPathComponent("results", isDirectory: true) }
+  var feedbackFolder: URL { output.appendingPathComponent("feedback", isDirectory: true) }
+  var logsFolder: URL { output.appendingPathComponent("logs", isDirectory: true) }
   public var gradebookURL: URL { output.appendingPathComponent("gradebook.csv") }
 
-  func recordURL(_ student: String) -> URL { resultsFolder.appendingPathComponent("\(student).json") }
+  func recordURL(_ student: String) -> URL { resultsFolder.appendingPathComponent("\(student).json", isDirectory: false) }
 
   /// The stored, complete result of `student`, when there is one for this assignment; a record
   /// of a student not graded (infrastructure) is no result: that student is graded again.
@@ -215,8 +217,9 @@ public struct BatchRunner {
     // Hashed before grading: the record names the bytes that were graded. The grading writes its
     // record in the scratch folder; results/ receives it whole, with its provenance.
     let submissionHash = GradeProvenance.submissionSHA256(submission.url)
-    let scratchRecord = scratch.appendingPathComponent("\(student).record.json")
-    defer { try? FileManager.default.removeItem(at: scratchRecord) }
+    let scratchRecord = scratch.appendingPathComponent("\(student).record.json", isDirectory: false)
+    // Only a single-use child writes it: most students leave nothing to remove.
+    defer { if unlink(scratchRecord.path) != 0 && errno != ENOENT { try? FileManager.default.removeItem(at: scratchRecord) } }
     var report: GradeReport
     var notGraded = false
     let recorded = provenance.with(submission: submissionHash)
@@ -237,7 +240,7 @@ public struct BatchRunner {
     case .ungraded(let reason, let log):
       notGraded = true
       report = Self.ungradedReport(grader: grader, student: student, reason: reason)
-      if !log.isEmpty { try AtomicFile.write(log, to: logsFolder.appendingPathComponent("\(student).log")) }
+      if !log.isEmpty { try AtomicFile.write(log, to: logsFolder.appendingPathComponent("\(student).log", isDirectory: false)) }
     }
     report.provenance = recorded
     try AtomicFile.write(GradeRecord.encode(report), to: recordURL(student))
@@ -248,6 +251,8 @@ public struct BatchRunner {
   /// Why a submission that is a symbolic link (to another student's file, or anywhere) is not
   /// graded as that file: a batch grades each student's own file or folder.
   static func linkedEntry(_ url: URL) -> String? {
+    var info = stat()
+    guard lstat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK else { return nil }
     guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: url.path) else { return nil }
     return "\(url.lastPathComponent) is a symbolic link to \(target); a batch grades each student's own file or folder, not a link."
   }
@@ -272,8 +277,8 @@ public struct BatchRunner {
   /// `feedback/<student>.md` and `.html`, with the rubric's policy: the report's own
   /// `revealsReference`, whatever the record keeps.
   func writeFeedback(_ report: GradeReport, onlyIfMissing: Bool) throws {
-    let markdown = feedbackFolder.appendingPathComponent("\(report.student).md")
-    let html = feedbackFolder.appendingPathComponent("\(report.student).html")
+    let markdown = feedbackFolder.appendingPathComponent("\(report.student).md", isDirectory: false)
+    let html = feedbackFolder.appendingPathComponent("\(report.student).html", isDirectory: false)
     if onlyIfMissing && FileManager.default.fileExists(atPath: markdown.path) && FileManager.default.fileExists(atPath: html.path) { return }
     try AtomicFile.write(report.rendered(.markdown), to: markdown)
     let context = HTMLReportContext.make(for: grader, student: report.student, report: report)

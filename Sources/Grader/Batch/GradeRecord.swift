@@ -17,7 +17,8 @@ import Foundation
 /// ```
 /// `provenance` (`GradeProvenance`) is written by a batch; a record without it is of a run
 /// outside a batch, or of an older grader.
-/// Written and read through `ReportJSON` (Foundation's Codable): numbers in their shortest
+/// Written and read by `GradeRecordJSON`, byte for byte as `ReportJSON` (Foundation's Codable)
+/// writes it, which reads whatever that reader does not take: numbers in their shortest
 /// round-trip spelling, so decoding gives back the same doubles; NaN and ±Inf are the strings
 /// "NaN", "Infinity", "-Infinity".
 ///
@@ -33,13 +34,39 @@ public enum GradeRecord {
     report.mode != .selfCheck || report.revealsReference
   }
 
-  /// The record of `report`, as JSON.
+  /// The record of `report`, as JSON (`GradeRecordJSON`: the bytes `ReportJSON.encode` writes).
   public static func encode(_ report: GradeReport) -> String {
+    String(decoding: encodedBytes(report), as: UTF8.self)
+  }
+
+  /// The record of `report`, as the UTF-8 bytes of `encode`.
+  public static func encodedBytes(_ report: GradeReport) -> [UInt8] {
+    GradeRecordJSON.encode(Document(report))
+  }
+
+  /// The record through Foundation's encoder (`ReportJSON`): what `encode` writes, the slow way.
+  static func foundationEncode(_ report: GradeReport) -> String {
     ReportJSON.encode(Document(report))
   }
 
   /// The report stored in `data`; throws when it is not a complete record.
   public static func decode(_ data: Data) throws(GradeRecordError) -> GradeReport {
+    // The fast reader takes every record `encode` writes; anything else is Foundation's to read
+    // (or to refuse, with its reason).
+    let document: Document
+    if let fast = GradeRecordJSON.decode(data) { document = fast } else { document = try foundationDocument(data) }
+    guard document.format == format else { throw .invalid(path: "format", expected: "\"\(format)\"") }
+    return document.report
+  }
+
+  /// The report stored in `data`, read by Foundation's decoder alone (what `decode` gives).
+  static func foundationDecode(_ data: Data) throws(GradeRecordError) -> GradeReport {
+    let document = try foundationDocument(data)
+    guard document.format == format else { throw .invalid(path: "format", expected: "\"\(format)\"") }
+    return document.report
+  }
+
+  static func foundationDocument(_ data: Data) throws(GradeRecordError) -> Document {
     let document: Document
     do {
       document = try ReportJSON.decode(Document.self, from: data)
@@ -48,8 +75,7 @@ public enum GradeRecord {
     } catch {
       throw .notJSON
     }
-    guard document.format == format else { throw .invalid(path: "format", expected: "\"\(format)\"") }
-    return document.report
+    return document
   }
 
   // MARK: The document
@@ -72,6 +98,25 @@ public enum GradeRecord {
     enum CodingKeys: String, CodingKey {
       case format, assignment, title, student, score, maxScore = "max_score", seconds, isolation, mode
       case revealsReference = "reveals_reference", notes, items, provenance
+    }
+
+    init(
+      format: String, assignment: String, title: String, student: String, score: Double, maxScore: Double, seconds: Double,
+      isolation: String?, mode: GradingMode, revealsReference: Bool, notes: [String], items: [Item], provenance: GradeProvenance?
+    ) {
+      self.format = format
+      self.assignment = assignment
+      self.title = title
+      self.student = student
+      self.score = score
+      self.maxScore = maxScore
+      self.seconds = seconds
+      self.isolation = isolation
+      self.mode = mode
+      self.revealsReference = revealsReference
+      self.notes = notes
+      self.items = items
+      self.provenance = provenance
     }
 
     init(_ report: GradeReport) {
@@ -122,6 +167,29 @@ public enum GradeRecord {
       case id, statement, status, points, maxPoints = "max_points", message, hidden, expectedShape = "expected_shape"
       case internalError = "internal_error", submittedShape = "submitted_shape", dtype, reference, numeric, diagnosis
       case submitted, expected
+    }
+
+    init(
+      id: String, statement: String, status: ItemResult.Status, points: Double, maxPoints: Double, message: String,
+      hidden: Bool, expectedShape: [Int], internalError: Bool, submittedShape: [Int]?, dtype: DType?, reference: Check?,
+      numeric: Check?, diagnosis: DiagnosisDocument?, submitted: [Double]?, expected: [Double]?
+    ) {
+      self.id = id
+      self.statement = statement
+      self.status = status
+      self.points = points
+      self.maxPoints = maxPoints
+      self.message = message
+      self.hidden = hidden
+      self.expectedShape = expectedShape
+      self.internalError = internalError
+      self.submittedShape = submittedShape
+      self.dtype = dtype
+      self.reference = reference
+      self.numeric = numeric
+      self.diagnosis = diagnosis
+      self.submitted = submitted
+      self.expected = expected
     }
 
     init(_ item: ItemResult, reference keep: Bool) {
@@ -175,6 +243,21 @@ public enum GradeRecord {
       case failingEntries = "failing_entries", method, forwardPasses = "forward_passes"
     }
 
+    init(
+      maxAbsError: Double, maxRelError: Double, worstIndex: [Int], worstSubmitted: Double, worstExpected: Double?,
+      passed: Bool, failingEntries: Int, method: String?, forwardPasses: Int?
+    ) {
+      self.maxAbsError = maxAbsError
+      self.maxRelError = maxRelError
+      self.worstIndex = worstIndex
+      self.worstSubmitted = worstSubmitted
+      self.worstExpected = worstExpected
+      self.passed = passed
+      self.failingEntries = failingEntries
+      self.method = method
+      self.forwardPasses = forwardPasses
+    }
+
     init(_ check: ItemResult.Check, reference keep: Bool) {
       let c = check.comparison
       maxAbsError = c.maxAbsError
@@ -208,6 +291,14 @@ struct DiagnosisDocument: Codable {
 
   enum CodingKeys: String, CodingKey {
     case id, message, hint, divergesFromStep = "diverges_from_step", divergingSteps = "diverging_steps"
+  }
+
+  init(id: String, message: String, hint: String, divergesFromStep: Int?, divergingSteps: [Int]?) {
+    self.id = id
+    self.message = message
+    self.hint = hint
+    self.divergesFromStep = divergesFromStep
+    self.divergingSteps = divergingSteps
   }
 
   init(_ d: Diagnosis) {

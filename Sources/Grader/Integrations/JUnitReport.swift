@@ -61,6 +61,12 @@ enum XMLText {
   /// `&`, `<`, `>`, quotes escaped; characters XML 1.0 forbids (control characters other than
   /// tab, newline and carriage return) replaced by U+FFFD.
   static func escape(_ s: String) -> String {
+    // Most text needs nothing escaped: then it is itself (0xEF starts U+FFFE and U+FFFF).
+    let plain = !s.utf8.contains { c in
+      c == UInt8(ascii: "&") || c == UInt8(ascii: "<") || c == UInt8(ascii: ">") || c == UInt8(ascii: "\"") || c == UInt8(ascii: "'")
+        || (c < 0x20 && c != 0x09 && c != 0x0a && c != 0x0d) || c == 0xEF
+    }
+    if plain { return s }
     var out = ""
     out.reserveCapacity(s.utf8.count)
     for scalar in s.unicodeScalars {

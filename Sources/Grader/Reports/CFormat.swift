@@ -21,4 +21,29 @@ enum CFormat {
       return String(decoding: UnsafeRawBufferPointer(start: base, count: n), as: UTF8.self)
     }
   }
+
+  /// `"%.2f"` of `x` without its trailing zeros and point, "-0" as "0" (`SVGChart.f`: a chart
+  /// prints thousands of coordinates), worked out from x·100 rounded to an integer; nil where
+  /// that could differ from printf's rounding of x's exact value — x·100 within 10⁻⁶ of a halfway
+  /// case (its own rounding error is below 2⁻²⁶ for |x| < 10⁶), |x| ≥ 10⁶, NaN or ±Inf.
+  ///
+  /// ```
+  /// 12.5 → "12.5"    3 → "3"    -0.001 → "0"    7.256 → "7.26"    0.125 → nil (a halfway case)
+  /// ```
+  static func twoDecimalsTrimmed(_ x: Double) -> String? {
+    let a = Swift.abs(x)
+    guard a < 1e6 else { return nil }   // false for NaN too
+    let scaled = a * 100
+    let fraction = scaled - scaled.rounded(.down)
+    guard Swift.abs(fraction - 0.5) > 1e-6 else { return nil }
+    let n = Int(scaled.rounded())
+    guard n != 0 else { return "0" }
+    let whole = n / 100, cents = n % 100
+    var out = x < 0 ? "-" : ""
+    out += String(whole)
+    if cents != 0 {
+      out += cents % 10 == 0 ? ".\(cents / 10)" : (cents < 10 ? ".0\(cents)" : ".\(cents)")
+    }
+    return out
+  }
 }

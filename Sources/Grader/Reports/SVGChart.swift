@@ -164,7 +164,14 @@ enum SVGChart {
   }
 
   static func hex(_ c: (Double, Double, Double)) -> String {
-    CFormat.string("#%02x%02x%02x", Int32(c.0.rounded()), Int32(c.1.rounded()), Int32(c.2.rounded()))
+    let (r, g, b) = (Int32(c.0.rounded()), Int32(c.1.rounded()), Int32(c.2.rounded()))
+    guard (0...255).contains(r), (0...255).contains(g), (0...255).contains(b) else {
+      return CFormat.string("#%02x%02x%02x", r, g, b)
+    }
+    // The bytes of "#%02x%02x%02x", without a formatter: a heat map has a colour per entry.
+    let digits = Array("0123456789abcdef".utf8)
+    let bytes: [UInt8] = [UInt8(ascii: "#")] + [r, g, b].flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] }
+    return String(decoding: bytes, as: UTF8.self)
   }
 
   // MARK: Line chart
@@ -283,6 +290,7 @@ enum SVGChart {
 
   /// Coordinates with at most two decimals, trailing zeros dropped.
   static func f(_ x: Double) -> String {
+    if let fast = CFormat.twoDecimalsTrimmed(x) { return fast }
     let s = CFormat.string("%.2f", x)
     var t = Substring(s)
     while t.hasSuffix("0") { t = t.dropLast() }

@@ -1,4 +1,5 @@
 import Digest
+import Jacobians
 import Foundation
 import Testing
 @testable import Grader
@@ -85,6 +86,39 @@ struct BatchShardTests {
 
 @Suite("What a batch result was graded from")
 struct GradeProvenanceTests {
+  /// The documented layout, written out: per entry kind · path · 0x00 · length (8 bytes,
+  /// big-endian) · contents, the whole stream hashed at once.
+  static func documentedHash(_ entries: [(kind: String, path: String, contents: [UInt8])]) -> String {
+    var stream: [UInt8] = []
+    for e in entries {
+      stream += Array(e.kind.utf8) + Array(e.path.utf8) + [0]
+      stream += (0..<8).map { UInt8(truncatingIfNeeded: UInt64(e.contents.count) >> (56 - 8 * $0)) }
+      stream += e.contents
+    }
+    return Hex.string(SHA256.hash(stream))
+  }
+
+  @Test("a submission's hash is the documented stream: a file, and a folder of files (one over 1 MiB, one empty), folders and a link")
+  func documentedLayout() throws {
+    let root = temporaryDirectory()
+    var rng = SplitMix64(seed: 11)
+    let big = (0..<((1 << 20) + 12_345)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+    let file = root.appendingPathComponent("bo.npz")
+    try Data(big).write(to: file)
+    #expect(GradeProvenance.submissionSHA256(file) == Self.documentedHash([("file", "bo.npz", big)]))
+
+    let folder = root.appendingPathComponent("bo")
+    try FileManager.default.createDirectory(at: folder.appendingPathComponent("sub"), withIntermediateDirectories: true)
+    try Data(big).write(to: folder.appendingPathComponent("b.bin"))
+    try Data().write(to: folder.appendingPathComponent("a.txt"))
+    try Data("x = 1\n".utf8).write(to: folder.appendingPathComponent("sub/solution.py"))
+    try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("c.link").path, withDestinationPath: "b.bin")
+    #expect(GradeProvenance.submissionSHA256(folder) == Self.documentedHash([
+      ("file", "a.txt", []), ("file", "b.bin", big), ("link", "c.link", Array("b.bin".utf8)), ("folder", "sub", []),
+      ("file", "sub/solution.py", Array("x = 1\n".utf8)),
+    ]))
+  }
+
   @Test("a submission's hash changes with any byte, name or file, and not with where it lies or the order files were made")
   func submissionHash() throws {
     let root = temporaryDirectory()

@@ -75,4 +75,30 @@ struct IntegrationFormatTests {
     let bad = try #require(try JSONSerialization.jsonObject(with: Data(unreadable.rendered(.prairielearn).utf8)) as? [String: Any])
     #expect(bad["gradable"] as? Bool == false)
   }
+
+  /// XML text escaped one scalar at a time: the escape of `XMLText.escape`, without its shortcut
+  /// for text that needs none.
+  static func escapedScalarByScalar(_ s: String) -> String {
+    var out = ""
+    for scalar in s.unicodeScalars {
+      switch scalar {
+      case "&": out += "&amp;"
+      case "<": out += "&lt;"
+      case ">": out += "&gt;"
+      case "\"": out += "&quot;"
+      case "'": out += "&#39;"
+      case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
+      default: out += scalar.value < 0x20 || (0xFFFE...0xFFFF).contains(scalar.value) ? "\u{FFFD}" : String(scalar)
+      }
+    }
+    return out
+  }
+
+  @Test("XML text: plain text as it is, every character that needs it escaped or replaced", arguments: [
+    "", "plain text", "δ1^(t) ≈ ∂J/∂h — é 😀", "tab\tnew line\ncarriage\r", "a < b && c > d", "\"quoted\" and 'single'",
+    "bell\u{7}", "\u{FFFE}\u{FFFF}", "\u{FEFF} and \u{FFFD} and \u{EFFF}", "\u{1F}\u{0}x",
+  ])
+  func xmlText(text: String) {
+    #expect(XMLText.escape(text) == Self.escapedScalarByScalar(text))
+  }
 }

@@ -41,4 +41,48 @@ struct CFormatTests {
     }
     #expect(Autograder.number(1.5e-7) == "1.500e-07" && Autograder.number(0.25) == "0.25")
   }
+
+  /// `"%.2f"` trimmed as `SVGChart.f` trims it, through printf.
+  static func trimmedPrintf(_ x: Double) -> String {
+    var t = Substring(String(format: "%.2f", x))
+    while t.hasSuffix("0") { t = t.dropLast() }
+    if t.hasSuffix(".") { t = t.dropLast() }
+    return t == "-0" ? "0" : String(t)
+  }
+
+  @Test("coordinates without printf: the trimmed characters of %.2f, the halfway cases left to printf", arguments: randomSeeds)
+  func twoDecimalsWithoutPrintf(seed: UInt64) {
+    var rng = SplitMix64(seed: seed)
+    // Coordinates of a chart (0–1000, two decimals or many), halfway cases (k/200 and their
+    // neighbours one ulp away), and any magnitude up to 10⁷.
+    var values = Self.special + [0.125, 1.125, 2.675, 0.285, 1.005, 999_999.995, 1e6, 1e6 - 0.001, 0.004999999999999999]
+    for _ in 0..<300 {
+      let halfway = Double(Int(rng.next() % 200_000) * 2 + 1) / 200
+      values += [halfway, halfway.nextUp, halfway.nextDown, -halfway]
+      values.append(Double(rng.next() % 100_000) / 100)
+      values.append(Double(rng.next() % 1_000_000_000) / 1_000_000 * (rng.next() % 2 == 0 ? 1 : -1))
+      values.append(Double(rng.next() % 2_000_001) / 1_000_000 * pow(10, Double(Int(rng.next() % 10) - 3)))
+    }
+    var fast = 0
+    for x in values {
+      if let text = CFormat.twoDecimalsTrimmed(x) {
+        fast += 1
+        #expect(text == Self.trimmedPrintf(x), "\(x)")
+      }
+      #expect(SVGChart.f(x) == Self.trimmedPrintf(x), "\(x)")
+    }
+    #expect(fast > values.count / 2, "most coordinates take the fast way: \(fast) of \(values.count)")
+  }
+
+  @Test("colours without printf: the bytes of #%02x%02x%02x, out-of-range channels left to printf")
+  func coloursWithoutPrintf() {
+    var rng = SplitMix64(seed: 7)
+    var colours: [(Double, Double, Double)] = [(0, 0, 0), (255, 255, 255), (255.4, -0.4, 15.5), (256, 0, 0), (-1, 300, 8)]
+    for _ in 0..<500 { colours.append((Double(rng.next() % 2560) / 10, Double(rng.next() % 2560) / 10, Double(rng.next() % 2560) / 10)) }
+    for c in colours {
+      let (r, g, b) = (Int32(c.0.rounded()), Int32(c.1.rounded()), Int32(c.2.rounded()))
+      #expect(SVGChart.hex(c) == String(format: "#%02x%02x%02x", r, g, b), "\(c)")
+    }
+    #expect(SVGChart.reds(0.5) == String(format: "#%02x%02x%02x", 251, 106, 74))
+  }
 }
