@@ -131,6 +131,8 @@ enum BatchCommand {
       ? nil
       : WorkerPool(single: child, executable: ownExecutable(), assignment: assignment.id)
     defer { pool?.shutdown() }
+    // The batch renders and writes student after student: it keeps its freed memory too.
+    WorkerCommand.keepFreedMemory()
     var runner = BatchRunner(grader: grader, output: out, jobs: jobs, timeout: TimeInterval(timeout), grading: pool ?? child)
     runner.shard = shard
     runner.submissionsFolder = folder

@@ -76,7 +76,10 @@ extension GradeReport {
   public func htmlReport(showHidden: Bool = false, context: HTMLReportContext? = nil) -> String {
     let passed = items.filter { $0.status == .pass }.count
     let fraction = maxScore > 0 ? Swift.min(Swift.max(score / maxScore, 0), 1) : 0
-    var body = "<header><p class=\"kicker\">\(h(assignment)) · feedback for <strong>\(h(student))</strong></p>"
+    var body = ""
+    // A page is tens of kilobytes: room for it at once, not by doubling.
+    body.reserveCapacity(32 << 10)
+    body += "<header><p class=\"kicker\">\(h(assignment)) · feedback for <strong>\(h(student))</strong></p>"
     body += "<h1>\(h(title))</h1>"
     body += "<div class=\"score\"><span class=\"big\">\(ItemResult.points(score)) / \(ItemResult.points(maxScore))</span> points · \(passed) of \(items.count) items pass"
     body += "<div class=\"bar\"><div style=\"width: \(SVGChart.f(fraction * 100))%\"></div></div></div>"
