@@ -154,6 +154,9 @@ public enum FormulaSubmissionReader {
   /// The formulas of a JSON object whose every member is a string; nil for anything else (an
   /// object of arrays is an array submission).
   public static func parseJSON(_ data: Data, file: String, items: [String]) -> FormulaSubmission? {
+    // An object whose first member is not a string is no file of formulas: an array file is not
+    // read twice to learn it.
+    if firstMemberIsNotAString(data) { return nil }
     guard case .object(let members)? = try? ArrayJSON.parse(data, bounds: ArrayJSON.Bounds()), !members.isEmpty else { return nil }
     var submission = FormulaSubmission(files: [file])
     for member in members {
@@ -162,6 +165,30 @@ public enum FormulaSubmissionReader {
       submission.add(item: member.key, formula: formula, origin: origin, items: items)
     }
     return submission
+  }
+
+  /// Whether `data` opens as `{ "key" : v` with `v` anything but a string (`[`, a digit…): then
+  /// `parseJSON` answers nil whatever follows. False whenever it opens otherwise (the full
+  /// parse decides).
+  static func firstMemberIsNotAString(_ data: Data) -> Bool {
+    data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> Bool in
+      var k = 0
+      func space() { while k < bytes.count, [0x20, 0x09, 0x0a, 0x0d].contains(bytes[k]) { k += 1 } }
+      space()
+      guard k < bytes.count, bytes[k] == UInt8(ascii: "{") else { return false }
+      k += 1
+      space()
+      guard k < bytes.count, bytes[k] == UInt8(ascii: "\"") else { return false }
+      k += 1
+      while k < bytes.count, bytes[k] != UInt8(ascii: "\"") { k += bytes[k] == UInt8(ascii: "\\") ? 2 : 1 }
+      guard k < bytes.count else { return false }
+      k += 1
+      space()
+      guard k < bytes.count, bytes[k] == UInt8(ascii: ":") else { return false }
+      k += 1
+      space()
+      return k < bytes.count && bytes[k] != UInt8(ascii: "\"")
+    }
   }
 
   // MARK: Text

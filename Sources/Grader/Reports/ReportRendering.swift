@@ -119,7 +119,7 @@ extension GradeReport {
     out += "| item | status | points | finding |\n|---|---|---|---|\n"
     for item in items {
       let concealed = item.hidden && !showHidden
-      let finding = concealed ? "hidden item" : item.message.replacingOccurrences(of: "|", with: "\\|")
+      let finding = concealed ? "hidden item" : (item.message.utf8.contains(UInt8(ascii: "|")) ? item.message.replacingOccurrences(of: "|", with: "\\|") : item.message)
       out += "| `\(item.id)` | \(item.status.rawValue) | \(ItemResult.points(item.points))/\(ItemResult.points(item.maxPoints)) | \(finding) |\n"
     }
     let details = items.filter { !($0.hidden && !showHidden) && ($0.diagnosis != nil || $0.status != .pass) }

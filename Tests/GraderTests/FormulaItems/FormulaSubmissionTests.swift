@@ -124,4 +124,20 @@ struct FormulaSubmissionTests {
     }
     #expect(error.description.contains("answers no item") && error.description.contains("line 1"), "\(error)")
   }
+
+  @Test("a JSON object whose first member is not a string is no file of formulas, told before the whole file is read", arguments: [
+    (#"{"dU": [[1, 2]], "dh0": "W_h^T dz[1]"}"#, false), (#"  {\#n "d\"U" :\#t-1.5}"#, false), (#"{"dU": NaN}"#, false),
+    (#"{"dU": "x", "dh0": [1]}"#, false), (#"{"dU": "(1/T) sum_t delta1[t] h[t]^T"}"#, true), (#"{"dU" "x"}"#, false),
+    (#"{}"#, false), (#"{"dU": "#, false), (#"\#u{FEFF}{"dU": [1]}"#, false), (#"{"dU": [1], "dU": "x"}"#, false),
+  ])
+  func jsonFirstMember(text: String, isFormulas: Bool) {
+    let data = Data(text.utf8)
+    let submission = FormulaSubmissionReader.parseJSON(data, file: "a.json", items: Self.items)
+    #expect((submission != nil) == isFormulas, "\(text)")
+    // The shortcut answers only where the full reading answers nil too.
+    if FormulaSubmissionReader.firstMemberIsNotAString(data) {
+      let full = try? ArrayJSON.parse(data, bounds: ArrayJSON.Bounds())
+      if case .object(let members)? = full, let first = members.first, case .string = first.value { Issue.record("\(text)") }
+    }
+  }
 }
