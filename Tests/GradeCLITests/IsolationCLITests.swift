@@ -67,17 +67,25 @@ struct IsolationCLITests {
 
   /// The live processes whose real uid is one of the item uids of the grading process `pid`
   /// (`UnprivilegedIDs`: 1 900 000 000 + (pid mod 20 000)·4096 + a counter), the compiler's
-  /// included; with `named`, only those whose command is that.
-  static func itemProcesses(ofGrader pid: pid_t, named: String? = nil) -> [pid_t] {
-    let base = 1_900_000_000 + UInt32(pid % 20_000) * 4096
-    return (base..<(base + 4096)).isEmpty ? [] : ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry in
-      guard let child = pid_t(entry), let status = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }),
-            let uid = line.split(separator: "\t").dropFirst().first.flatMap({ UInt32($0) }),
-            (base..<(base + 4096)).contains(uid), !status.contains("State:\tZ") else { return nil }
-      if let named, status.split(separator: "\n").first != "Name:\t\(named)" { return nil }
-      return child
+  /// included; with `named`, only those whose command is that. Each with its parent's pid.
+  static func itemProcesses(ofGrader pid: pid_t, named: String? = nil) -> [(pid: pid_t, parent: pid_t)] {
+    let uids = (1_900_000_000 + UInt32(pid % 20_000) * 4096)...(1_900_000_000 + UInt32(pid % 20_000) * 4096 + 4095)
+    return ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry in
+      guard let child = pid_t(entry), let status = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8) else { return nil }
+      let lines = status.split(separator: "\n")
+      func field(_ name: String) -> Substring? { lines.first(where: { $0.hasPrefix(name + ":") }).flatMap { $0.split(separator: "\t").dropFirst().first } }
+      guard let uid = field("Uid").flatMap({ UInt32($0) }), uids.contains(uid), field("State")?.hasPrefix("Z") != true,
+            let parent = field("PPid").flatMap({ pid_t($0) }) else { return nil }
+      if let named, field("Name") != Substring(named) { return nil }
+      return (child, parent)
     }
+  }
+
+  /// Whether an item process `named` runs beside a child of its own (its daemon): both alive at
+  /// once, whatever other item processes start and end around them.
+  static func itemRunsWithItsChild(ofGrader pid: pid_t, named: String) -> Bool {
+    let running = itemProcesses(ofGrader: pid, named: named)
+    return running.contains { process in running.contains { $0.pid == process.parent } }
   }
 
   @Test("a grader stopped by SIGTERM (a batch's timeout, a Ctrl-C) takes its items' processes with it", arguments: isolations)
@@ -101,17 +109,19 @@ struct IsolationCLITests {
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
-    // The item (its binary is `student`) and its daemon are running: on a loaded machine the
-    // compile before it can take minutes, so the wait is long (it ends as soon as both run).
+    // The item (its binary is `student`) and its daemon, its own child, are running: on a loaded
+    // machine the compile before it can take minutes, so the wait is long (it ends as soon as
+    // both run). The other items' short runs of `student` start and end meanwhile: they are not
+    // counted, the item is known by its child.
     let deadline = Date().addingTimeInterval(600)
-    while Date() < deadline && Self.itemProcesses(ofGrader: process.processIdentifier, named: "student").count < 2 { usleep(50_000) }
-    #expect(Self.itemProcesses(ofGrader: process.processIdentifier, named: "student").count >= 2, "the item and its daemon were running")
+    while Date() < deadline && !Self.itemRunsWithItsChild(ofGrader: process.processIdentifier, named: "student") { usleep(50_000) }
+    #expect(Self.itemRunsWithItsChild(ofGrader: process.processIdentifier, named: "student"), "the item and its daemon were running")
     kill(process.processIdentifier, SIGTERM)
     process.waitUntilExit()
     // It dies of the signal (a grading thread about to start a child meanwhile waits for that end).
     #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM,
             "\(process.terminationReason) \(process.terminationStatus)")
-    let left = Self.itemProcesses(ofGrader: process.processIdentifier)
+    let left = Self.itemProcesses(ofGrader: process.processIdentifier).map(\.pid)
     #expect(left.isEmpty, "processes of the stopped grader's items: \(left)")
     for pid in left { kill(pid, SIGKILL) }
     // Nor does it leave its temporary directory.
