@@ -80,9 +80,10 @@ extension GatedCell {
 ///
 /// ```
 /// forward      the cell's recurrence h^(1…T) per forward slip (b_2 apart: it reaches only
-///              the logits Hs Uᵀ, one product per recurrence), ŷ^(t) = softmax(U h^(t) + b_2)
-/// output       δ1^(t) = ŷ^(t) − y^(t) and Uᵀ δ1^(t) = (P U)[t] − U[y^(t), :] (P U once per
-///              forward pass), per target and δ1 slip
+///              the logits), ŷ^(t) = softmax(U h^(t) + b_2) and P U in one pass over U
+///              (`GatedForward`)
+/// output       δ1^(t) = ŷ^(t) − y^(t) and Uᵀ δ1^(t) = (P U)[t] − U[y^(t), :], per target and
+///              δ1 slip
 /// recursion    one sweep t = T … 1 of the cell's step, the carries cut where chunks of the
 ///              assignment or a window of one step cut them, per backward slip; a window or
 ///              chunks of 1 < k < T steps (a slip) from the per-source sweeps of every loss term
@@ -199,8 +200,8 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
 
   // MARK: Forward
 
-  /// The recurrence and the logits Hs Uᵀ before b_2, per forward slip other than b_2's.
-  private var trajectories: [Switches.StatesKey: (hRows: Matrix, states: Cell.States, logits: Matrix)] = [:]
+  /// The recurrence, per forward slip other than b_2's; the output layer per forward slip.
+  private var trajectories: [Switches.StatesKey: (hRows: Matrix, states: Cell.States)] = [:]
   /// W_x e^(t) of every step (T × gates·H, row t − 1): the slips do not change it.
   private lazy var inputTerms: Matrix = MatrixProduct.multiply(embeddingRows, cell.p.W_x, transposeB: true)
   private var forwards: [Switches.ForwardKey: GatedForward<Cell.States>] = [:]
@@ -210,13 +211,11 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
     if let f = forwards[key] { return f }
     let trajectory = trajectories[key.states] ?? {
       let states = cell.states(s, h0: s.h0Zero ? Matrix(shape: cell.p.h0.shape) : cell.p.h0, inputs: inputTerms)
-      let hRows = states.h.matrix
-      let Hs = Matrix(rows: T, cols: H, scalars: Array(hRows.scalars[H...]))
-      let made = (hRows: hRows, states: states, logits: MatrixProduct.multiply(Hs, cell.p.U, transposeB: true))
+      let made = (hRows: states.h.matrix, states: states)
       trajectories[key.states] = made
       return made
     }()
-    let f = GatedForward(hRows: trajectory.hRows, states: trajectory.states, logits: trajectory.logits, b_2: s.b2Zero ? nil : cell.p.b_2, tokens: cell.tokens)
+    let f = GatedForward(hRows: trajectory.hRows, states: trajectory.states, U: cell.p.U, b_2: s.b2Zero ? nil : cell.p.b_2, tokens: cell.tokens)
     forwards[key] = f
     return f
   }
@@ -440,7 +439,14 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
 }
 
 /// The forward pass of a gated model: h^(0…T), the cell's states, ŷ^(t) in the rows of P
-/// (T × |V|) and the step losses against the next token and against the current one.
+/// (T × |V|), P U and the step losses against the next token and against the current one.
+///
+/// ```
+/// G, G U, J   = OutputLayerKernel.forwardBackward(h^(1…T), U, b_2, y^(t) = x^(t+1), wₜ = 1)
+///               G = P − Y, G U = P U − Y U, J^(t) = log Σ_v e^(l_v) − l_{x(t+1)}, l = U h^(t) + b_2
+/// P           = G + Y,   P U = G U + U[x^(t+1), :]   (one pass over U for the three)
+/// J_current   = J^(t) + l_{x(t+1)} − l_{x(t)}
+/// ```
 final class GatedForward<States> {
   /// (T + 1) × H, row t = h^(t)ᵀ.
   let hRows: Matrix
@@ -450,34 +456,45 @@ final class GatedForward<States> {
   var PU: Matrix?
   let states: States
 
-  init(hRows: Matrix, states: States, logits: Matrix, b_2: Matrix?, tokens: [Int]) {
+  init(hRows: Matrix, states: States, U: Matrix, b_2: Matrix?, tokens: [Int]) {
     self.hRows = hRows
     self.states = states
-    let T = logits.rows, V = logits.cols
-    var P = logits
-    var next = [Double](repeating: 0, count: T), current = next
-    // Row by row through the vector kernels (their exponential within 2 ulp of the C library's).
-    P.scalars.withUnsafeMutableBufferPointer { buffer in
-      let bias = b_2?.scalars ?? []
-      bias.withUnsafeBufferPointer { b in
-        for t in 0..<T {
-          let row = buffer.baseAddress! + t * V
-          var m = VectorKernels.addAndMax(row, b_2 == nil ? nil : b.baseAddress!, V)
-          if !m.isFinite { m = 0 }
-          let nextLogit = row[tokens[t + 1]], currentLogit = row[tokens[t]]
-          let sum = VectorKernels.expShiftedInPlace(row, V, shift: m)
-          for v in 0..<V { row[v] /= sum }
-          let logZ = log(sum) + m
-          next[t] = logZ - nextLogit
-          current[t] = logZ - currentLogit
+    let T = hRows.rows - 1, H = hRows.cols, V = U.rows
+    let targets = (0..<T).map { tokens[$0 + 1] }
+    var G = Matrix(rows: T, cols: V), GU = Matrix(rows: T, cols: H)
+    let bias = b_2?.scalars ?? [0]
+    let next = hRows.scalars.withUnsafeBufferPointer { x in
+      U.scalars.withUnsafeBufferPointer { w in
+        bias.withUnsafeBufferPointer { b in
+          G.scalars.withUnsafeMutableBufferPointer { g in
+            GU.scalars.withUnsafeMutableBufferPointer { gu in
+              OutputLayerKernel.forwardBackward(
+                x: x.baseAddress! + H, ldx: H, rows: T, width: H, w: w.baseAddress!, classes: V, bias: b_2 == nil ? nil : b.baseAddress!,
+                targets: targets, stepWeights: [Double](repeating: 1, count: T), g: g.baseAddress!, dx: gu.baseAddress!, db: nil)
+            }
+          }
         }
       }
     }
-    self.P = P
+    var current = [Double](repeating: 0, count: T)
+    for t in 0..<T {
+      let y = targets[t], x = tokens[t]
+      G.scalars[t * V + y] += 1
+      for j in 0..<H { GU.scalars[t * H + j] += U.scalars[y * H + j] }
+      guard x != y else { current[t] = next[t]; continue }
+      var ly = b_2?.scalars[y] ?? 0, lx = b_2?.scalars[x] ?? 0
+      for j in 0..<H {
+        let hj = hRows.scalars[(t + 1) * H + j]
+        ly += U.scalars[y * H + j] * hj
+        lx += U.scalars[x * H + j] * hj
+      }
+      current[t] = next[t] + (ly - lx)
+    }
+    P = G
+    PU = GU
     lossNext = next
     lossCurrent = current
   }
-
 }
 
 /// The backward recursion's rows (T × width each, row t − 1 for step t; the first ∂J/∂h^(t))
