@@ -71,12 +71,29 @@ struct GRUSlips: GatedCellSlips {
 /// `gru-lm`'s derivation at one student's inputs, with slips.
 typealias GRUSlipEvaluation = GatedSlipEvaluation<GRUCell>
 
+/// What `GRUCell`'s forward recurrence keeps, on raw rows: h^(0…T) ((T + 1) × H, row t) and,
+/// in row t − 1 for step t (T × H each), r, z, n and ah_n (W_hn h′ + b_hn, or W_hn (r ⊙ h′) + b_hn
+/// when r multiplies h′ before W_hn).
+final class GRUStates: GatedStates {
+  let h: GatedRows, r: GatedRows, z: GatedRows, n: GatedRows, ahN: GatedRows
+
+  init(steps T: Int, hidden H: Int) {
+    h = GatedRows(rows: T + 1, width: H)
+    r = GatedRows(rows: T, width: H)
+    z = GatedRows(rows: T, width: H)
+    n = GatedRows(rows: T, width: H)
+    ahN = GatedRows(rows: T, width: H)
+  }
+}
+
 /// The GRU cell of `GatedSlipEvaluation`: the forward pass of `MutantGRU` in the student's
 /// reset placement and update convention, and one step back of its derivation, the carry
-/// ∂J/∂h^(t−1) through the direct path, the gates and the candidate; rows dh, dax, dah.
+/// ∂J/∂h^(t−1) through the direct path, the gates and the candidate; rows dh, dax, dah. Both on
+/// raw rows: per step the products W_h h′ forward (W_x e^(t) comes for all steps at once) and
+/// W_hᵀ ∂J/∂ah back, the gates in fused loops.
 struct GRUCell: GatedCell {
   typealias Slips = GRUSlips
-  typealias States = MutantGRU.Forward
+  typealias States = GRUStates
 
   let p: GRUParameters
   let tokens: [Int]
@@ -94,61 +111,124 @@ struct GRUCell: GatedCell {
     s.own.resetMisplaced ? (options.reset == .after ? .before : .after) : options.reset
   }
 
-  func states(_ s: Switches, h0: Matrix) -> (h: [Matrix], states: MutantGRU.Forward) {
-    var q = p
-    q.h0 = h0
-    if s.own.biasesZero { q.b_x = Matrix(shape: p.b_x.shape); q.b_h = Matrix(shape: p.b_h.shape) }
-    let f = MutantGRU.forward(q, tokens: tokens, reset: reset(s), update: update(s), outputs: false)
-    return (f.h, f)
+  /// r = σ(x_r + W_hr h′ + b_hr), z = σ(x_z + W_hz h′ + b_hz), n = tanh(x_n + r ⊙ (W_hn h′ + b_hn))
+  /// (or tanh(x_n + W_hn (r ⊙ h′) + b_hn)), h = (1 − z) ⊙ n + z ⊙ h′ (or z ⊙ n + (1 − z) ⊙ h′),
+  /// x = W_x e^(t) + b_x.
+  func states(_ s: Switches, h0: Matrix, inputs: Matrix) -> GRUStates {
+    let T = tokens.count - 1, H = self.H, G = 3 * H
+    let after = reset(s) == .after, keep = update(s) == .keep
+    let fw = GRUStates(steps: T, hidden: H)
+    for j in 0..<H { fw.h[0][j] = h0.scalars[j] }
+    let zeros = [Double](repeating: 0, count: G)
+    let b_x = s.own.biasesZero ? zeros : p.b_x.scalars, b_h = s.own.biasesZero ? zeros : p.b_h.scalars
+    let ah = UnsafeMutablePointer<Double>.allocate(capacity: G), pre = UnsafeMutablePointer<Double>.allocate(capacity: 2 * H)
+    defer { ah.deallocate(); pre.deallocate() }
+    p.W_h.scalars.withUnsafeBufferPointer { w in
+      inputs.scalars.withUnsafeBufferPointer { x in
+        let w = w.baseAddress!
+        for t in 1...T {
+          let hPrevious = fw.h[t - 1], xt = x.baseAddress! + (t - 1) * G
+          VectorKernels.matrixVector(w, hPrevious, ah, after ? G : 2 * H, H)
+          for j in 0..<(2 * H) { pre[j] = (xt[j] + b_x[j]) + (ah[j] + b_h[j]) }
+          let r = fw.r[t - 1], z = fw.z[t - 1], n = fw.n[t - 1], ahN = fw.ahN[t - 1], h = fw.h[t]
+          VectorKernels.logistic(pre, r, H)
+          VectorKernels.logistic(pre + H, z, H)
+          if after {
+            for j in 0..<H {
+              ahN[j] = ah[2 * H + j] + b_h[2 * H + j]
+              n[j] = tanh((xt[2 * H + j] + b_x[2 * H + j]) + r[j] * ahN[j])
+            }
+          } else {
+            for j in 0..<H { pre[j] = r[j] * hPrevious[j] }
+            VectorKernels.matrixVector(w + 2 * H * H, pre, ahN, H, H)
+            for j in 0..<H {
+              ahN[j] += b_h[2 * H + j]
+              n[j] = tanh((xt[2 * H + j] + b_x[2 * H + j]) + ahN[j])
+            }
+          }
+          for j in 0..<H { h[j] = keep ? (1 - z[j]) * n[j] + z[j] * hPrevious[j] : z[j] * n[j] + (1 - z[j]) * hPrevious[j] }
+        }
+      }
+    }
+    return fw
   }
 
-  func step(_ t: Int, _ carry: [Matrix], _ fw: MutantGRU.Forward, _ h: [Matrix], _ s: Switches) -> (rows: [Matrix], carry: [Matrix]) {
-    let own = s.own, H = self.H, W_h = p.W_h
+  func step(_ t: Int, _ carry: UnsafePointer<Double>, _ next: UnsafeMutablePointer<Double>, _ rows: [UnsafeMutablePointer<Double>], _ fw: GRUStates, _ s: Switches) {
+    let own = s.own, H = self.H
     let after = reset(s) == .after
     var keep = update(s) == .keep
     if own.backwardUpdateSwapped { keep.toggle() }
-    let ones = Matrix(rows: H, cols: 1, repeating: 1)
-    let r = fw.r[t - 1], z = fw.z[t - 1], n = fw.n[t - 1], hPrev = fw.h[t - 1]
-    let ahN = MutantGRU.block(fw.ah[t - 1], 2, H)
-    let dh = carry[0]
-    let dn = keep ? dh ⊙ (ones - z) : dh ⊙ z
-    var dz = keep ? dh ⊙ (hPrev - n) : dh ⊙ (n - hPrev)
-    if own.updateSign { dz = -dz }
-    let dnHat = dn ⊙ s.candidateLocal.tanhPrime(n)
-    let dzHat = dz ⊙ s.gateLocal[1].sigmoidPrime(z)
-    let n3 = (2 * H)..<(3 * H)
-    /// W_hn x, or W_hnᵀ x (untransposed when the gate carry is).
-    func throughN(_ x: Matrix) -> Matrix {
-      own.gateCarry == .wrong ? GatedProducts.times(W_h, x, rows: n3) : GatedProducts.transposedTimes(W_h, x, rows: n3)
+    let r = fw.r[t - 1], z = fw.z[t - 1], n = fw.n[t - 1], hPrevious = fw.h[t - 1], ahN = fw.ahN[t - 1]
+    let dh = carry, rowH = rows[0], dax = rows[1], dah = rows[2]
+    let localR = s.gateLocal[0], localZ = s.gateLocal[1], localN = s.candidateLocal
+    // dax = [∂J/∂r̂; ∂J/∂ẑ; ∂J/∂n̂], dah = [∂J/∂r̂; ∂J/∂ẑ; ∂J/∂ah_n].
+    for j in 0..<H {
+      rowH[j] = dh[j]
+      let dn = keep ? dh[j] * (1 - z[j]) : dh[j] * z[j]
+      var dz = keep ? dh[j] * (hPrevious[j] - n[j]) : dh[j] * (n[j] - hPrevious[j])
+      if own.updateSign { dz = -dz }
+      dax[2 * H + j] = dn * localN.tanhPrime(n[j])
+      dax[H + j] = dz * localZ.sigmoidPrime(z[j])
+      dah[H + j] = dax[H + j]
     }
-    let drHat: Matrix, dahN: Matrix, throughCandidate: Matrix
-    if after {
-      dahN = dnHat ⊙ r
-      drHat = dnHat ⊙ ahN ⊙ s.gateLocal[0].sigmoidPrime(r)
-      throughCandidate = throughN(own.resetLeftOutOfCarry ? dnHat : dahN)
-    } else {
-      let q = throughN(dnHat)                                              // ∂J/∂(r ⊙ h′)
-      dahN = dnHat
-      drHat = GatedProducts.transposedTimes(W_h, dnHat, rows: n3) ⊙ hPrev ⊙ s.gateLocal[0].sigmoidPrime(r)
-      throughCandidate = own.resetLeftOutOfCarry ? q : q ⊙ r
-    }
-    let dax = MutantGRU.stack([drHat, dzHat, dnHat]), dah = MutantGRU.stack([drHat, dzHat, dahN])
-    var back = Matrix(rows: H, cols: 1)
-    let r3 = 0..<H, z3 = H..<(2 * H)
-    switch own.gateCarry {
-    case .none: back = GatedProducts.transposedTimes(W_h, drHat, rows: r3) + GatedProducts.transposedTimes(W_h, dzHat, rows: z3) + throughCandidate
-    case .notPropagated: break
-    case .wrong: back = GatedProducts.times(W_h, drHat, rows: r3) + GatedProducts.times(W_h, dzHat, rows: z3) + throughCandidate
+    let dnHat = dax + 2 * H
+    p.W_h.scalars.withUnsafeBufferPointer { w in
+      let w = w.baseAddress!, wN = w + 2 * H * H
+      let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 2 * H)
+      defer { scratch.deallocate() }
+      /// y += each H × H block of W_h (untransposed) times its part of `v` (blocks `count`).
+      func untransposed(_ v: UnsafePointer<Double>, blocks: Range<Int>, into y: UnsafeMutablePointer<Double>) {
+        for b in blocks {
+          VectorKernels.matrixVector(w + b * H * H, v + b * H, scratch, H, H)
+          for j in 0..<H { y[j] += scratch[j] }
+        }
+      }
+      if after {
+        for j in 0..<H {
+          dah[2 * H + j] = dnHat[j] * r[j]
+          dax[j] = dnHat[j] * ahN[j] * localR.sigmoidPrime(r[j])
+          dah[j] = dax[j]
+        }
+        // The carry through the gates and the candidate: W_hᵀ [∂J/∂r̂; ∂J/∂ẑ; ∂J/∂ah_n] (∂J/∂n̂ in
+        // the n block when ⊙ r is left out of it).
+        let v = own.resetLeftOutOfCarry ? dax : dah
+        switch own.gateCarry {
+        case .none: VectorKernels.transposedMatrixVector(w, v, next, 3 * H, H)
+        case .notPropagated: next.update(repeating: 0, count: H)
+        case .wrong:
+          next.update(repeating: 0, count: H)
+          untransposed(v, blocks: 0..<3, into: next)
+        }
+      } else {
+        // q = W_hnᵀ ∂J/∂n̂ = ∂J/∂(r ⊙ h′) (W_hn ∂J/∂n̂ in the carry when the blocks are untransposed).
+        let q = scratch + H
+        VectorKernels.transposedMatrixVector(wN, dnHat, q, H, H)
+        for j in 0..<H {
+          dah[2 * H + j] = dnHat[j]
+          dax[j] = q[j] * hPrevious[j] * localR.sigmoidPrime(r[j])
+          dah[j] = dax[j]
+        }
+        switch own.gateCarry {
+        case .none:
+          VectorKernels.transposedMatrixVector(w, dah, next, 2 * H, H)
+          for j in 0..<H { next[j] += own.resetLeftOutOfCarry ? q[j] : q[j] * r[j] }
+        case .notPropagated: next.update(repeating: 0, count: H)
+        case .wrong:
+          next.update(repeating: 0, count: H)
+          untransposed(dah, blocks: 0..<2, into: next)
+          VectorKernels.matrixVector(wN, dnHat, q, H, H)
+          for j in 0..<H { next[j] += own.resetLeftOutOfCarry ? q[j] : q[j] * r[j] }
+        }
+      }
     }
     switch own.direct {
-    case .none: back += dh ⊙ (keep ? z : ones - z)
+    case .none: for j in 0..<H { next[j] += dh[j] * (keep ? z[j] : 1 - z[j]) }
     case .notPropagated: break
-    case .wrong: back += dh
+    case .wrong: for j in 0..<H { next[j] += dh[j] }
     }
-    return ([dh, dax, dah], [back])
   }
 
-  func item(_ name: String, _ r: GatedRecursion, _ fw: GatedForward<MutantGRU.Forward>, _ s: Switches) -> GatedValue? {
+  func item(_ name: String, _ r: GatedRecursion, _ fw: GatedForward<GRUStates>, _ s: Switches) -> GatedValue? {
     let T = tokens.count - 1, H = self.H
     let after = reset(s) == .after
     switch name {
@@ -163,7 +243,7 @@ struct GRUCell: GatedCell {
       let dah = r.rows[2]
       let gates = Matrix(rows: T, cols: 3 * H) { t, j in j < 2 * H ? dah[t, j] : 0 }
       let candidate = Matrix(rows: T, cols: 3 * H) { t, j in j < 2 * H ? 0 : dah[t, j] }
-      let resetStates = Matrix(rows: T, cols: H) { t, j in fw.states.r[t].scalars[j] * fw.h[t].scalars[j] }
+      let resetStates = Matrix(rows: T, cols: H) { t, j in fw.states.r[t][j] * fw.states.h[t][j] }
       return .outerSum(3 * H, H, a: gates, b: fw.hRows, steps: steps) + .outerSum(3 * H, H, a: candidate, b: resetStates, steps: steps)
     default: return nil
     }

@@ -4,11 +4,12 @@ import Jacobians
 
 /// What `GatedSlipEvaluation` asks of a gated cell (`LSTMCell`, `GRUCell`): its forward
 /// recurrence with the forward slips, one step of its backward recursion with the backward
-/// slips, and its own items read from the recursion's rows.
+/// slips, and its own items read from the recursion's rows. Both loops run over raw rows
+/// (`GatedRows`): one matrix–vector product per product of the step, the rest fused loops.
 protocol GatedCell {
   associatedtype Slips: GatedCellSlips
-  /// What the forward recurrence keeps for the backward steps.
-  associatedtype States
+  /// What the forward recurrence keeps for the backward steps, h^(0…T) among it.
+  associatedtype States: GatedStates
   typealias Switches = GatedSlips<Slips>
 
   associatedtype Parameters: GatedParameters
@@ -24,12 +25,13 @@ protocol GatedCell {
   /// How many vectors one step back hands to the step before; the first is ∂J/∂h^(t−1).
   var carries: Int { get }
 
-  /// The recurrence with the forward slips of `s` from h^(0) = `h0`: h^(0…T) (H × 1 each) and
-  /// what the backward steps read.
-  func states(_ s: Switches, h0: Matrix) -> (h: [Matrix], states: States)
-  /// One step back at t from the carries into step t (∂J/∂h^(t) first, its output term
-  /// included): step t's rows and the carries to step t − 1.
-  func step(_ t: Int, _ carry: [Matrix], _ states: States, _ h: [Matrix], _ s: Switches) -> (rows: [Matrix], carry: [Matrix])
+  /// The recurrence with the forward slips of `s` from h^(0) = `h0`, the input terms W_x e^(t)
+  /// of every step given (`inputs`, T × gates·H, row t − 1 for step t: one product for all T).
+  func states(_ s: Switches, h0: Matrix, inputs: Matrix) -> States
+  /// One step back at t: `carry` holds the carries into step t (`carries` × H, ∂J/∂h^(t) first,
+  /// its output term included); writes step t's rows at `rows` (one pointer per row of
+  /// `rowWidths`) and the carries to step t − 1 at `next`.
+  func step(_ t: Int, _ carry: UnsafePointer<Double>, _ next: UnsafeMutablePointer<Double>, _ rows: [UnsafeMutablePointer<Double>], _ states: States, _ s: Switches)
   /// The cell's own items (its weights' and biases' sums, its rows, its initial carries); nil
   /// for an item `GatedSlipEvaluation` makes.
   func item(_ name: String, _ r: GatedRecursion, _ fw: GatedForward<States>, _ s: Switches) -> GatedValue?
@@ -37,6 +39,12 @@ protocol GatedCell {
   func answers(_ item: String, _ s: Switches) -> Bool
   /// `value` of `item` as the slips `s` finally write it (the LSTM's blocks in the other order).
   func written(_ item: String, _ value: GatedValue, _ s: Switches) -> GatedValue
+}
+
+/// What a gated cell's forward recurrence keeps: h^(0…T) ((T + 1) × H, row t = h^(t)) and the
+/// cell's own rows.
+protocol GatedStates: AnyObject {
+  var h: GatedRows { get }
 }
 
 /// What the layers both gated models share read of a cell's parameters: E (d × |V|), W_x
@@ -72,9 +80,10 @@ extension GatedCell {
 ///
 /// ```
 /// forward      the cell's recurrence h^(1…T) per forward slip (b_2 apart: it reaches only
-///              the logits Hs Uᵀ, one product per recurrence), ŷ^(t) = softmax(U h^(t) + b_2)
-/// output       δ1^(t) = ŷ^(t) − y^(t) and Uᵀ δ1^(t) = (P U)[t] − U[y^(t), :] (P U once per
-///              forward pass), per target and δ1 slip
+///              the logits), ŷ^(t) = softmax(U h^(t) + b_2) and P U in one pass over U
+///              (`GatedForward`)
+/// output       δ1^(t) = ŷ^(t) − y^(t) and Uᵀ δ1^(t) = (P U)[t] − U[y^(t), :], per target and
+///              δ1 slip
 /// recursion    one sweep t = T … 1 of the cell's step, the carries cut where chunks of the
 ///              assignment or a window of one step cut them, per backward slip; a window or
 ///              chunks of 1 < k < T steps (a slip) from the per-source sweeps of every loss term
@@ -191,21 +200,22 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
 
   // MARK: Forward
 
-  /// The recurrence and the logits Hs Uᵀ before b_2, per forward slip other than b_2's.
-  private var trajectories: [Switches.StatesKey: (h: [Matrix], states: Cell.States, logits: Matrix)] = [:]
+  /// The recurrence, per forward slip other than b_2's; the output layer per forward slip.
+  private var trajectories: [Switches.StatesKey: (hRows: Matrix, states: Cell.States)] = [:]
+  /// W_x e^(t) of every step (T × gates·H, row t − 1): the slips do not change it.
+  private lazy var inputTerms: Matrix = MatrixProduct.multiply(embeddingRows, cell.p.W_x, transposeB: true)
   private var forwards: [Switches.ForwardKey: GatedForward<Cell.States>] = [:]
 
   func forward(_ s: Switches) -> GatedForward<Cell.States> {
     let key = s.forwardKey
     if let f = forwards[key] { return f }
     let trajectory = trajectories[key.states] ?? {
-      let (h, states) = cell.states(s, h0: s.h0Zero ? Matrix(shape: cell.p.h0.shape) : cell.p.h0)
-      let Hs = Matrix(rows: T, cols: H) { t, j in h[t + 1].scalars[j] }
-      let made = (h: h, states: states, logits: MatrixProduct.multiply(Hs, cell.p.U, transposeB: true))
+      let states = cell.states(s, h0: s.h0Zero ? Matrix(shape: cell.p.h0.shape) : cell.p.h0, inputs: inputTerms)
+      let made = (hRows: states.h.matrix, states: states)
       trajectories[key.states] = made
       return made
     }()
-    let f = GatedForward(h: trajectory.h, states: trajectory.states, logits: trajectory.logits, b_2: s.b2Zero ? nil : cell.p.b_2, tokens: cell.tokens)
+    let f = GatedForward(hRows: trajectory.hRows, states: trajectory.states, U: cell.p.U, b_2: s.b2Zero ? nil : cell.p.b_2, tokens: cell.tokens)
     forwards[key] = f
     return f
   }
@@ -345,26 +355,28 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
     return r
   }
 
-  func zeros() -> [Matrix] { [Matrix](repeating: Matrix(rows: H, cols: 1), count: cell.carries) }
-
   /// One sweep t = T … 1, the carries cut at the first step of each chunk (every step for a
   /// window of one).
   func sweep(_ s: Switches, _ truncation: Truncation) -> GatedRecursion {
     let fw = forward(s)
     let a = injections(s)
     let r = GatedRecursion(widths: cell.rowWidths, steps: T)
-    var carry = zeros()
-    for t in stride(from: T, through: 1, by: -1) {
-      var into = carry
-      for j in 0..<H { into[0].scalars[j] += a.scalars[(t - 1) * H + j] }
-      let back = cell.step(t, into, fw.states, fw.h, s)
-      r.add(back.rows, at: t)
-      if t == 1 {
-        r.initial = back.carry
-      } else if truncation.firstKeptStep(for: t) == t {
-        carry = zeros()
-      } else {
-        carry = back.carry
+    let n = cell.carries * H, H = self.H
+    var into = UnsafeMutablePointer<Double>.allocate(capacity: n), next = UnsafeMutablePointer<Double>.allocate(capacity: n)
+    into.initialize(repeating: 0, count: n)
+    next.initialize(repeating: 0, count: n)
+    defer { into.deallocate(); next.deallocate() }
+    a.scalars.withUnsafeBufferPointer { a in
+      for t in stride(from: T, through: 1, by: -1) {
+        for j in 0..<H { into[j] += a[(t - 1) * H + j] }
+        cell.step(t, into, next, r.buffers.map { $0[t - 1] }, fw.states, s)
+        if t == 1 {
+          r.initial = (0..<cell.carries).map { k in Matrix(column: Array(UnsafeBufferPointer(start: next + k * H, count: H))) }
+        } else if truncation.firstKeptStep(for: t) == t {
+          into.update(repeating: 0, count: n)
+        } else {
+          swap(&into, &next)
+        }
       }
     }
     return r
@@ -374,7 +386,7 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
   /// carries out of step 1, from which a window or chunks of any k keep the steps
   /// firstKeptStep(s) … s. O(T²) steps, once per backward slip.
   final class Sweeps {
-    var rows: [[[Matrix]]] = []        // [s − 1][t − 1][row]
+    var rows: [[GatedRows]] = []       // [s − 1][row], T × width, rows t ≤ s
     var initial: [[Matrix]] = []       // [s − 1]
 
     /// The recursion of a window or chunks: each step's rows summed over the loss terms that
@@ -384,7 +396,10 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
       r.initial = initial[0].map { Matrix(shape: $0.shape) }
       for s in 1...T {
         let first = truncation.firstKeptStep(for: s)
-        for t in stride(from: s, through: first, by: -1) { r.add(rows[s - 1][t - 1], at: t) }
+        for k in widths.indices {
+          let w = widths[k], from = rows[s - 1][k][first - 1], to = r.buffers[k][first - 1]
+          for j in 0..<((s - first + 1) * w) { to[j] += from[j] }
+        }
         if first == 1 { for k in r.initial.indices { r.initial[k] += initial[s - 1][k] } }
       }
       return r
@@ -399,17 +414,23 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
     let fw = forward(key)
     let a = injections(key)
     let sw = Sweeps()
-    for source in 1...T {
-      var carry = zeros()
-      for j in 0..<H { carry[0].scalars[j] = a.scalars[(source - 1) * H + j] }
-      var rows = [[Matrix]](repeating: [], count: source)
-      for t in stride(from: source, through: 1, by: -1) {
-        let back = cell.step(t, carry, fw.states, fw.h, key)
-        rows[t - 1] = back.rows
-        carry = back.carry
+    let n = cell.carries * H, H = self.H
+    var into = UnsafeMutablePointer<Double>.allocate(capacity: n), next = UnsafeMutablePointer<Double>.allocate(capacity: n)
+    next.initialize(repeating: 0, count: n)
+    into.initialize(repeating: 0, count: n)
+    defer { into.deallocate(); next.deallocate() }
+    a.scalars.withUnsafeBufferPointer { a in
+      for source in 1...T {
+        into.update(repeating: 0, count: n)
+        for j in 0..<H { into[j] = a[(source - 1) * H + j] }
+        let rows = cell.rowWidths.map { GatedRows(rows: T, width: $0) }
+        for t in stride(from: source, through: 1, by: -1) {
+          cell.step(t, into, next, rows.map { $0[t - 1] }, fw.states, key)
+          swap(&into, &next)
+        }
+        sw.rows.append(rows)
+        sw.initial.append((0..<cell.carries).map { k in Matrix(column: Array(UnsafeBufferPointer(start: into + k * H, count: H))) })
       }
-      sw.rows.append(rows)
-      sw.initial.append(carry)
     }
     if sweepCache.count > 8 { sweepCache.removeAll() }
     sweepCache[k] = sw
@@ -418,9 +439,15 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
 }
 
 /// The forward pass of a gated model: h^(0…T), the cell's states, ŷ^(t) in the rows of P
-/// (T × |V|) and the step losses against the next token and against the current one.
+/// (T × |V|), P U and the step losses against the next token and against the current one.
+///
+/// ```
+/// G, G U, J   = OutputLayerKernel.forwardBackward(h^(1…T), U, b_2, y^(t) = x^(t+1), wₜ = 1)
+///               G = P − Y, G U = P U − Y U, J^(t) = log Σ_v e^(l_v) − l_{x(t+1)}, l = U h^(t) + b_2
+/// P           = G + Y,   P U = G U + U[x^(t+1), :]   (one pass over U for the three)
+/// J_current   = J^(t) + l_{x(t+1)} − l_{x(t)}
+/// ```
 final class GatedForward<States> {
-  let h: [Matrix]
   /// (T + 1) × H, row t = h^(t)ᵀ.
   let hRows: Matrix
   let P: Matrix
@@ -429,52 +456,58 @@ final class GatedForward<States> {
   var PU: Matrix?
   let states: States
 
-  init(h: [Matrix], states: States, logits: Matrix, b_2: Matrix?, tokens: [Int]) {
-    self.h = h
+  init(hRows: Matrix, states: States, U: Matrix, b_2: Matrix?, tokens: [Int]) {
+    self.hRows = hRows
     self.states = states
-    let T = logits.rows, V = logits.cols, H = h[0].rows
-    hRows = Matrix(rows: T + 1, cols: H) { t, j in h[t].scalars[j] }
-    var P = logits
-    var next = [Double](repeating: 0, count: T), current = next
-    for t in 0..<T {
-      let base = t * V
-      if let b_2 { for v in 0..<V { P.scalars[base + v] += b_2.scalars[v] } }
-      var m = -Double.infinity
-      for v in 0..<V where P.scalars[base + v] > m { m = P.scalars[base + v] }
-      if !m.isFinite { m = 0 }
-      let nextLogit = P.scalars[base + tokens[t + 1]], currentLogit = P.scalars[base + tokens[t]]
-      var sum = 0.0
-      for v in 0..<V { let e = exp(P.scalars[base + v] - m); P.scalars[base + v] = e; sum += e }
-      for v in 0..<V { P.scalars[base + v] /= sum }
-      let logZ = log(sum) + m
-      next[t] = logZ - nextLogit
-      current[t] = logZ - currentLogit
+    let T = hRows.rows - 1, H = hRows.cols, V = U.rows
+    let targets = (0..<T).map { tokens[$0 + 1] }
+    var G = Matrix(rows: T, cols: V), GU = Matrix(rows: T, cols: H)
+    let bias = b_2?.scalars ?? [0]
+    let next = hRows.scalars.withUnsafeBufferPointer { x in
+      U.scalars.withUnsafeBufferPointer { w in
+        bias.withUnsafeBufferPointer { b in
+          G.scalars.withUnsafeMutableBufferPointer { g in
+            GU.scalars.withUnsafeMutableBufferPointer { gu in
+              OutputLayerKernel.forwardBackward(
+                x: x.baseAddress! + H, ldx: H, rows: T, width: H, w: w.baseAddress!, classes: V, bias: b_2 == nil ? nil : b.baseAddress!,
+                targets: targets, stepWeights: [Double](repeating: 1, count: T), g: g.baseAddress!, dx: gu.baseAddress!, db: nil)
+            }
+          }
+        }
+      }
     }
-    self.P = P
+    var current = [Double](repeating: 0, count: T)
+    for t in 0..<T {
+      let y = targets[t], x = tokens[t]
+      G.scalars[t * V + y] += 1
+      for j in 0..<H { GU.scalars[t * H + j] += U.scalars[y * H + j] }
+      guard x != y else { current[t] = next[t]; continue }
+      var ly = b_2?.scalars[y] ?? 0, lx = b_2?.scalars[x] ?? 0
+      for j in 0..<H {
+        let hj = hRows.scalars[(t + 1) * H + j]
+        ly += U.scalars[y * H + j] * hj
+        lx += U.scalars[x * H + j] * hj
+      }
+      current[t] = next[t] + (ly - lx)
+    }
+    P = G
+    PU = GU
     lossNext = next
     lossCurrent = current
   }
-
 }
 
 /// The backward recursion's rows (T × width each, row t − 1 for step t; the first ∂J/∂h^(t))
 /// and the carries out of step 1 (∂J/∂h^(0) first).
 final class GatedRecursion {
-  var rows: [Matrix]
+  /// The rows as the sweeps write them.
+  let buffers: [GatedRows]
+  /// The rows as matrices, once the sweeps are done.
+  lazy var rows: [Matrix] = buffers.map(\.matrix)
   var initial: [Matrix] = []
   private var products: [Int: Matrix] = [:]
 
-  init(widths: [Int], steps T: Int) { rows = widths.map { Matrix(rows: T, cols: $0) } }
-
-  /// Adds step t's rows (column vectors).
-  func add(_ step: [Matrix], at t: Int) {
-    for k in rows.indices {
-      let w = rows[k].cols, base = (t - 1) * w
-      step[k].scalars.withUnsafeBufferPointer { x in
-        for j in 0..<w { rows[k].scalars[base + j] += x[j] }
-      }
-    }
-  }
+  init(widths: [Int], steps T: Int) { buffers = widths.map { GatedRows(rows: T, width: $0) } }
 
   /// rows[row] W (T × W's columns): each step's adjoint through W, computed once.
   func inputProduct(_ W: Matrix, row: Int) -> Matrix {
@@ -535,13 +568,21 @@ struct GatedValue {
       for t in steps { x += (c(t) * a.scalars[(t - 1) * m + r]) * b.scalars[(t - 1 + shift) * n + j] }
       return x
     }) {
+      // In full: Aᵀ B (m × n), A's rows scale_t a^(t)ᵀ and B's b^(t)ᵀ over the steps kept, one
+      // matrix product.
+      let k = steps.count
       var out = [Double](repeating: 0, count: m * n)
-      out.withUnsafeMutableBufferPointer { o in
-        for t in steps {
-          let ra = (t - 1) * m, rb = (t - 1 + shift) * n, ct = c(t)
-          for r in 0..<m {
-            let ar = ct * a.scalars[ra + r]
-            for j in 0..<n { o[r * n + j] += ar * b.scalars[rb + j] }
+      guard k > 0 else { return out }
+      var A = [Double](repeating: 0, count: k * m), B = [Double](repeating: 0, count: k * n)
+      for (row, t) in steps.enumerated() {
+        let ct = c(t), ra = (t - 1) * m, rb = (t - 1 + shift) * n
+        for r in 0..<m { A[row * m + r] = ct * a.scalars[ra + r] }
+        for j in 0..<n { B[row * n + j] = b.scalars[rb + j] }
+      }
+      A.withUnsafeBufferPointer { pa in
+        B.withUnsafeBufferPointer { pb in
+          out.withUnsafeMutableBufferPointer { o in
+            MatrixProduct.multiply(m, n, k, pa.baseAddress!, lda: m, transposeA: true, pb.baseAddress!, ldb: n, transposeB: false, into: o.baseAddress!, ldc: n)
           }
         }
       }
@@ -570,32 +611,5 @@ struct GatedValue {
   static func + (x: GatedValue, y: GatedValue) -> GatedValue {
     let ex = x.entry, ey = y.entry, ax = x.all, ay = y.all
     return GatedValue(shape: x.shape, entry: { ex($0) + ey($0) }) { zip(ax(), ay()).map { $0 + $1 } }
-  }
-}
-
-/// The one-line products of the gated cells' steps: W x and Wᵀ x for a block of rows of W.
-enum GatedProducts {
-  /// W[rows, :] x (rows.count × 1).
-  static func times(_ W: Matrix, _ x: Matrix, rows: Range<Int>? = nil) -> Matrix { product(W, x, rows: rows, transposed: false) }
-
-  /// W[rows, :]ᵀ x (W.cols × 1).
-  static func transposedTimes(_ W: Matrix, _ x: Matrix, rows: Range<Int>? = nil) -> Matrix { product(W, x, rows: rows, transposed: true) }
-
-  static func product(_ W: Matrix, _ x: Matrix, rows: Range<Int>?, transposed: Bool) -> Matrix {
-    let rows = rows ?? 0..<W.rows
-    var y = Matrix(rows: transposed ? W.cols : rows.count, cols: 1)
-    W.scalars.withUnsafeBufferPointer { w in
-      x.scalars.withUnsafeBufferPointer { xb in
-        y.scalars.withUnsafeMutableBufferPointer { yb in
-          let block = w.baseAddress! + rows.lowerBound * W.cols
-          if transposed {
-            VectorKernels.transposedMatrixVector(block, xb.baseAddress!, yb.baseAddress!, rows.count, W.cols)
-          } else {
-            VectorKernels.matrixVector(block, xb.baseAddress!, yb.baseAddress!, rows.count, W.cols)
-          }
-        }
-      }
-    }
-    return y
   }
 }

@@ -83,12 +83,28 @@ struct LSTMSlips: GatedCellSlips {
 /// `lstm-lm`'s derivation at one student's inputs, with slips.
 typealias LSTMSlipEvaluation = GatedSlipEvaluation<LSTMCell>
 
+/// What `LSTMCell`'s forward recurrence keeps, on raw rows: h^(0…T), c^(0…T) ((T + 1) × H,
+/// row t), the gates [i; f; o; g] of step t in row t − 1 (T × 4H, in this order whatever the
+/// blocks the student reads) and tanh(c^(t)) in row t − 1 (T × H).
+final class LSTMStates: GatedStates {
+  let h: GatedRows, c: GatedRows, gates: GatedRows, tanhC: GatedRows
+
+  init(steps T: Int, hidden H: Int) {
+    h = GatedRows(rows: T + 1, width: H)
+    c = GatedRows(rows: T + 1, width: H)
+    gates = GatedRows(rows: T, width: 4 * H)
+    tanhC = GatedRows(rows: T, width: H)
+  }
+}
+
 /// The LSTM cell of `GatedSlipEvaluation`: the forward pass of `MutantLSTM` in the blocks the
 /// student reads, and one step back of its derivation with the two carries
-/// (∂J/∂h^(t−1) = W_hᵀ ∂J/∂a^(t), ∂J/∂c^(t−1) = ∂J/∂c^(t) ⊙ f^(t)); rows dh, dc, da.
+/// (∂J/∂h^(t−1) = W_hᵀ ∂J/∂a^(t), ∂J/∂c^(t−1) = ∂J/∂c^(t) ⊙ f^(t)); rows dh, dc, da. Both on raw
+/// rows: per step one product W_h h^(t−1) forward (W_x e^(t) comes for all steps at once) and
+/// one W_hᵀ ∂J/∂a^(t) back, the gates in one fused loop.
 struct LSTMCell: GatedCell {
   typealias Slips = LSTMSlips
-  typealias States = MutantLSTM.Forward
+  typealias States = LSTMStates
 
   let p: LSTMParameters
   let tokens: [Int]
@@ -105,55 +121,87 @@ struct LSTMCell: GatedCell {
     return k
   }
 
-  func states(_ s: Switches, h0: Matrix) -> (h: [Matrix], states: MutantLSTM.Forward) {
-    var q = p
-    q.h0 = h0
-    if s.own.c0Zero { q.c0 = Matrix(shape: p.c0.shape) }
-    if s.own.bZero { q.b = Matrix(shape: p.b.shape) }
-    let f = MutantLSTM.forward(q, tokens: tokens, blocks: blocks(s), outputs: false)
-    return (f.h, f)
-  }
-
-  func step(_ t: Int, _ carry: [Matrix], _ fw: MutantLSTM.Forward, _ h: [Matrix], _ s: Switches) -> (rows: [Matrix], carry: [Matrix]) {
-    let own = s.own, k = blocks(s), H = self.H
-    let i = fw.i[t - 1], f = fw.f[t - 1], o = fw.o[t - 1], g = fw.g[t - 1]
-    let c = fw.c[t], cPrevious = fw.c[t - 1], tc = Activation.tanh(c)
-    let dh = carry[0]
-    var dc = carry[1]
-    if !own.cellPathDropped {
-      // tanh′(c^(t)) as the student computes it; σ′ from the cell itself.
-      let local = own.cellLocal == .other ? Activation.sigmoid(c).map { $0 * (1 - $0) } : own.cellLocal.tanhPrime(tc)
-      dc += dh ⊙ o ⊙ local
-    }
-    let di = dc ⊙ g ⊙ s.gateLocal[0].sigmoidPrime(i)
-    let df = dc ⊙ (own.currentCellInForget ? c : cPrevious) ⊙ s.gateLocal[1].sigmoidPrime(f)
-    let dO = dh ⊙ (own.outputGateWithoutTanh ? c : tc) ⊙ s.gateLocal[2].sigmoidPrime(o)
-    let dg = dc ⊙ i ⊙ s.candidateLocal.tanhPrime(g)
-    var da = Matrix(rows: 4 * H, cols: 1)
-    for j in 0..<H {
-      da.scalars[k.i + j] = di.scalars[j]; da.scalars[k.f + j] = df.scalars[j]
-      da.scalars[k.o + j] = dO.scalars[j]; da.scalars[k.g + j] = dg.scalars[j]
-    }
-    var dhPrevious = Matrix(rows: H, cols: 1)
-    switch own.hiddenCarry {
-    case .none: dhPrevious = GatedProducts.transposedTimes(p.W_h, da)
-    case .notPropagated: break
-    case .wrong:
-      // Σ_g W_h,g ∂J/∂a_g with each H × H block untransposed.
-      for offset in [k.i, k.f, k.o, k.g] {
-        dhPrevious += GatedProducts.times(p.W_h, MutantLSTM.block(da, offset, H), rows: offset..<(offset + H))
+  /// a^(t) = W_x e^(t) + W_h h^(t−1) + b, i, f, o = σ(a_i, a_f, a_o), g = tanh(a_g),
+  /// c^(t) = f ⊙ c^(t−1) + i ⊙ g, h^(t) = o ⊙ tanh(c^(t)).
+  func states(_ s: Switches, h0: Matrix, inputs: Matrix) -> LSTMStates {
+    let T = tokens.count - 1, H = self.H, G = 4 * H, k = blocks(s)
+    let fw = LSTMStates(steps: T, hidden: H)
+    for j in 0..<H { fw.h[0][j] = h0.scalars[j]; fw.c[0][j] = s.own.c0Zero ? 0 : p.c0.scalars[j] }
+    let a = UnsafeMutablePointer<Double>.allocate(capacity: G)
+    defer { a.deallocate() }
+    let bias = s.own.bZero ? [Double](repeating: 0, count: G) : p.b.scalars
+    p.W_h.scalars.withUnsafeBufferPointer { w in
+      inputs.scalars.withUnsafeBufferPointer { x in
+        for t in 1...T {
+          VectorKernels.matrixVector(w.baseAddress!, fw.h[t - 1], a, G, H)
+          for j in 0..<G { a[j] = (x[(t - 1) * G + j] + a[j]) + bias[j] }
+          let gates = fw.gates[t - 1]
+          VectorKernels.logistic(a + k.i, gates, H)
+          VectorKernels.logistic(a + k.f, gates + H, H)
+          VectorKernels.logistic(a + k.o, gates + 2 * H, H)
+          let cPrevious = fw.c[t - 1], c = fw.c[t], tc = fw.tanhC[t - 1], h = fw.h[t]
+          for j in 0..<H {
+            let g = tanh(a[k.g + j])
+            gates[3 * H + j] = g
+            let cj = gates[H + j] * cPrevious[j] + gates[j] * g
+            c[j] = cj
+            tc[j] = tanh(cj)
+            h[j] = gates[2 * H + j] * tc[j]
+          }
+        }
       }
     }
-    let dcPrevious: Matrix
-    switch own.cellCarry {
-    case .none: dcPrevious = dc ⊙ f
-    case .notPropagated: dcPrevious = Matrix(rows: H, cols: 1)
-    case .wrong: dcPrevious = dc
-    }
-    return ([dh, dc, da], [dhPrevious, dcPrevious])
+    return fw
   }
 
-  func item(_ name: String, _ r: GatedRecursion, _ fw: GatedForward<MutantLSTM.Forward>, _ s: Switches) -> GatedValue? {
+  func step(_ t: Int, _ carry: UnsafePointer<Double>, _ next: UnsafeMutablePointer<Double>, _ rows: [UnsafeMutablePointer<Double>], _ fw: LSTMStates, _ s: Switches) {
+    let own = s.own, k = blocks(s), H = self.H
+    let gates = fw.gates[t - 1]
+    let i = gates, f = gates + H, o = gates + 2 * H, g = gates + 3 * H
+    let c = fw.c[t], cPrevious = fw.c[t - 1], tc = fw.tanhC[t - 1]
+    let dh = carry, dcIn = carry + H
+    let rowH = rows[0], rowC = rows[1], da = rows[2]
+    let localI = s.gateLocal[0], localF = s.gateLocal[1], localO = s.gateLocal[2], localG = s.candidateLocal
+    let sigmoid = Activation.sigmoid
+    for j in 0..<H {
+      var dc = dcIn[j]
+      if !own.cellPathDropped {
+        // tanh′(c^(t)) as the student computes it; σ′ from the cell itself.
+        let local: Double
+        if own.cellLocal == .other { let y = sigmoid(c[j]); local = y * (1 - y) } else { local = own.cellLocal.tanhPrime(tc[j]) }
+        dc += dh[j] * o[j] * local
+      }
+      da[k.i + j] = dc * g[j] * localI.sigmoidPrime(i[j])
+      da[k.f + j] = dc * (own.currentCellInForget ? c[j] : cPrevious[j]) * localF.sigmoidPrime(f[j])
+      da[k.o + j] = dh[j] * (own.outputGateWithoutTanh ? c[j] : tc[j]) * localO.sigmoidPrime(o[j])
+      da[k.g + j] = dc * i[j] * localG.tanhPrime(g[j])
+      rowH[j] = dh[j]
+      rowC[j] = dc
+      switch own.cellCarry {
+      case .none: next[H + j] = dc * f[j]
+      case .notPropagated: next[H + j] = 0
+      case .wrong: next[H + j] = dc
+      }
+    }
+    p.W_h.scalars.withUnsafeBufferPointer { w in
+      let w = w.baseAddress!
+      switch own.hiddenCarry {
+      case .none: VectorKernels.transposedMatrixVector(w, da, next, 4 * H, H)
+      case .notPropagated: next.update(repeating: 0, count: H)
+      case .wrong:
+        // Σ_g W_h,g ∂J/∂a_g with each H × H block untransposed.
+        next.update(repeating: 0, count: H)
+        let block = UnsafeMutablePointer<Double>.allocate(capacity: H)
+        defer { block.deallocate() }
+        for offset in [k.i, k.f, k.o, k.g] {
+          VectorKernels.matrixVector(w + offset * H, da + offset, block, H, H)
+          for j in 0..<H { next[j] += block[j] }
+        }
+      }
+    }
+  }
+
+  func item(_ name: String, _ r: GatedRecursion, _ fw: GatedForward<LSTMStates>, _ s: Switches) -> GatedValue? {
     let T = tokens.count - 1, H = self.H
     switch name {
     case "dW_h": return .outerSum(4 * H, H, a: r.rows[2], b: fw.hRows, shift: s.own.recurrentStateNext ? 1 : 0, steps: s.steps("recurrent-weight", T))

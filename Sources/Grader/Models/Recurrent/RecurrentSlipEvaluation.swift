@@ -108,14 +108,18 @@ final class RecurrentSlipEvaluation: SlipEvaluation {
       var Z = Matrix(rows: T, cols: H), Hs = Matrix(rows: T + 1, cols: H)
       if !key.h0Zero { for j in 0..<H { Hs.scalars[j] = p.h0.scalars[j] } }
       let W = key.transposed ? p.W_h.T : p.W_h
-      for t in 0..<T {
-        // z^(t) = W_h h^(t−1) + a^(t) + b_1
-        let hPrev = Array(Hs.scalars[(t * H)..<((t + 1) * H)])
-        let z = Self.multiply(W, hPrev)
-        for j in 0..<H {
-          let zj = z[j] + p.inputTerms.scalars[t * H + j] + (key.b1Zero ? 0 : p.b_1.scalars[j])
-          Z.scalars[t * H + j] = zj
-          Hs.scalars[(t + 1) * H + j] = g(zj)
+      Z.scalars.withUnsafeMutableBufferPointer { zb in
+        Hs.scalars.withUnsafeMutableBufferPointer { hb in
+          let z = zb.baseAddress!, hs = hb.baseAddress!
+          for t in 0..<T {
+            // z^(t) = W_h h^(t−1) + a^(t) + b_1
+            Self.multiply(W, hs + t * H, into: z + t * H)
+            for j in 0..<H {
+              let zj = z[t * H + j] + p.inputTerms.scalars[t * H + j] + (key.b1Zero ? 0 : p.b_1.scalars[j])
+              z[t * H + j] = zj
+              hs[(t + 1) * H + j] = g(zj)
+            }
+          }
         }
       }
       // Logits for every step at once: Hs[1…T] Uᵀ (T × |V|).
@@ -127,19 +131,18 @@ final class RecurrentSlipEvaluation: SlipEvaluation {
     var P = trajectory.logits
     var lossNext = [Double](repeating: 0, count: T), lossCurrent = lossNext
     P.scalars.withUnsafeMutableBufferPointer { buffer in
-      for t in 0..<T {
-        let row = buffer.baseAddress! + t * V
-        if !key.b2Zero { for v in 0..<V { row[v] += p.b_2.scalars[v] } }
-        var m = -Double.infinity
-        for v in 0..<V where row[v] > m { m = row[v] }
-        if !m.isFinite { m = 0 }
-        let next = row[p.tokens[t + 1]], current = row[p.tokens[t]]
-        var sum = 0.0
-        for v in 0..<V { let e = exp(row[v] - m); row[v] = e; sum += e }
-        for v in 0..<V { row[v] /= sum }
-        let logZ = log(sum) + m
-        lossNext[t] = logZ - next
-        lossCurrent[t] = logZ - current
+      p.b_2.scalars.withUnsafeBufferPointer { b2 in
+        for t in 0..<T {
+          let row = buffer.baseAddress! + t * V
+          var m = VectorKernels.addAndMax(row, key.b2Zero ? nil : b2.baseAddress, V)
+          if !m.isFinite { m = 0 }
+          let next = row[p.tokens[t + 1]], current = row[p.tokens[t]]
+          let sum = VectorKernels.expShiftedInPlace(row, V, shift: m)
+          for v in 0..<V { row[v] /= sum }
+          let logZ = log(sum) + m
+          lossNext[t] = logZ - next
+          lossCurrent[t] = logZ - current
+        }
       }
     }
     let result = Forward(Z: trajectory.Z, Hs: trajectory.Hs, P: P, lossNext: lossNext, lossCurrent: lossCurrent, activation: key.activation)
@@ -763,19 +766,9 @@ final class RecurrentSlipEvaluation: SlipEvaluation {
 
   /// W x for a row-major square W, on raw storage (`x` and `y` of W.rows entries, apart).
   static func multiply(_ W: Matrix, _ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>) {
-    let n = W.cols
     W.scalars.withUnsafeBufferPointer { w in
-      for i in 0..<W.rows {
-        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-        let row = w.baseAddress! + i * n
-        var j = 0
-        while j + 4 <= n {
-          s0 += row[j] * x[j]; s1 += row[j + 1] * x[j + 1]; s2 += row[j + 2] * x[j + 2]; s3 += row[j + 3] * x[j + 3]
-          j += 4
-        }
-        while j < n { s0 += row[j] * x[j]; j += 1 }
-        y[i] = (s0 + s1) + (s2 + s3)
-      }
+      guard let w = w.baseAddress else { return }   // an empty W x writes nothing
+      VectorKernels.matrixVector(w, x, y, W.rows, W.cols)
     }
   }
 
