@@ -23,7 +23,7 @@ struct GradeRecordJSONTests {
 
   /// Numbers whose spelling is easy to get wrong.
   static let numbers: [Double] = [
-    0, 1, -1, 0.1, -0.5, 1e-7, 1e15, 1e16, 123456789, 0x1p53.nextUp, 12345678901234567, 1.5e-5, 2.5e-05, 1e300, -1e-300,
+    0, 1, -1, 0.1, -0.5, 1e-7, 1e15, 1e16, 123456789, 0x1p53.nextUp, 12345678901234568, 1.5e-5, 2.5e-05, 1e300, -1e-300,
     .leastNonzeroMagnitude, .leastNormalMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .pi, 100, 0.000123,
     .nan, .infinity, -.infinity, -0.0,
   ]
