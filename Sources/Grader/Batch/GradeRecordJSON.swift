@@ -135,14 +135,14 @@ enum GradeRecordJSON {
           bytes.append(UInt8(ascii: "\\"))
           switch c {
           case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(c)
-          case 0x08: bytes.append(UInt8(ascii: "b"))
-          case 0x09: bytes.append(UInt8(ascii: "t"))
-          case 0x0a: bytes.append(UInt8(ascii: "n"))
-          case 0x0c: bytes.append(UInt8(ascii: "f"))
-          case 0x0d: bytes.append(UInt8(ascii: "r"))
+          case 0x08: bytes.append(JSONLetter.b)
+          case 0x09: bytes.append(JSONLetter.t)
+          case 0x0a: bytes.append(JSONLetter.n)
+          case 0x0c: bytes.append(JSONLetter.f)
+          case 0x0d: bytes.append(JSONLetter.r)
           default:
             let hex: [UInt8] = Array("0123456789abcdef".utf8)
-            bytes.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(c >> 4)], hex[Int(c & 0xf)]])
+            bytes.append(contentsOf: [JSONLetter.u, UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(c >> 4)], hex[Int(c & 0xf)]])
           }
         }
         if run < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run...])) }
@@ -323,12 +323,12 @@ enum GradeRecordJSON {
         k += 2
         switch e {
         case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
-        case UInt8(ascii: "b"): out.append(0x08)
-        case UInt8(ascii: "f"): out.append(0x0c)
-        case UInt8(ascii: "n"): out.append(0x0a)
-        case UInt8(ascii: "r"): out.append(0x0d)
-        case UInt8(ascii: "t"): out.append(0x09)
-        case UInt8(ascii: "u"):
+        case JSONLetter.b: out.append(0x08)
+        case JSONLetter.f: out.append(0x0c)
+        case JSONLetter.n: out.append(0x0a)
+        case JSONLetter.r: out.append(0x0d)
+        case JSONLetter.t: out.append(0x09)
+        case JSONLetter.u:
           guard k + 4 <= raw.count else { return nil }
           var v: UInt32 = 0
           for j in 0..<4 {
@@ -371,7 +371,7 @@ enum GradeRecordJSON {
         integer = false
         guard digits(&self) > 0 else { return nil }
       }
-      if at < bytes.count && (bytes[at] == UInt8(ascii: "e") || bytes[at] == UInt8(ascii: "E")) {
+      if at < bytes.count && (bytes[at] == JSONLetter.e || bytes[at] == JSONLetter.E) {
         at += 1
         integer = false
         if at < bytes.count && (bytes[at] == UInt8(ascii: "+") || bytes[at] == UInt8(ascii: "-")) { at += 1 }
@@ -427,7 +427,7 @@ enum GradeRecordJSON {
     static func isZero(_ bytes: UnsafeRawBufferPointer, _ span: Range<Int>) -> Bool {
       for k in span {
         let c = bytes[k]
-        if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") { break }
+        if c == JSONLetter.e || c == JSONLetter.E { break }
         if c >= UInt8(ascii: "1") && c <= UInt8(ascii: "9") { return false }
       }
       return true
@@ -563,4 +563,11 @@ private func put<T>(_ slot: inout T?, _ value: T?) -> Bool {
   guard slot == nil, let value else { return false }
   slot = value
   return true
+}
+
+/// The letters of JSON's escapes (RFC 8259, section 7: \b \f \n \r \t \u) and of a number's
+/// exponent (e, E), by their codes.
+enum JSONLetter {
+  static let b: UInt8 = 0x62, f: UInt8 = 0x66, n: UInt8 = 0x6E, r: UInt8 = 0x72, t: UInt8 = 0x74, u: UInt8 = 0x75
+  static let e: UInt8 = 0x65, E: UInt8 = 0x45
 }
