@@ -288,15 +288,7 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
   }
 
   /// The weight of each loss term J^(t) in the gradients: 1/T or 1, zero for a term left out.
-  func weights(_ s: Switches) -> [Double] {
-    (1...T).map { t in
-      switch s.lossTerms {
-      case .all: return weight
-      case .last: return t == T ? weight : 0
-      case .first: return t == 1 ? weight : 0
-      }
-    }
-  }
+  func weights(_ s: Switches) -> [Double] { s.lossTerms.weights(steps: T, weight: weight) }
 
   /// The output layer's items: J, dU = Σ_t wₜ δ1^(t) h^(t)ᵀ, db_2 = Σ_t wₜ δ1^(t).
   func head(_ item: String, _ s: Switches) -> GatedValue {

@@ -24,7 +24,7 @@ import Jacobians
 /// embedding         scatterAssigned(order)                 scatter
 /// ```
 struct GatedSlips<Own: GatedCellSlips>: Hashable {
-  enum LossTerms: Hashable { case all, last, first }
+  typealias LossTerms = LossTermSlip
   enum Delta1: Hashable { case none, sign, diagonal }
   typealias Local = GatedLocal
   enum Extent: Hashable { case base, window(Int), chunks(Int) }

@@ -264,15 +264,7 @@ final class RecurrentSlipEvaluation: SlipEvaluation {
   // MARK: The recursion
 
   /// The weight of each loss term in the gradients (1/T or 1, zero for a term left out).
-  func weights(_ s: RecurrentSlips) -> [Double] {
-    (1...T).map { t in
-      switch s.lossTerms {
-      case .all: return weight
-      case .last: return t == T ? weight : 0
-      case .first: return t == 1 ? weight : 0
-      }
-    }
-  }
+  func weights(_ s: RecurrentSlips) -> [Double] { s.lossTerms.weights(steps: T, weight: weight) }
 
   struct BackwardKey: Hashable {
     var output: OutputKey

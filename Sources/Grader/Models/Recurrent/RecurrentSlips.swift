@@ -29,7 +29,7 @@ import Jacobians
 /// terms              extraTerm, cumulative      termsAllLosses, termsCumulative
 /// ```
 struct RecurrentSlips: Hashable {
-  enum LossTerms: Hashable { case all, last, first }
+  typealias LossTerms = LossTermSlip
   enum Delta1: Hashable { case none, sign, diagonal }
   /// ∂h^(t)/∂z^(t) as the student computes it, with g the forward activation.
   enum LocalSlip: Hashable {
