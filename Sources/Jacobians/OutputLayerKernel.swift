@@ -39,6 +39,32 @@ public enum OutputLayerKernel {
     g: UnsafeMutablePointer<Double>, dx: UnsafeMutablePointer<Double>, db: UnsafeMutablePointer<Double>?,
     concurrency: Int = MatrixProduct.maximumConcurrency
   ) -> [Double] {
+    pass(x: x, ldx: ldx, rows: T, width: H, w: w, classes: V, bias: bias, targets: targets, stepWeights: stepWeights,
+         g: g, dx: dx, db: db, concurrency: concurrency)
+  }
+
+  /// G (into `g`) and J_t of `forwardBackward`, bit for bit, without dX = G W: the pass over W
+  /// computes the logits and the softmax only (no accumulator A_t), for a caller that needs ŷ
+  /// and the losses but not what flows back into X. Arguments as `forwardBackward`'s.
+  public static func forward(
+    x: UnsafePointer<Double>, ldx: Int, rows T: Int, width H: Int,
+    w: UnsafePointer<Double>, classes V: Int, bias: UnsafePointer<Double>?,
+    targets: [Int], stepWeights: [Double],
+    g: UnsafeMutablePointer<Double>,
+    concurrency: Int = MatrixProduct.maximumConcurrency
+  ) -> [Double] {
+    pass(x: x, ldx: ldx, rows: T, width: H, w: w, classes: V, bias: bias, targets: targets, stepWeights: stepWeights,
+         g: g, dx: nil, db: nil, concurrency: concurrency)
+  }
+
+  /// `forwardBackward`, or `forward` when `dx` is nil.
+  static func pass(
+    x: UnsafePointer<Double>, ldx: Int, rows T: Int, width H: Int,
+    w: UnsafePointer<Double>, classes V: Int, bias: UnsafePointer<Double>?,
+    targets: [Int], stepWeights: [Double],
+    g: UnsafeMutablePointer<Double>, dx: UnsafeMutablePointer<Double>?, db: UnsafeMutablePointer<Double>?,
+    concurrency: Int
+  ) -> [Double] {
     precondition(targets.count == T && stepWeights.count == T && T > 0 && H > 0 && V > 0)
     let tile = MatrixProduct.Tile.all.last!, mr = tile.rows, nr = tile.cols
     let tPanels = (T + nr - 1) / nr
@@ -62,7 +88,7 @@ public enum OutputLayerKernel {
     let ranges: [Range<Int>] = blocks >= 8 ? [0..<(blocks / 2 * vb), (blocks / 2 * vb)..<V] : [0..<V]
     var parts = [Sweep?](repeating: nil, count: ranges.count)
     let context = Context(x: UnsafePointer(bx), T: T, H: H, w: w, V: V, bias: bias, targets: targets, g: g,
-                          tile: tile, tPanels: tPanels, vb: vb)
+                          tile: tile, tPanels: tPanels, vb: vb, accumulates: dx != nil)
     if ranges.count > 1 && concurrency > 1 {
       parts.withUnsafeMutableBufferPointer { out in
         let slots = SendablePointer(out.baseAddress!)
@@ -87,7 +113,7 @@ public enum OutputLayerKernel {
         let fb = sb ? VectorKernels.scalarExp(b - target) : 1
         merged.s[t] = merged.s[t] * fa + other.s[t] * fb
         let ra = merged.acc + t * H, rb = other.acc + t * H
-        for j in 0..<H { ra[j] = ra[j] * fa + rb[j] * fb }
+        if context.accumulates { for j in 0..<H { ra[j] = ra[j] * fa + rb[j] * fb } }
         merged.shift[t] = target
         merged.started[t] = sa || sb
         if other.targetLogit[t] != nil { merged.targetLogit[t] = other.targetLogit[t] }
@@ -104,7 +130,7 @@ public enum OutputLayerKernel {
       let row = g + t * V
       if wt == 0 {
         row.update(repeating: 0, count: V)
-        (dx + t * H).update(repeating: 0, count: H)
+        dx.map { ($0 + t * H).update(repeating: 0, count: H) }
         continue
       }
       for block in merged.blocks {
@@ -113,6 +139,7 @@ public enum OutputLayerKernel {
       }
       row[y] -= wt
       if let db { VectorKernels.add(UnsafePointer(row), into: db, V) }
+      guard let dx else { continue }
       let scale = wt / s, a = merged.acc + t * H, wy = w + y * H, out = dx + t * H
       for j in 0..<H { out[j] = scale * a[j] - wt * wy[j] }
     }
@@ -131,6 +158,8 @@ public enum OutputLayerKernel {
     let tile: MatrixProduct.Tile
     let tPanels: Int
     let vb: Int
+    /// False for `forward`: no A_t (dX is not asked).
+    let accumulates: Bool
   }
 
   /// The online softmax state of one sweep over a range of rows of W.
@@ -200,13 +229,14 @@ public enum OutputLayerKernel {
         } else if newShift != state.shift[t] {
           let f = VectorKernels.scalarExp(state.shift[t] - newShift)
           state.s[t] *= f
-          VectorKernels.scaleInPlace(state.acc + t * H, H, by: f)
+          if c.accumulates { VectorKernels.scaleInPlace(state.acc + t * H, H, by: f) }
           state.shift[t] = newShift
         }
         state.s[t] += VectorKernels.expShiftedInPlace(row, n, shift: state.shift[t])
         shifts[t] = state.shift[t]
       }
       state.blocks.append((v0, n, shifts))
+      guard c.accumulates else { v0 += n; continue }
       // 3. A += E_block W_block, as Aᵀ += W_blockᵀ E_blockᵀ: W read in place (still in L2),
       //    E_blockᵀ packed in panels of nr rows t, Aᵀ tiles stored transposed into A.
       for p in 0..<c.tPanels {

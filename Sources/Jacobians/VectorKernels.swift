@@ -17,6 +17,7 @@ import Darwin
 /// logistic(z, h, n)              h = σ(z) = 1 / (1 + e^(−z))   (through e^(−|z|): no overflow)
 /// matrixVector(W, x, y, m, n)    y = W x      (m × 1) = (m × n)(n × 1)
 /// transposedMatrixVector(W, x, y, m, n)   y = Wᵀ x   (n × 1) = (m × n)ᵀ(m × 1)
+/// transposedMatrixVectors(W, xs, ys, m, n) y_l = Wᵀ x_l for each l, one pass over W for all
 /// ```
 /// W is row-major with rows of length n. In the AVX2 build (`JACOBIANS_AVX2_FMA`) these run on
 /// 4-vectors with fused multiply-add and their exponential is `VectorKernels.exp`, within 2 ulp
@@ -225,30 +226,97 @@ public enum VectorKernels {
   public static func transposedMatrixVector(_ W: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ m: Int, _ n: Int) {
     var j = 0
     #if JACOBIANS_AVX2_FMA
-    typealias V = SIMD4<Double>
-    let ry = UnsafeMutableRawPointer(y)
-    // Blocks of 32 entries of y held in eight accumulators while r runs over the rows.
     while j + 32 <= n {
-      var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V(), c6 = V(), c7 = V()
-      for r in 0..<m {
-        let w = UnsafeRawPointer(W + (r * n + j))
-        let xr = V(repeating: x[r])
-        c0 = c0.addingProduct(xr, w.loadUnaligned(as: V.self))
-        c1 = c1.addingProduct(xr, w.loadUnaligned(fromByteOffset: 32, as: V.self))
-        c2 = c2.addingProduct(xr, w.loadUnaligned(fromByteOffset: 64, as: V.self))
-        c3 = c3.addingProduct(xr, w.loadUnaligned(fromByteOffset: 96, as: V.self))
-        c4 = c4.addingProduct(xr, w.loadUnaligned(fromByteOffset: 128, as: V.self))
-        c5 = c5.addingProduct(xr, w.loadUnaligned(fromByteOffset: 160, as: V.self))
-        c6 = c6.addingProduct(xr, w.loadUnaligned(fromByteOffset: 192, as: V.self))
-        c7 = c7.addingProduct(xr, w.loadUnaligned(fromByteOffset: 224, as: V.self))
-      }
-      let o = j * 8
-      ry.storeBytes(of: c0, toByteOffset: o, as: V.self); ry.storeBytes(of: c1, toByteOffset: o + 32, as: V.self)
-      ry.storeBytes(of: c2, toByteOffset: o + 64, as: V.self); ry.storeBytes(of: c3, toByteOffset: o + 96, as: V.self)
-      ry.storeBytes(of: c4, toByteOffset: o + 128, as: V.self); ry.storeBytes(of: c5, toByteOffset: o + 160, as: V.self)
-      ry.storeBytes(of: c6, toByteOffset: o + 192, as: V.self); ry.storeBytes(of: c7, toByteOffset: o + 224, as: V.self)
+      transposedStrip(W, x, y, m, n, j)
       j += 32
     }
+    #endif
+    transposedRest(W, x, y, m, n, from: j)
+  }
+
+  /// y_l = Wᵀ x_l for every pair (x_l, y_l) of `xs` and `ys`, each as `transposedMatrixVector`
+  /// computes it (every entry the same chain of fused multiply-adds over r = 0 … m − 1, so the
+  /// same bits): W is read eight rows at a time (contiguous, in the first-level cache) for all
+  /// vectors, each vector's running sums kept in y between blocks — for a W larger than the
+  /// cache, one pass over it for many products instead of one per product.
+  public static func transposedMatrixVectors(_ W: UnsafePointer<Double>, _ xs: [UnsafePointer<Double>], _ ys: [UnsafeMutablePointer<Double>], _ m: Int, _ n: Int) {
+    precondition(xs.count == ys.count, "one output per vector")
+    var strips = 0
+    #if JACOBIANS_AVX2_FMA
+    typealias V = SIMD4<Double>
+    strips = n / 32
+    let block = 8
+    for r0 in stride(from: 0, to: m, by: block) {
+      let r1 = Swift.min(m, r0 + block)
+      for l in xs.indices {
+        let x = xs[l], ry = UnsafeMutableRawPointer(ys[l])
+        for s in 0..<strips {
+          let o = s * 256
+          var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V(), c6 = V(), c7 = V()
+          if r0 > 0 {
+            c0 = ry.loadUnaligned(fromByteOffset: o, as: V.self); c1 = ry.loadUnaligned(fromByteOffset: o + 32, as: V.self)
+            c2 = ry.loadUnaligned(fromByteOffset: o + 64, as: V.self); c3 = ry.loadUnaligned(fromByteOffset: o + 96, as: V.self)
+            c4 = ry.loadUnaligned(fromByteOffset: o + 128, as: V.self); c5 = ry.loadUnaligned(fromByteOffset: o + 160, as: V.self)
+            c6 = ry.loadUnaligned(fromByteOffset: o + 192, as: V.self); c7 = ry.loadUnaligned(fromByteOffset: o + 224, as: V.self)
+          }
+          for r in r0..<r1 {
+            let w = UnsafeRawPointer(W + (r * n + s * 32))
+            let xr = V(repeating: x[r])
+            c0 = c0.addingProduct(xr, w.loadUnaligned(as: V.self))
+            c1 = c1.addingProduct(xr, w.loadUnaligned(fromByteOffset: 32, as: V.self))
+            c2 = c2.addingProduct(xr, w.loadUnaligned(fromByteOffset: 64, as: V.self))
+            c3 = c3.addingProduct(xr, w.loadUnaligned(fromByteOffset: 96, as: V.self))
+            c4 = c4.addingProduct(xr, w.loadUnaligned(fromByteOffset: 128, as: V.self))
+            c5 = c5.addingProduct(xr, w.loadUnaligned(fromByteOffset: 160, as: V.self))
+            c6 = c6.addingProduct(xr, w.loadUnaligned(fromByteOffset: 192, as: V.self))
+            c7 = c7.addingProduct(xr, w.loadUnaligned(fromByteOffset: 224, as: V.self))
+          }
+          ry.storeBytes(of: c0, toByteOffset: o, as: V.self); ry.storeBytes(of: c1, toByteOffset: o + 32, as: V.self)
+          ry.storeBytes(of: c2, toByteOffset: o + 64, as: V.self); ry.storeBytes(of: c3, toByteOffset: o + 96, as: V.self)
+          ry.storeBytes(of: c4, toByteOffset: o + 128, as: V.self); ry.storeBytes(of: c5, toByteOffset: o + 160, as: V.self)
+          ry.storeBytes(of: c6, toByteOffset: o + 192, as: V.self); ry.storeBytes(of: c7, toByteOffset: o + 224, as: V.self)
+        }
+      }
+    }
+    if m == 0 { for l in ys.indices { ys[l].update(repeating: 0, count: strips * 32) } }
+    #endif
+    for l in xs.indices { transposedRest(W, xs[l], ys[l], m, n, from: strips * 32) }
+  }
+
+  #if JACOBIANS_AVX2_FMA
+  /// Entries j ..< j + 32 of Wᵀ x: eight accumulators while r runs over the rows.
+  @inline(__always)
+  static func transposedStrip(_ W: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ m: Int, _ n: Int, _ j: Int) {
+    typealias V = SIMD4<Double>
+    let ry = UnsafeMutableRawPointer(y)
+    var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V(), c6 = V(), c7 = V()
+    for r in 0..<m {
+      let w = UnsafeRawPointer(W + (r * n + j))
+      let xr = V(repeating: x[r])
+      c0 = c0.addingProduct(xr, w.loadUnaligned(as: V.self))
+      c1 = c1.addingProduct(xr, w.loadUnaligned(fromByteOffset: 32, as: V.self))
+      c2 = c2.addingProduct(xr, w.loadUnaligned(fromByteOffset: 64, as: V.self))
+      c3 = c3.addingProduct(xr, w.loadUnaligned(fromByteOffset: 96, as: V.self))
+      c4 = c4.addingProduct(xr, w.loadUnaligned(fromByteOffset: 128, as: V.self))
+      c5 = c5.addingProduct(xr, w.loadUnaligned(fromByteOffset: 160, as: V.self))
+      c6 = c6.addingProduct(xr, w.loadUnaligned(fromByteOffset: 192, as: V.self))
+      c7 = c7.addingProduct(xr, w.loadUnaligned(fromByteOffset: 224, as: V.self))
+    }
+    let o = j * 8
+    ry.storeBytes(of: c0, toByteOffset: o, as: V.self); ry.storeBytes(of: c1, toByteOffset: o + 32, as: V.self)
+    ry.storeBytes(of: c2, toByteOffset: o + 64, as: V.self); ry.storeBytes(of: c3, toByteOffset: o + 96, as: V.self)
+    ry.storeBytes(of: c4, toByteOffset: o + 128, as: V.self); ry.storeBytes(of: c5, toByteOffset: o + 160, as: V.self)
+    ry.storeBytes(of: c6, toByteOffset: o + 192, as: V.self); ry.storeBytes(of: c7, toByteOffset: o + 224, as: V.self)
+  }
+  #endif
+
+  /// Entries j ..< n of Wᵀ x (4-vectors, then one entry at a time).
+  @inline(__always)
+  static func transposedRest(_ W: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ m: Int, _ n: Int, from start: Int) {
+    var j = start
+    #if JACOBIANS_AVX2_FMA
+    typealias V = SIMD4<Double>
+    let ry = UnsafeMutableRawPointer(y)
     while j + 4 <= n {
       var c = V()
       for r in 0..<m { c = c.addingProduct(V(repeating: x[r]), UnsafeRawPointer(W + (r * n + j)).loadUnaligned(as: V.self)) }

@@ -136,4 +136,37 @@ import TestSupport
     let again = Self.run(X, W, b, y, w, concurrency: 1)
     #expect(again.G == one.G && again.dX == one.dX && again.J == one.J, "run to run")
   }
+
+  /// G and J alone (`forward`, no dX): the textbook route's, and bit for bit those of
+  /// `forwardBackward`, in both concurrencies.
+  @Test(arguments: cases, [1, 2])
+  func forwardAloneIsTheFusedPassWithoutDX(_ c: Case, concurrency: Int) {
+    var rng = SplitMix64(seed: UInt64(c.T * 10_007 + c.H * 101 + c.V) ^ 0x5eed)
+    let X = rng.matrix(c.T, c.H, -c.scale, c.scale), W = rng.matrix(c.V, c.H)
+    let b = c.bias ? (0..<c.V).map { _ in rng.uniform(-1, 1) } : nil
+    let y = (0..<c.T).map { _ in rng.int(below: c.V) }
+    var w = (0..<c.T).map { _ in rng.uniform(0.1, 1) }
+    if c.T > 2 { w[1] = 0 }
+    let expected = Self.reference(X, W, b, y, w)
+    let fused = Self.run(X, W, b, y, w, concurrency: concurrency)
+    var G = Matrix(rows: c.T, cols: c.V, repeating: .nan)
+    let bias = b ?? []
+    let J = X.scalars.withUnsafeBufferPointer { x in
+      W.scalars.withUnsafeBufferPointer { wp in
+        bias.withUnsafeBufferPointer { bp in
+          G.scalars.withUnsafeMutableBufferPointer { g in
+            OutputLayerKernel.forward(
+              x: x.baseAddress!, ldx: c.H, rows: c.T, width: c.H, w: wp.baseAddress!, classes: c.V,
+              bias: b == nil ? nil : bp.baseAddress!, targets: y, stepWeights: w, g: g.baseAddress!, concurrency: concurrency)
+          }
+        }
+      }
+    }
+    expectAgree(G, expected.G, within: 1e-12, "G, \(c.testDescription)")
+    for t in 0..<c.T {
+      let err = abs(J[t] - expected.J[t]) / Swift.max(1, abs(expected.J[t]))
+      #expect(err <= 1e-12, "J_\(t): \(J[t]) vs \(expected.J[t]), \(c.testDescription)")
+    }
+    #expect(G == fused.G && J == fused.J, "G and J as forwardBackward's, \(c.testDescription)")
+  }
 }

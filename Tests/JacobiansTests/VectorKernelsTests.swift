@@ -110,4 +110,35 @@ import TestSupport
       expectAgree(Matrix(column: yt), Naive.product(Naive.transpose(W), u), within: 1e-14, "Wᵀ u, \(m)×\(n)")
     }
   }
+
+  /// Wᵀ x_l for several vectors at once: each the naive loop's, and bit for bit the one-vector
+  /// kernel's (the gated models' sweeps in lockstep depend on it).
+  @Test(arguments: randomSeeds)
+  func transposedProductsOfManyVectorsAreTheOneVectorProducts(seed: UInt64) {
+    var rng = SplitMix64(seed: seed)
+    for (m, n, count) in [(1, 1, 1), (3, 5, 2), (9, 33, 3), (37, 70, 4), (64, 256, 5), (100, 45, 1), (8, 96, 7)] {
+      let W = rng.matrix(m, n)
+      let xs = (0..<count).map { _ in rng.matrix(m, 1) }
+      var ys = [[Double]](repeating: [Double](repeating: .nan, count: n), count: count)
+      var single = ys
+      W.scalars.withUnsafeBufferPointer { w in
+        let xp = xs.map { x in UnsafeMutablePointer<Double>.allocate(capacity: m) }
+        let yp = (0..<count).map { _ in UnsafeMutablePointer<Double>.allocate(capacity: n) }
+        defer { xp.forEach { $0.deallocate() }; yp.forEach { $0.deallocate() } }
+        for l in 0..<count {
+          xs[l].scalars.withUnsafeBufferPointer { xp[l].initialize(from: $0.baseAddress!, count: m) }
+          yp[l].initialize(repeating: .nan, count: n)
+        }
+        VectorKernels.transposedMatrixVectors(w.baseAddress!, xp.map { UnsafePointer($0) }, yp, m, n)
+        for l in 0..<count {
+          ys[l] = Array(UnsafeBufferPointer(start: yp[l], count: n))
+          single[l].withUnsafeMutableBufferPointer { VectorKernels.transposedMatrixVector(w.baseAddress!, xp[l], $0.baseAddress!, m, n) }
+        }
+      }
+      for l in 0..<count {
+        expectAgree(Matrix(column: ys[l]), Naive.product(Naive.transpose(W), xs[l]), within: 1e-14, "Wᵀ x_\(l), \(m)×\(n)")
+        #expect(ys[l] == single[l], "Wᵀ x_\(l), \(m)×\(n): the same bits as one vector at a time")
+      }
+    }
+  }
 }

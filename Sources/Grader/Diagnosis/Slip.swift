@@ -229,6 +229,11 @@ public protocol SlipEvaluation: AnyObject {
   /// candidate (a forward pass of millions of multiply-adds): once a single slip matches
   /// exactly, the search then starts no such work for the other candidates (see `SlipSearch`).
   var stopsExpensiveWorkAtMatch: Bool { get }
+  /// Told the candidates the search is about to screen on `item`, one evaluation each in this
+  /// order: a model may compute the work they do not share together (the gated models run
+  /// their backward sweeps in lockstep, one pass over W_h per step for many). The values must
+  /// be those the candidates give one at a time. By default nothing.
+  func anticipate(_ candidates: [[AppliedSlip]], for item: String)
 }
 
 extension SlipEvaluation {
@@ -242,6 +247,8 @@ extension SlipEvaluation {
   public func isExpensive(_ slips: [AppliedSlip]) -> Bool { false }
 
   public var stopsExpensiveWorkAtMatch: Bool { false }
+
+  public func anticipate(_ candidates: [[AppliedSlip]], for item: String) {}
 
   /// The rule the language models use for `stopsExpensiveWorkAtMatch`: a forward pass whose
   /// output layer alone is T·H·|V| ≥ 4·10⁶ multiply-adds (|V| in the thousands) costs what

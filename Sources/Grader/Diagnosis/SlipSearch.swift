@@ -354,6 +354,8 @@ public struct SlipSearch {
     let candidates: [(DeclaredSlip, Int?, expensive: Bool)] = internals.flatMap { d in
       (d.slip.parameters.isEmpty ? [nil] : d.slip.parameters.map { $0 }).map { k in (d, k, evaluation.isExpensive([d.applied(k)])) }
     }.sorted { ($0.expensive ? 1 : 0, $0.0.slip.cost) < ($1.expensive ? 1 : 0, $1.0.slip.cost) }
+    // Every cheap candidate within the budget is screened: the model may compute them together.
+    evaluation.anticipate(candidates.filter { !$0.expensive }.prefix(Swift.max(0, budget - evaluations)).map { [$0.0.applied($0.1)] }, for: item.id)
     var cheapMatched: Bool?
     let stopAtMatch = evaluation.stopsExpensiveWorkAtMatch
     for (d, parameter, expensive) in candidates {

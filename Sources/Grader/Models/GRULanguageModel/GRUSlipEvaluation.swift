@@ -154,6 +154,13 @@ struct GRUCell: GatedCell {
   }
 
   func step(_ t: Int, _ carry: UnsafePointer<Double>, _ next: UnsafeMutablePointer<Double>, _ rows: [UnsafeMutablePointer<Double>], _ fw: GRUStates, _ s: Switches) {
+    if let m = deferredCarryRows(s) {
+      let v = stepBeforeCarry(t, carry, next, rows, fw, s)
+      let H = self.H
+      p.W_h.scalars.withUnsafeBufferPointer { VectorKernels.transposedMatrixVector($0.baseAddress!, v, next, m, H) }
+      stepAfterCarry(t, carry, next, rows, fw, s)
+      return
+    }
     let own = s.own, H = self.H
     let after = reset(s) == .after
     var keep = update(s) == .keep
@@ -222,6 +229,50 @@ struct GRUCell: GatedCell {
       }
     }
     switch own.direct {
+    case .none: for j in 0..<H { next[j] += dh[j] * (keep ? z[j] : 1 - z[j]) }
+    case .notPropagated: break
+    case .wrong: for j in 0..<H { next[j] += dh[j] }
+    }
+  }
+
+  /// With the reset gate after W_hn and the gate carry as derived, the carry through W_h is
+  /// one product W_hᵀ [∂J/∂r̂; ∂J/∂ẑ; ∂J/∂ah_n] (3H rows of W_h), the direct path added after it.
+  func deferredCarryRows(_ s: Switches) -> Int? { reset(s) == .after && s.own.gateCarry == .none ? 3 * H : nil }
+
+  var carryWeight: Matrix { p.W_h }
+
+  /// The step's rows dh, dax, dah (the reset gate after W_hn); returns the vector W_hᵀ multiplies.
+  func stepBeforeCarry(_ t: Int, _ carry: UnsafePointer<Double>, _ next: UnsafeMutablePointer<Double>, _ rows: [UnsafeMutablePointer<Double>], _ fw: GRUStates, _ s: Switches) -> UnsafePointer<Double> {
+    let own = s.own, H = self.H
+    var keep = update(s) == .keep
+    if own.backwardUpdateSwapped { keep.toggle() }
+    let r = fw.r[t - 1], z = fw.z[t - 1], n = fw.n[t - 1], hPrevious = fw.h[t - 1], ahN = fw.ahN[t - 1]
+    let dh = carry, rowH = rows[0], dax = rows[1], dah = rows[2]
+    let localR = s.gateLocal[0], localZ = s.gateLocal[1], localN = s.candidateLocal
+    for j in 0..<H {
+      rowH[j] = dh[j]
+      let dn = keep ? dh[j] * (1 - z[j]) : dh[j] * z[j]
+      var dz = keep ? dh[j] * (hPrevious[j] - n[j]) : dh[j] * (n[j] - hPrevious[j])
+      if own.updateSign { dz = -dz }
+      dax[2 * H + j] = dn * localN.tanhPrime(n[j])
+      dax[H + j] = dz * localZ.sigmoidPrime(z[j])
+      dah[H + j] = dax[H + j]
+    }
+    let dnHat = dax + 2 * H
+    for j in 0..<H {
+      dah[2 * H + j] = dnHat[j] * r[j]
+      dax[j] = dnHat[j] * ahN[j] * localR.sigmoidPrime(r[j])
+      dah[j] = dax[j]
+    }
+    return UnsafePointer(own.resetLeftOutOfCarry ? dax : dah)
+  }
+
+  /// The direct path z ⊙ ∂J/∂h^(t) (or (1 − z) ⊙), added to the product.
+  func stepAfterCarry(_ t: Int, _ carry: UnsafePointer<Double>, _ next: UnsafeMutablePointer<Double>, _ rows: [UnsafeMutablePointer<Double>], _ fw: GRUStates, _ s: Switches) {
+    var keep = update(s) == .keep
+    if s.own.backwardUpdateSwapped { keep.toggle() }
+    let z = fw.z[t - 1], dh = carry
+    switch s.own.direct {
     case .none: for j in 0..<H { next[j] += dh[j] * (keep ? z[j] : 1 - z[j]) }
     case .notPropagated: break
     case .wrong: for j in 0..<H { next[j] += dh[j] }

@@ -32,6 +32,16 @@ protocol GatedCell {
   /// its output term included); writes step t's rows at `rows` (one pointer per row of
   /// `rowWidths`) and the carries to step t − 1 at `next`.
   func step(_ t: Int, _ carry: UnsafePointer<Double>, _ next: UnsafeMutablePointer<Double>, _ rows: [UnsafeMutablePointer<Double>], _ states: States, _ s: Switches)
+  /// The rows of `carryWeight` (W_h) whose transposed product W_hᵀ v is what one step back at
+  /// switches `s` takes through W_h into ∂J/∂h^(t−1), when it is one such product; nil when not
+  /// (`step` then does it all). With rows m, `step` is `stepBeforeCarry` (the rows, the other
+  /// carries, v), next[0..<H] = W_hᵀ v (m × H rows of W_h), then `stepAfterCarry`: the sweeps of
+  /// several candidates share one pass over W_h per step (`GatedSlipEvaluation.lockstep`).
+  func deferredCarryRows(_ s: Switches) -> Int?
+  /// W_h (gates·H × H).
+  var carryWeight: Matrix { get }
+  func stepBeforeCarry(_ t: Int, _ carry: UnsafePointer<Double>, _ next: UnsafeMutablePointer<Double>, _ rows: [UnsafeMutablePointer<Double>], _ states: States, _ s: Switches) -> UnsafePointer<Double>
+  func stepAfterCarry(_ t: Int, _ carry: UnsafePointer<Double>, _ next: UnsafeMutablePointer<Double>, _ rows: [UnsafeMutablePointer<Double>], _ states: States, _ s: Switches)
   /// The cell's own items (its weights' and biases' sums, its rows, its initial carries); nil
   /// for an item `GatedSlipEvaluation` makes.
   func item(_ name: String, _ r: GatedRecursion, _ fw: GatedForward<States>, _ s: Switches) -> GatedValue?
@@ -81,13 +91,15 @@ extension GatedCell {
 /// ```
 /// forward      the cell's recurrence h^(1…T) per forward slip (b_2 apart: it reaches only
 ///              the logits), ŷ^(t) = softmax(U h^(t) + b_2) and P U in one pass over U
-///              (`GatedForward`)
+///              (`GatedForward`; ŷ^(t) alone for J, dU, db_2, P U when first asked)
 /// output       δ1^(t) = ŷ^(t) − y^(t) and Uᵀ δ1^(t) = (P U)[t] − U[y^(t), :], per target and
 ///              δ1 slip
 /// recursion    one sweep t = T … 1 of the cell's step, the carries cut where chunks of the
 ///              assignment or a window of one step cut them, per backward slip; a window or
 ///              chunks of 1 < k < T steps (a slip) from the per-source sweeps of every loss term
-///              J^(s) back to step 1, computed once for every k
+///              J^(s) back to step 1, computed once for every k; sweeps in lockstep, one
+///              pass over W_h per step for all (`lockstep`), and so the sweeps of the single
+///              slips the search anticipates on an item (`anticipate`)
 /// items        the output layer's (loss, dU, db_2), dW_x = Σ_t ∂J/∂ax^(t) e^(t)ᵀ, dE, dh, dh0
 ///              here, the rest by the cell; the sums over t computed only at the entries asked
 /// ```
@@ -206,7 +218,9 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
   private lazy var inputTerms: Matrix = MatrixProduct.multiply(embeddingRows, cell.p.W_x, transposeB: true)
   private var forwards: [Switches.ForwardKey: GatedForward<Cell.States>] = [:]
 
-  func forward(_ s: Switches) -> GatedForward<Cell.States> {
+  /// The forward pass of `s` (`backward`: with P U in the same pass over U, for the items
+  /// after the output layer; without, for the output layer's own).
+  func forward(_ s: Switches, backward: Bool = true) -> GatedForward<Cell.States> {
     let key = s.forwardKey
     if let f = forwards[key] { return f }
     let trajectory = trajectories[key.states] ?? {
@@ -215,7 +229,7 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
       trajectories[key.states] = made
       return made
     }()
-    let f = GatedForward(hRows: trajectory.hRows, states: trajectory.states, U: cell.p.U, b_2: s.b2Zero ? nil : cell.p.b_2, tokens: cell.tokens)
+    let f = GatedForward(hRows: trajectory.hRows, states: trajectory.states, U: cell.p.U, b_2: s.b2Zero ? nil : cell.p.b_2, tokens: cell.tokens, backward: backward)
     forwards[key] = f
     return f
   }
@@ -275,8 +289,7 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
         for j in 0..<H { own.scalars[t * H + j] = c * U.scalars[l * H + j] }
       }
     } else {
-      if fw.PU == nil { fw.PU = MatrixProduct.multiply(fw.P, U) }
-      own = fw.PU!
+      own = fw.productWithU()
       let sign: Double = key.delta1 == .sign ? -1 : 1
       for t in 0..<T {
         let l = out.targets[t]
@@ -292,7 +305,7 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
 
   /// The output layer's items: J, dU = Σ_t wₜ δ1^(t) h^(t)ᵀ, db_2 = Σ_t wₜ δ1^(t).
   func head(_ item: String, _ s: Switches) -> GatedValue {
-    let fw = forward(s)
+    let fw = forward(s, backward: false)
     let w = weights(s)
     switch item {
     case "loss":
@@ -342,36 +355,131 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
     } else {
       r = sweep(key, truncation)
     }
-    if recursions.count > 64 { recursions.removeAll() }
+    if recursions.count > maximumRecursions { recursions.removeAll() }
     recursions[key] = r
     return r
+  }
+
+  /// Past this many recursions kept, the next one clears them.
+  let maximumRecursions = 64
+
+  /// True when the recursion of `key` is one sweep (not per-loss-term sweeps).
+  func isOneSweep(_ key: Switches) -> Bool {
+    let truncation = truncation(key)
+    if let k = truncation.length, k > 1, k < T, key.extent != .base || truncation == .window(k) { return false }
+    return true
+  }
+
+  /// The recursions of the candidates the search is about to screen on `item` that need a sweep
+  /// of their own on the reference's forward pass (or one already computed), run in lockstep in
+  /// groups: one pass over W_h per step for a group instead of one per candidate, the values
+  /// those of `recursion` bit for bit. Only as many as the cache holds without clearing it: the
+  /// recursions kept then evolve as the candidates one at a time leave them (the search's
+  /// `isExpensive` reads them).
+  func anticipate(_ candidates: [[AppliedSlip]], for item: String) {
+    guard !["loss", "dU", "db_2"].contains(item) else { return }
+    var keys: [Switches] = [], seen = Set<Switches>()
+    for slips in candidates {
+      guard let s = Switches(slips), cell.answers(item, s), forwards[s.forwardKey] != nil || s.forwardKey == Switches().forwardKey else { continue }
+      let key = recursionKey(s)
+      guard recursions[key] == nil, isOneSweep(key), seen.insert(key).inserted else { continue }
+      keys.append(key)
+    }
+    keys = Array(keys.prefix(Swift.max(0, maximumRecursions + 1 - recursions.count)))
+    guard keys.count > 1 else { return }
+    let group = 32
+    for start in stride(from: 0, to: keys.count, by: group) {
+      let lanes = keys[start..<Swift.min(keys.count, start + group)].map { key in
+        Lane(key, states: forward(key).states, injections: injections(key), start: T, everyStep: true, truncation: truncation(key), widths: cell.rowWidths, steps: T, carries: cell.carries * H)
+      }
+      lockstep(lanes)
+      for lane in lanes { recursions[lane.s] = lane.r }
+    }
   }
 
   /// One sweep t = T … 1, the carries cut at the first step of each chunk (every step for a
   /// window of one).
   func sweep(_ s: Switches, _ truncation: Truncation) -> GatedRecursion {
-    let fw = forward(s)
-    let a = injections(s)
-    let r = GatedRecursion(widths: cell.rowWidths, steps: T)
-    let n = cell.carries * H, H = self.H
-    var into = UnsafeMutablePointer<Double>.allocate(capacity: n), next = UnsafeMutablePointer<Double>.allocate(capacity: n)
-    into.initialize(repeating: 0, count: n)
-    next.initialize(repeating: 0, count: n)
-    defer { into.deallocate(); next.deallocate() }
-    a.scalars.withUnsafeBufferPointer { a in
-      for t in stride(from: T, through: 1, by: -1) {
-        for j in 0..<H { into[j] += a[(t - 1) * H + j] }
-        cell.step(t, into, next, r.buffers.map { $0[t - 1] }, fw.states, s)
-        if t == 1 {
-          r.initial = (0..<cell.carries).map { k in Matrix(column: Array(UnsafeBufferPointer(start: next + k * H, count: H))) }
-        } else if truncation.firstKeptStep(for: t) == t {
-          into.update(repeating: 0, count: n)
-        } else {
-          swap(&into, &next)
+    let lane = Lane(s, states: forward(s).states, injections: injections(s), start: T, everyStep: true, truncation: truncation, widths: cell.rowWidths, steps: T, carries: cell.carries * H)
+    lockstep([lane])
+    return lane.r
+  }
+
+  /// One sweep of `lockstep`: its switches, the forward states it reads, its injections (added
+  /// at every step for a sweep of the whole loss; only at its first step `start` for the sweep
+  /// of one loss term), where its carries are cut, its rows and, once done, the carries out of
+  /// step 1 (`r.initial`).
+  final class Lane {
+    let s: Switches
+    let states: Cell.States
+    let injections: Matrix
+    let start: Int
+    let everyStep: Bool
+    let truncation: Truncation
+    let r: GatedRecursion
+    let n: Int
+    var into: UnsafeMutablePointer<Double>, next: UnsafeMutablePointer<Double>
+
+    init(_ s: Switches, states: Cell.States, injections: Matrix, start: Int, everyStep: Bool, truncation: Truncation, widths: [Int], steps T: Int, carries n: Int) {
+      self.s = s
+      self.states = states
+      self.injections = injections
+      self.start = start
+      self.everyStep = everyStep
+      self.truncation = truncation
+      self.n = n
+      r = GatedRecursion(widths: widths, steps: T)
+      into = .allocate(capacity: n)
+      next = .allocate(capacity: n)
+      into.initialize(repeating: 0, count: n)
+      next.initialize(repeating: 0, count: n)
+    }
+
+    deinit { into.deallocate(); next.deallocate() }
+  }
+
+  /// Sweeps run together, t from the latest start down to 1: each lane's step as `step` makes
+  /// it, but the carry products W_hᵀ v of the lanes whose switches allow it
+  /// (`deferredCarryRows`) as one pass over W_h for all of them
+  /// (`VectorKernels.transposedMatrixVectors`, the same bits as one at a time). Each lane's
+  /// carries are cut where its truncation cuts them (a sweep of the whole loss) or never (a
+  /// loss term's).
+  func lockstep(_ lanes: [Lane]) {
+    let H = self.H, carries = cell.carries
+    guard let last = lanes.map(\.start).max(), last >= 1 else { return }
+    for lane in lanes where !lane.everyStep {
+      lane.injections.scalars.withUnsafeBufferPointer { a in for j in 0..<H { lane.into[j] = a[(lane.start - 1) * H + j] } }
+    }
+    cell.carryWeight.scalars.withUnsafeBufferPointer { w in
+      var deferred: [Int: [(lane: Lane, v: UnsafePointer<Double>)]] = [:]
+      for t in stride(from: last, through: 1, by: -1) {
+        deferred.removeAll(keepingCapacity: true)
+        for lane in lanes where t <= lane.start {
+          if lane.everyStep {
+            lane.injections.scalars.withUnsafeBufferPointer { a in for j in 0..<H { lane.into[j] += a[(t - 1) * H + j] } }
+          }
+          let rows = lane.r.buffers.map { $0[t - 1] }
+          if let m = cell.deferredCarryRows(lane.s) {
+            deferred[m, default: []].append((lane, cell.stepBeforeCarry(t, lane.into, lane.next, rows, lane.states, lane.s)))
+          } else {
+            cell.step(t, lane.into, lane.next, rows, lane.states, lane.s)
+          }
+        }
+        for (m, group) in deferred {
+          VectorKernels.transposedMatrixVectors(w.baseAddress!, group.map(\.v), group.map(\.lane.next), m, H)
+          for (lane, _) in group { cell.stepAfterCarry(t, lane.into, lane.next, lane.r.buffers.map { $0[t - 1] }, lane.states, lane.s) }
+        }
+        for lane in lanes where t <= lane.start {
+          if t == 1 {
+            lane.r.initial = (0..<carries).map { k in Matrix(column: Array(UnsafeBufferPointer(start: lane.next + k * H, count: H))) }
+          } else if lane.everyStep && lane.truncation.firstKeptStep(for: t) == t {
+            lane.into.update(repeating: 0, count: lane.n)
+          } else {
+            swap(&lane.into, &lane.next)
+          }
         }
       }
     }
-    return r
   }
 
   /// For each loss term J^(s), its sweep back to step 1: the rows of every step t ≤ s and the
@@ -406,24 +514,13 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
     let fw = forward(key)
     let a = injections(key)
     let sw = Sweeps()
-    let n = cell.carries * H, H = self.H
-    var into = UnsafeMutablePointer<Double>.allocate(capacity: n), next = UnsafeMutablePointer<Double>.allocate(capacity: n)
-    next.initialize(repeating: 0, count: n)
-    into.initialize(repeating: 0, count: n)
-    defer { into.deallocate(); next.deallocate() }
-    a.scalars.withUnsafeBufferPointer { a in
-      for source in 1...T {
-        into.update(repeating: 0, count: n)
-        for j in 0..<H { into[j] = a[(source - 1) * H + j] }
-        let rows = cell.rowWidths.map { GatedRows(rows: T, width: $0) }
-        for t in stride(from: source, through: 1, by: -1) {
-          cell.step(t, into, next, rows.map { $0[t - 1] }, fw.states, key)
-          swap(&into, &next)
-        }
-        sw.rows.append(rows)
-        sw.initial.append((0..<cell.carries).map { k in Matrix(column: Array(UnsafeBufferPointer(start: into + k * H, count: H))) })
-      }
+    // Every loss term's sweep at once, in lockstep (one pass over W_h per step for all).
+    let lanes = (1...T).map { source in
+      Lane(key, states: fw.states, injections: a, start: source, everyStep: false, truncation: .full, widths: cell.rowWidths, steps: T, carries: cell.carries * H)
     }
+    lockstep(lanes)
+    sw.rows = lanes.map(\.r.buffers)
+    sw.initial = lanes.map(\.r.initial)
     if sweepCache.count > 8 { sweepCache.removeAll() }
     sweepCache[k] = sw
     return sw
@@ -439,40 +536,35 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
 /// P           = G + Y,   P U = G U + U[x^(t+1), :]   (one pass over U for the three)
 /// J_current   = J^(t) + l_{x(t+1)} − l_{x(t)}
 /// ```
+/// For the output layer's own items (J, dU, db_2) P U is not needed: `backward: false` makes G
+/// and J alone (`OutputLayerKernel.forward`, the same bits, no accumulation of G U), and P U is
+/// made by the fused pass when first asked (`productWithU`).
 final class GatedForward<States> {
   /// (T + 1) × H, row t = h^(t)ᵀ.
   let hRows: Matrix
   let P: Matrix
   let lossNext: [Double], lossCurrent: [Double]
-  /// P U (T × H): Σ_v ŷ^(t)_v U[v, :], the expensive half of every Uᵀ δ1^(t).
-  var PU: Matrix?
+  /// P U (T × H): Σ_v ŷ^(t)_v U[v, :], the expensive half of every Uᵀ δ1^(t); nil until asked
+  /// when the pass was made without it.
+  private(set) var PU: Matrix?
   let states: States
+  private let U: Matrix, b_2: Matrix?, targets: [Int]
 
-  init(hRows: Matrix, states: States, U: Matrix, b_2: Matrix?, tokens: [Int]) {
+  init(hRows: Matrix, states: States, U: Matrix, b_2: Matrix?, tokens: [Int], backward: Bool = true) {
     self.hRows = hRows
     self.states = states
+    self.U = U
+    self.b_2 = b_2
     let T = hRows.rows - 1, H = hRows.cols, V = U.rows
     let targets = (0..<T).map { tokens[$0 + 1] }
-    var G = Matrix(rows: T, cols: V), GU = Matrix(rows: T, cols: H)
-    let bias = b_2?.scalars ?? [0]
-    let next = hRows.scalars.withUnsafeBufferPointer { x in
-      U.scalars.withUnsafeBufferPointer { w in
-        bias.withUnsafeBufferPointer { b in
-          G.scalars.withUnsafeMutableBufferPointer { g in
-            GU.scalars.withUnsafeMutableBufferPointer { gu in
-              OutputLayerKernel.forwardBackward(
-                x: x.baseAddress! + H, ldx: H, rows: T, width: H, w: w.baseAddress!, classes: V, bias: b_2 == nil ? nil : b.baseAddress!,
-                targets: targets, stepWeights: [Double](repeating: 1, count: T), g: g.baseAddress!, dx: gu.baseAddress!, db: nil)
-            }
-          }
-        }
-      }
-    }
+    self.targets = targets
+    let passed = Self.pass(hRows: hRows, U: U, b_2: b_2, targets: targets, backward: backward)
+    var G = passed.G, GU = passed.GU
+    let next = passed.losses
     var current = [Double](repeating: 0, count: T)
     for t in 0..<T {
       let y = targets[t], x = tokens[t]
       G.scalars[t * V + y] += 1
-      for j in 0..<H { GU.scalars[t * H + j] += U.scalars[y * H + j] }
       guard x != y else { current[t] = next[t]; continue }
       var ly = b_2?.scalars[y] ?? 0, lx = b_2?.scalars[x] ?? 0
       for j in 0..<H {
@@ -483,9 +575,52 @@ final class GatedForward<States> {
       current[t] = next[t] + (ly - lx)
     }
     P = G
+    if GU != nil { Self.addTargetRows(&GU!, U: U, targets: targets) }
     PU = GU
     lossNext = next
     lossCurrent = current
+  }
+
+  /// P U, made by the fused pass (its G U, plus U[y^(t), :]) when the forward pass was made
+  /// without it: the same bits as a forward pass made with it.
+  func productWithU() -> Matrix {
+    if let PU { return PU }
+    var GU = Self.pass(hRows: hRows, U: U, b_2: b_2, targets: targets, backward: true).GU!
+    Self.addTargetRows(&GU, U: U, targets: targets)
+    PU = GU
+    return GU
+  }
+
+  /// G U + U[y^(t), :] row by row.
+  static func addTargetRows(_ GU: inout Matrix, U: Matrix, targets: [Int]) {
+    let H = GU.cols
+    for (t, y) in targets.enumerated() { for j in 0..<H { GU.scalars[t * H + j] += U.scalars[y * H + j] } }
+  }
+
+  /// G (T × |V|), the losses J^(t) and, with `backward`, G U (T × H): one pass over U.
+  static func pass(hRows: Matrix, U: Matrix, b_2: Matrix?, targets: [Int], backward: Bool) -> (G: Matrix, losses: [Double], GU: Matrix?) {
+    let T = hRows.rows - 1, H = hRows.cols, V = U.rows
+    var G = Matrix(rows: T, cols: V), GU = Matrix(rows: T, cols: backward ? H : 0)
+    let bias = b_2?.scalars ?? [0]
+    let weights = [Double](repeating: 1, count: T)
+    let losses = hRows.scalars.withUnsafeBufferPointer { x in
+      U.scalars.withUnsafeBufferPointer { w in
+        bias.withUnsafeBufferPointer { b in
+          G.scalars.withUnsafeMutableBufferPointer { g in
+            GU.scalars.withUnsafeMutableBufferPointer { gu in
+              backward
+                ? OutputLayerKernel.forwardBackward(
+                  x: x.baseAddress! + H, ldx: H, rows: T, width: H, w: w.baseAddress!, classes: V, bias: b_2 == nil ? nil : b.baseAddress!,
+                  targets: targets, stepWeights: weights, g: g.baseAddress!, dx: gu.baseAddress!, db: nil)
+                : OutputLayerKernel.forward(
+                  x: x.baseAddress! + H, ldx: H, rows: T, width: H, w: w.baseAddress!, classes: V, bias: b_2 == nil ? nil : b.baseAddress!,
+                  targets: targets, stepWeights: weights, g: g.baseAddress!)
+            }
+          }
+        }
+      }
+    }
+    return (G, losses, backward ? GU : nil)
   }
 }
 

@@ -155,6 +155,35 @@ struct LSTMCell: GatedCell {
   }
 
   func step(_ t: Int, _ carry: UnsafePointer<Double>, _ next: UnsafeMutablePointer<Double>, _ rows: [UnsafeMutablePointer<Double>], _ fw: LSTMStates, _ s: Switches) {
+    let da = stepBeforeCarry(t, carry, next, rows, fw, s), k = blocks(s), H = self.H
+    p.W_h.scalars.withUnsafeBufferPointer { w in
+      let w = w.baseAddress!
+      switch s.own.hiddenCarry {
+      case .none: VectorKernels.transposedMatrixVector(w, da, next, 4 * H, H)
+      case .notPropagated: next.update(repeating: 0, count: H)
+      case .wrong:
+        // Σ_g W_h,g ∂J/∂a_g with each H × H block untransposed.
+        next.update(repeating: 0, count: H)
+        let block = UnsafeMutablePointer<Double>.allocate(capacity: H)
+        defer { block.deallocate() }
+        for offset in [k.i, k.f, k.o, k.g] {
+          VectorKernels.matrixVector(w + offset * H, da + offset, block, H, H)
+          for j in 0..<H { next[j] += block[j] }
+        }
+      }
+    }
+  }
+
+  /// W_hᵀ ∂J/∂a^(t) (4H rows of W_h) is the whole carry into h^(t−1) unless the hidden carry slips.
+  func deferredCarryRows(_ s: Switches) -> Int? { s.own.hiddenCarry == .none ? 4 * H : nil }
+
+  var carryWeight: Matrix { p.W_h }
+
+  /// Nothing follows the product.
+  func stepAfterCarry(_ t: Int, _ carry: UnsafePointer<Double>, _ next: UnsafeMutablePointer<Double>, _ rows: [UnsafeMutablePointer<Double>], _ fw: LSTMStates, _ s: Switches) {}
+
+  /// The step's rows dh, dc, da and the cell carry ∂J/∂c^(t−1); returns ∂J/∂a^(t).
+  func stepBeforeCarry(_ t: Int, _ carry: UnsafePointer<Double>, _ next: UnsafeMutablePointer<Double>, _ rows: [UnsafeMutablePointer<Double>], _ fw: LSTMStates, _ s: Switches) -> UnsafePointer<Double> {
     let own = s.own, k = blocks(s), H = self.H
     let gates = fw.gates[t - 1]
     let i = gates, f = gates + H, o = gates + 2 * H, g = gates + 3 * H
@@ -183,22 +212,7 @@ struct LSTMCell: GatedCell {
       case .wrong: next[H + j] = dc
       }
     }
-    p.W_h.scalars.withUnsafeBufferPointer { w in
-      let w = w.baseAddress!
-      switch own.hiddenCarry {
-      case .none: VectorKernels.transposedMatrixVector(w, da, next, 4 * H, H)
-      case .notPropagated: next.update(repeating: 0, count: H)
-      case .wrong:
-        // Σ_g W_h,g ∂J/∂a_g with each H × H block untransposed.
-        next.update(repeating: 0, count: H)
-        let block = UnsafeMutablePointer<Double>.allocate(capacity: H)
-        defer { block.deallocate() }
-        for offset in [k.i, k.f, k.o, k.g] {
-          VectorKernels.matrixVector(w + offset * H, da + offset, block, H, H)
-          for j in 0..<H { next[j] += block[j] }
-        }
-      }
-    }
+    return UnsafePointer(da)
   }
 
   func item(_ name: String, _ r: GatedRecursion, _ fw: GatedForward<LSTMStates>, _ s: Switches) -> GatedValue? {

@@ -255,4 +255,32 @@ struct GatedSlipEvaluationTests {
     #expect(evaluation.value(of: "dW_h", with: [AppliedSlip(step: "nowhere", kind: .dropped)]) == nil)
     #expect(evaluation.value(of: "dW_h", with: Self.cases[c].compatible) != nil)
   }
+
+  /// Models wide enough (H = 40) for the kernels' 4-vector strips, in both conventions of each cell.
+  static let wide: [[any ModelReference]] = {
+    let sizes = ["T": 5, "V": 12, "d": 4, "H": 40]
+    return [
+      [LSTMLanguageModel(sizes: sizes, options: LSTMOptions()), LSTMLanguageModel(sizes: sizes, options: LSTMOptions(gateOrder: .ifgo, reduction: .sum, truncation: .chunks(2)))],
+      [GRULanguageModel(sizes: sizes, options: GRUOptions()), GRULanguageModel(sizes: sizes, options: GRUOptions(reset: .before, update: .new, reduction: .sum, truncation: .window(2)))],
+    ]
+  }()
+
+  @Test("slips anticipated together (their sweeps in lockstep) give, bit for bit, the values they give one at a time, in every option set", arguments: cases.indices)
+  func anticipatedSlipsAreTheSlipsOneAtATime(model c: Int) {
+    for (n, model) in (Self.cases[c].models + Self.wide[c]).enumerated() {
+      let slips = Self.declared(model)
+      for seed in randomSeeds.prefix(n >= Self.cases[c].models.count ? 2 : 1) {
+        let inputs = Self.inputs(model, seed: seed)
+        let together = model.derivation!.prepare(inputs), alone = model.derivation!.prepare(inputs)
+        let candidates = slips.map { [$0] } + zip(slips, slips.dropFirst(5)).map { [$0, $1] }
+        together.anticipate(candidates, for: "dW_h")
+        for applied in candidates {
+          for q in model.items {
+            let a = together.value(of: q.name, with: applied), b = alone.value(of: q.name, with: applied)
+            #expect(a?.scalars == b?.scalars, "\(model.name) \(applied) \(q.name), seed \(seed)")
+          }
+        }
+      }
+    }
+  }
 }
