@@ -57,6 +57,11 @@ protocol GatedStates: AnyObject {
   var h: GatedRows { get }
 }
 
+/// An evaluation that sweeps candidates in lockstep beyond a size of W_h (tests lower it).
+protocol LockstepSweeps: AnyObject {
+  var lockstepAbove: Int { get set }
+}
+
 /// What the layers both gated models share read of a cell's parameters: E (d × |V|), W_x
 /// (gates·H × d), U (|V| × H), b_2 (|V| × 1), h0 (H × 1).
 protocol GatedParameters {
@@ -104,7 +109,7 @@ extension GatedCell {
 ///              here, the rest by the cell; the sums over t computed only at the entries asked
 /// ```
 /// With no slip it is the model's reference (`LSTM.gradients`, `GRU.gradients`).
-final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
+final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation, LockstepSweeps {
   typealias Switches = GatedSlips<Cell.Slips>
   let cell: Cell
   let T: Int, H: Int, V: Int
@@ -305,7 +310,8 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
 
   /// The output layer's items: J, dU = Σ_t wₜ δ1^(t) h^(t)ᵀ, db_2 = Σ_t wₜ δ1^(t).
   func head(_ item: String, _ s: Switches) -> GatedValue {
-    let fw = forward(s, backward: false)
+    // ŷ and the losses alone where the output layer is costly (elsewhere one pass makes P U too).
+    let fw = forward(s, backward: !stopsExpensiveWorkAtMatch)
     let w = weights(s)
     switch item {
     case "loss":
@@ -360,6 +366,11 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
     return r
   }
 
+  /// The size of W_h (bytes) beyond which `anticipate` sweeps in lockstep: one pass over W_h for
+  /// many pays where W_h outgrows the cache (256 KB); below, the candidates are swept one at a
+  /// time as they come.
+  var lockstepAbove = 1 << 18
+
   /// Past this many recursions kept, the next one clears them.
   let maximumRecursions = 64
 
@@ -377,7 +388,7 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
   /// recursions kept then evolve as the candidates one at a time leave them (the search's
   /// `isExpensive` reads them).
   func anticipate(_ candidates: [[AppliedSlip]], for item: String) {
-    guard !["loss", "dU", "db_2"].contains(item) else { return }
+    guard cell.carryWeight.count * MemoryLayout<Double>.size > lockstepAbove, !["loss", "dU", "db_2"].contains(item) else { return }
     var keys: [Switches] = [], seen = Set<Switches>()
     for slips in candidates {
       guard let s = Switches(slips), cell.answers(item, s), forwards[s.forwardKey] != nil || s.forwardKey == Switches().forwardKey else { continue }
@@ -400,9 +411,28 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
   /// One sweep t = T … 1, the carries cut at the first step of each chunk (every step for a
   /// window of one).
   func sweep(_ s: Switches, _ truncation: Truncation) -> GatedRecursion {
-    let lane = Lane(s, states: forward(s).states, injections: injections(s), start: T, everyStep: true, truncation: truncation, widths: cell.rowWidths, steps: T, carries: cell.carries * H)
-    lockstep([lane])
-    return lane.r
+    let fw = forward(s)
+    let a = injections(s)
+    let r = GatedRecursion(widths: cell.rowWidths, steps: T)
+    let n = cell.carries * H, H = self.H
+    var into = UnsafeMutablePointer<Double>.allocate(capacity: n), next = UnsafeMutablePointer<Double>.allocate(capacity: n)
+    into.initialize(repeating: 0, count: n)
+    next.initialize(repeating: 0, count: n)
+    defer { into.deallocate(); next.deallocate() }
+    a.scalars.withUnsafeBufferPointer { a in
+      for t in stride(from: T, through: 1, by: -1) {
+        for j in 0..<H { into[j] += a[(t - 1) * H + j] }
+        cell.step(t, into, next, r.buffers.map { $0[t - 1] }, fw.states, s)
+        if t == 1 {
+          r.initial = (0..<cell.carries).map { k in Matrix(column: Array(UnsafeBufferPointer(start: next + k * H, count: H))) }
+        } else if truncation.firstKeptStep(for: t) == t {
+          into.update(repeating: 0, count: n)
+        } else {
+          swap(&into, &next)
+        }
+      }
+    }
+    return r
   }
 
   /// One sweep of `lockstep`: its switches, the forward states it reads, its injections (added
@@ -451,7 +481,10 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
       lane.injections.scalars.withUnsafeBufferPointer { a in for j in 0..<H { lane.into[j] = a[(lane.start - 1) * H + j] } }
     }
     cell.carryWeight.scalars.withUnsafeBufferPointer { w in
-      var deferred: [Int: [(lane: Lane, v: UnsafePointer<Double>)]] = [:]
+      // The lanes whose product waits, with its rows m of W_h, v, and the step's rows.
+      var deferred: [(lane: Lane, m: Int, v: UnsafePointer<Double>, rows: [UnsafeMutablePointer<Double>])] = []
+      var vs: [UnsafePointer<Double>] = [], ys: [UnsafeMutablePointer<Double>] = []
+      deferred.reserveCapacity(lanes.count)
       for t in stride(from: last, through: 1, by: -1) {
         deferred.removeAll(keepingCapacity: true)
         for lane in lanes where t <= lane.start {
@@ -459,15 +492,21 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation {
             lane.injections.scalars.withUnsafeBufferPointer { a in for j in 0..<H { lane.into[j] += a[(t - 1) * H + j] } }
           }
           let rows = lane.r.buffers.map { $0[t - 1] }
-          if let m = cell.deferredCarryRows(lane.s) {
-            deferred[m, default: []].append((lane, cell.stepBeforeCarry(t, lane.into, lane.next, rows, lane.states, lane.s)))
+          if lanes.count > 1, let m = cell.deferredCarryRows(lane.s) {
+            deferred.append((lane, m, cell.stepBeforeCarry(t, lane.into, lane.next, rows, lane.states, lane.s), rows))
           } else {
             cell.step(t, lane.into, lane.next, rows, lane.states, lane.s)
           }
         }
-        for (m, group) in deferred {
-          VectorKernels.transposedMatrixVectors(w.baseAddress!, group.map(\.v), group.map(\.lane.next), m, H)
-          for (lane, _) in group { cell.stepAfterCarry(t, lane.into, lane.next, lane.r.buffers.map { $0[t - 1] }, lane.states, lane.s) }
+        // One product per number of rows of W_h (a cell has one).
+        var rest = deferred[...]
+        while let m = rest.first?.m {
+          vs.removeAll(keepingCapacity: true)
+          ys.removeAll(keepingCapacity: true)
+          for d in rest where d.m == m { vs.append(d.v); ys.append(d.lane.next) }
+          VectorKernels.transposedMatrixVectors(w.baseAddress!, vs, ys, m, H)
+          for d in rest where d.m == m { cell.stepAfterCarry(t, d.lane.into, d.lane.next, d.rows, d.lane.states, d.lane.s) }
+          rest = rest.filter { $0.m != m }[...]
         }
         for lane in lanes where t <= lane.start {
           if t == 1 {

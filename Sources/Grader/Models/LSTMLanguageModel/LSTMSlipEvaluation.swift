@@ -155,7 +155,7 @@ struct LSTMCell: GatedCell {
   }
 
   func step(_ t: Int, _ carry: UnsafePointer<Double>, _ next: UnsafeMutablePointer<Double>, _ rows: [UnsafeMutablePointer<Double>], _ fw: LSTMStates, _ s: Switches) {
-    let da = stepBeforeCarry(t, carry, next, rows, fw, s), k = blocks(s), H = self.H
+    let da = stepBeforeCarry(t, carry, next, rows, fw, s), H = self.H
     p.W_h.scalars.withUnsafeBufferPointer { w in
       let w = w.baseAddress!
       switch s.own.hiddenCarry {
@@ -164,6 +164,7 @@ struct LSTMCell: GatedCell {
       case .wrong:
         // Σ_g W_h,g ∂J/∂a_g with each H × H block untransposed.
         next.update(repeating: 0, count: H)
+        let k = blocks(s)
         let block = UnsafeMutablePointer<Double>.allocate(capacity: H)
         defer { block.deallocate() }
         for offset in [k.i, k.f, k.o, k.g] {
