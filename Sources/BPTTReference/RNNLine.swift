@@ -170,8 +170,13 @@ public struct RNNLine {
   /// At ε = 0: Z (T × H), Hs ((T+1) × H, row 0 = h0), the input terms A (T × H) and the logits
   /// (T × |V|).
   let Z: Matrix, Hs: Matrix, A: Matrix, logits: Matrix
-  /// Every parameter and every state of the point is finite (`entryValues` then applies).
+  /// Every parameter and every state of the point is finite (`entryValues` then applies);
+  /// false without looking past `entryPathLimit` numbers (the dense path then serves entries).
   let pointIsFinite: Bool
+  /// The entry path is kept for lines of at most this many parameters and logits (the sizes at
+  /// which items are estimated entry by entry), so that a large line's construction does not
+  /// read its parameters once more.
+  static let entryPathLimit = 1 << 16
   /// The point's output rows, for `entryValues` (nil where it does not use them).
   let pointRows: PointRows?
 
@@ -235,8 +240,8 @@ public struct RNNLine {
       for t in 0..<T { for v in 0..<V { L.scalars[t * V + v] += b_2.scalars[v] } }
     }
     self.logits = L
-    pointIsFinite = [W_h.scalars, W_e.scalars, E?.scalars ?? [], b_1.scalars, U.scalars, b_2.scalars, h0.scalars, Hs.scalars]
-      .allSatisfy { $0.allSatisfy(\.isFinite) }
+    let numbers = [W_h.scalars, W_e.scalars, E?.scalars ?? [], b_1.scalars, U.scalars, b_2.scalars, h0.scalars, Hs.scalars]
+    pointIsFinite = numbers.reduce(L.count) { $0 + $1.count } <= RNNLine.entryPathLimit && numbers.allSatisfy { $0.allSatisfy(\.isFinite) }
     pointRows = pointIsFinite ? PointRows(logits: L, tokens: tokens, hiddenSize: H) : nil
   }
 

@@ -28,11 +28,13 @@ import Jacobians
 /// first step the entry moves, an output row it does not reach is the point's J^(t), and a row
 /// with one logit moved is summed with one exp (the others' exp(θ̄_v − m) kept).
 ///
-/// The same numbers as the dense direction, bit for bit: every other term of the dense
-/// computation is the point's own plus ε·0 or 0·x, which adds an exact zero when x is finite, and
+/// The same numbers as the dense direction, bit for bit (up to the sign of a zero state, which
+/// no φ shows): every other term of the dense computation is the point's own plus ε·0 or 0·x,
+/// which adds an exact zero when x is finite, and
 /// the moved term is formed as it is there (W_h[k] + ε inside the same matrix-vector kernel; the
 /// product c_U h̄ of a basis row is h̄_c; the output layer is the same plain `MatrixProduct` row by
-/// row). Hence nil — the dense path — when a parameter or state of the point is not finite, when a
+/// row). Hence nil — the dense path — when a parameter or state of the point is not finite (or the
+/// line is larger than `entryPathLimit`: the dense path, as before, serves it), when a
 /// state at ε is not (0·∞ would be NaN there), and when the dense output layer would be the blocked
 /// product (a different order of sums; never at the sizes of an exact estimate).
 extension RNNLine {

@@ -20,7 +20,8 @@ import Musl
 /// and off, mean and sum; three options a seed, each option on one) and the canonical one-hot form
 /// (its default options and one of the table's a seed). The entry
 /// path must be taken (not fall back to the dense one) at a finite point, and fall back, to the
-/// dense path's bits, at a point that is not.
+/// dense path's bits, at a point that is not and on a line beyond `RNNLine.entryPathLimit`; a row
+/// with one logit moved (`PointRows`) must sum to the bits of the whole row.
 @Suite("Lines through the RNN's point along one entry")
 struct RNNLineEntryTests {
   /// φ(ε) by the notes, written out plainly: the moved parameters formed densely (θ + ε c_θ), each
@@ -213,6 +214,24 @@ struct RNNLineEntryTests {
         let dense = line.values(at: Self.steps, along: RNNLine.Direction(q, basis), objective: .loss).map(\.bitPattern)
         #expect(entry == dense, "\(q)[\(k)] seed \(seed)")
       }
+    }
+  }
+
+  @Test("a line larger than the entry path's limit: the dense path's bits")
+  func largeLine() {
+    var rng = SplitMix64(seed: randomSeeds[1])
+    // |V|·(d + H) + T·|V| = 2000 · 32 + 4 · 2000 numbers, above `RNNLine.entryPathLimit`.
+    let p = RNNParameters.random(vocabularySize: 2000, embeddingSize: 16, hiddenSize: 16, scale: 0.5, using: &rng)
+    let tokens = (0...4).map { _ in rng.int(below: 2000) }
+    let line = RNNLine(p, tokens: tokens, options: RNNOptions())
+    for q in [RNNLine.Quantity.U, .logits] {
+      let (rows, cols) = line.shape(of: q)
+      var basis = Matrix(rows: rows, cols: cols)
+      basis.scalars[5] = 1
+      #expect(line.entryValues(at: Self.steps, quantity: q, index: 5, objective: .loss) == nil, "\(q): no entry path")
+      let entry = line.values(at: Self.steps, along: .entry(q, 5), objective: .loss).map(\.bitPattern)
+      let dense = line.values(at: Self.steps, along: RNNLine.Direction(q, basis), objective: .loss).map(\.bitPattern)
+      #expect(entry == dense, "\(q)")
     }
   }
 
