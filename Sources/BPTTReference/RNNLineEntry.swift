@@ -166,12 +166,12 @@ extension RNNLine {
     return withUnsafeTemporaryAllocation(of: Double.self, capacity: size) { scratch -> [Double]? in
       let Wm = scratch.baseAddress!, h = Wm + H * H, z = h + H, outs = z + H, ls = outs + outputRows * H
       let losses = ls + outputRows * V, b1 = losses + outputRows, b2 = b1 + H, h0p = b2 + V
-      // The output steps whose rows are computed (the others' J^(t) are the point's).
-      var reachedRows = [Int](repeating: 0, count: outputRows)
       b1.initialize(from: b_1, count: H)
       b2.initialize(from: b_2, count: V)
       h0p.initialize(from: h0, count: H)
-      return tokens.withUnsafeBufferPointer { tokens -> [Double]? in
+      // The output steps whose rows are computed (the others' J^(t) are the point's).
+      return withUnsafeTemporaryAllocation(of: Int.self, capacity: outputRows) { reachedRows -> [Double]? in
+      tokens.withUnsafeBufferPointer { tokens -> [Double]? in
       W_h.scalars.withUnsafeBufferPointer { Wp -> [Double]? in
         Hs.scalars.withUnsafeBufferPointer { hs -> [Double]? in
           Z.scalars.withUnsafeBufferPointer { zbar -> [Double]? in
@@ -266,6 +266,7 @@ extension RNNLine {
             }
           }
         }
+      }
       }
       }
     }
