@@ -129,13 +129,17 @@ code_figures() {
   echo "  speed-up $(ratio "${one% *}" "${many% *}")×   (load now $(load))"
 }
 
-if command -v swiftc > /dev/null && ((code_students > 0)); then
+if ((code_students == 0)); then
+  echo "Swift   skipped: no code submissions asked for (code-students is 0)"
+elif command -v swiftc > /dev/null; then
   code_figures "Swift  " swift "graded (compiled, run at the student's inputs and the hidden sets)"
 else
   echo "Swift   skipped: swiftc is not available"
 fi
 
-if python3 -c "import numpy" 2> /dev/null && ((code_students > 0)); then
+if ((code_students == 0)); then
+  echo "Python  skipped: no code submissions asked for (code-students is 0)"
+elif python3 -c "import numpy" 2> /dev/null; then
   code_figures "Python " python "graded the same way"
 else
   echo "Python  skipped: python3 with NumPy is not available"

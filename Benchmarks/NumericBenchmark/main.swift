@@ -1,5 +1,13 @@
 // `swift run -c release numeric-benchmark [--steps 35,100] [--assignments rnn-bptt,rnn-canonical]
 //                                          [--runs N] [--no-python]`
+// `swift run -c release numeric-benchmark --shipped [--runs N]`
+//
+// --shipped: the numeric check of one submission at the sizes the assignments ship with (every
+// assignment of Assignments/), as `grade batch` runs it per student: the probes built at the
+// student's point (its forward pass), then every numeric item estimated. CPU and wall time per
+// submission (means over 40·N submissions after one warm-up), per item and per evaluation of a
+// line, and a digest of the bits of every estimate, so that two builds can be shown to estimate
+// the same numbers.
 //
 // What grading a correct submission costs at real sizes: the shipped assignments (rnn-bptt, then
 // rnn-canonical) with T ∈ {35, 100}, H = 256, d = 128, |V| = 10000 and their shipped options.
@@ -50,6 +58,7 @@ struct Configuration {
   var assignments = ["rnn-bptt", "rnn-canonical"]
   var runs = 5
   var python = true
+  var shipped = false
   let H = 256, d = 128, V = 10_000
 
   init(arguments: [String]) {
@@ -62,6 +71,7 @@ struct Configuration {
       case "--assignments": assignments = next.split(separator: ",").map(String.init); i += 1
       case "--runs": runs = max(1, Int(next) ?? runs); i += 1
       case "--no-python": python = false
+      case "--shipped": shipped = true
       default: print("ignored argument \(a)")
       }
       i += 1
@@ -191,9 +201,86 @@ func forwardAndGradient(_ inputs: [String: Tensor], options: RNNOptions) -> (for
   return ({ CanonicalRNN.loss(p, tokens: tokens, options: options) }, { _ = CanonicalRNN.gradients(p, tokens: tokens, options: options) })
 }
 
+/// Wall-clock ms since `start`.
+func wallMilliseconds(since start: ContinuousClock.Instant) -> Double {
+  let d = ContinuousClock.now - start
+  return Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15
+}
+
+/// FNV-1a over the bits of every number of an estimate.
+func digest(_ e: NumericEstimate, into h: inout UInt64) {
+  func mix(_ x: Double) {
+    var v = x.bitPattern
+    for _ in 0..<8 {
+      h = (h ^ (v & 0xFF)) &* 0x100_0000_01B3
+      v >>= 8
+    }
+  }
+  for x in e.entries ?? [] { mix(x) }
+  for p in e.projections { mix(p.value); mix(p.error); mix(p.step) }
+}
+
+/// The numeric check of one submission at the shipped sizes, assignment by assignment.
+func shippedSizes(runs: Int) throws {
+  let catalog = AssignmentCatalog(root: AssignmentCatalog.packageRoot.appendingPathComponent("Assignments"))
+  let submissions = 40 * runs
+  print("Numeric check of one submission at the shipped sizes; load average \(loadAverage())")
+  print("CPU and wall time per submission: means over \(submissions) submissions after one warm-up (the probes built at the point, then every numeric item estimated)\n")
+  var totalCPU = 0.0
+  for id in catalog.ids() {
+    let (assignment, rubric) = try catalog.load(id)
+    var grader = Autograder(assignment: assignment, rubric: rubric)
+    grader.numericSeed = 7
+    let model = assignment.model
+    let inputs = grader.inputs(for: "bench")
+    let reference = model.reference(inputs: inputs)
+    let items = assignment.items.filter { $0.checks.contains(.numeric) }
+    var itemCPU = [Double](repeating: 0, count: items.count)
+    var estimates = [NumericEstimate?](repeating: nil, count: items.count)
+    var probeCPU = 0.0
+    func submission(timed: Bool) {
+      var c0 = cpuMilliseconds()
+      let probes = model.numericProbes(inputs: inputs, reference: reference)
+      var rng = SplitMix64(seed: 7)
+      if timed { probeCPU += cpuMilliseconds() - c0 }
+      for (k, item) in items.enumerated() {
+        guard let probe = probes[item.id] else { continue }
+        c0 = cpuMilliseconds()
+        estimates[k] = NumericEstimator.estimate(probe, rng: &rng)
+        if timed { itemCPU[k] += cpuMilliseconds() - c0 }
+      }
+    }
+    submission(timed: false)
+    let c0 = cpuMilliseconds(), w0 = ContinuousClock.now
+    for _ in 0..<submissions { submission(timed: true) }
+    let cpu = (cpuMilliseconds() - c0) / Double(submissions), wall = wallMilliseconds(since: w0) / Double(submissions)
+    totalCPU += cpu
+    var evaluations = 0
+    var bits: UInt64 = 0xCBF2_9CE4_8422_2325
+    print("\(id) (\(model.name)); load average \(loadAverage())")
+    print("  \(pad("item", 22)) \(pad("shape", 12)) \(pad("method", 12)) \(pad("evals", 6)) \(pad("µs", 9)) \(pad("µs/eval", 8)) verified")
+    print("  \(pad("(probes, point)", 22)) \(pad("", 12)) \(pad("", 12)) \(pad("", 6)) \(pad(f(1e3 * probeCPU / Double(submissions)), 9))")
+    for (k, item) in items.enumerated() {
+      guard let e = estimates[k] else { continue }
+      digest(e, into: &bits)
+      evaluations += e.forwardPasses
+      let us = 1e3 * itemCPU[k] / Double(submissions)
+      let verified = NumericEstimator.verify(reference: reference[item.id]!.scalars, with: e, shape: item.shape, tolerance: grader.numericTolerance).passed
+      print("  \(pad(item.id, 22)) \(pad(Tensor.describe(item.shape), 12)) \(pad(e.method == .exact ? "exact" : "directional", 12)) \(pad(String(e.forwardPasses), 6)) \(pad(f(us), 9)) \(pad(f(us / Double(max(1, e.forwardPasses)), 2), 8)) \(verified ? "yes" : "NO")")
+    }
+    print("  per submission: CPU \(f(cpu, 3)) ms (wall \(f(wall, 3)) ms), \(evaluations) evaluations, \(f(1e3 * cpu / Double(max(1, evaluations)), 2)) µs CPU each; estimates' digest \(String(bits, radix: 16))\n")
+  }
+  print("every shipped assignment: \(f(totalCPU, 3)) ms CPU for one submission of each; load average \(loadAverage())")
+}
+
 // MARK: - The run
 
 let config = Configuration(arguments: Array(CommandLine.arguments.dropFirst()))
+if config.shipped {
+  MatrixProduct.maximumConcurrency = 1
+  try shippedSizes(runs: config.runs)
+  exit(0)
+}
 let work = FileManager.default.temporaryDirectory.appendingPathComponent("numeric-benchmark-\(getpid())")
 try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: work) }

@@ -45,7 +45,16 @@ import Jacobians
 /// Cost of one evaluation: the recurrence (T·H² per chain step) and the output layer (T·|V|·H);
 /// for directions that leave the hidden states unmoved (U, b_2, the logits) only the softmaxes
 /// (T·|V|), after one product `c_U h` per direction.
+///
+/// One entry: a direction that moves a single entry of one quantity (`Direction.entry`, the basis
+/// directions of an exact estimate) is evaluated without forming c or any array of the line's
+/// size (`entryValues`), to the same bits as its dense form.
 public struct RNNLine {
+  /// The quantities a direction moves, each with its part of `Direction`.
+  public enum Quantity: Sendable, Equatable, CaseIterable {
+    case E, W_h, W_e, b_1, U, b_2, h0, W_hAtStep, logits, outputPreactivations
+  }
+
   /// Which loss terms φ sums.
   public enum Objective: Sendable, Equatable {
     /// J = w Σ_t J^(t), as the options reduce it.
@@ -82,6 +91,60 @@ public struct RNNLine {
     public var logits: Matrix?
     /// `T × H`: row t − 1 moves z^(t) on its way to step t's output only.
     public var outputPreactivations: Matrix?
+    /// Entry `index` (row-major in the quantity's shape) of one quantity, by 1, and nothing else:
+    /// the basis direction of that entry, which the line evaluates without forming it. Set alone.
+    public var entry: (quantity: Quantity, index: Int)?
+
+    /// The basis direction of entry `index` of `quantity` (row-major in its shape).
+    public static func entry(_ quantity: Quantity, _ index: Int) -> Direction {
+      var c = Direction()
+      c.entry = (quantity, index)
+      return c
+    }
+
+    /// The part that moves `quantity` (`W_hAtStepSlices` aside).
+    public subscript(part quantity: Quantity) -> Matrix? {
+      get {
+        switch quantity {
+        case .E: return E
+        case .W_h: return W_h
+        case .W_e: return W_e
+        case .b_1: return b_1
+        case .U: return U
+        case .b_2: return b_2
+        case .h0: return h0
+        case .W_hAtStep: return W_hAtStep
+        case .logits: return logits
+        case .outputPreactivations: return outputPreactivations
+        }
+      }
+      set {
+        switch quantity {
+        case .E: E = newValue
+        case .W_h: W_h = newValue
+        case .W_e: W_e = newValue
+        case .b_1: b_1 = newValue
+        case .U: U = newValue
+        case .b_2: b_2 = newValue
+        case .h0: h0 = newValue
+        case .W_hAtStep: W_hAtStep = newValue
+        case .logits: logits = newValue
+        case .outputPreactivations: outputPreactivations = newValue
+        }
+      }
+    }
+
+    /// The direction that moves `quantity` along `part` alone.
+    public init(_ quantity: Quantity, _ part: Matrix) {
+      self.init()
+      self[part: quantity] = part
+    }
+
+    /// True when a part other than `entry` is set.
+    var movesParts: Bool {
+      !(W_hAtStepSlices == nil && E == nil && W_h == nil && W_e == nil && b_1 == nil && U == nil && b_2 == nil
+        && h0 == nil && W_hAtStep == nil && logits == nil && outputPreactivations == nil)
+    }
 
     public init(E: Matrix? = nil, W_h: Matrix? = nil, W_e: Matrix? = nil, b_1: Matrix? = nil, U: Matrix? = nil,
                 b_2: Matrix? = nil, h0: Matrix? = nil, W_hAtStep: Matrix? = nil, logits: Matrix? = nil,
@@ -107,6 +170,15 @@ public struct RNNLine {
   /// At ε = 0: Z (T × H), Hs ((T+1) × H, row 0 = h0), the input terms A (T × H) and the logits
   /// (T × |V|).
   let Z: Matrix, Hs: Matrix, A: Matrix, logits: Matrix
+  /// Every parameter and every state of the point is finite (`entryValues` then applies);
+  /// false without looking past `entryPathLimit` numbers (the dense path then serves entries).
+  let pointIsFinite: Bool
+  /// The entry path is kept for lines of at most this many parameters and logits (the sizes at
+  /// which items are estimated entry by entry), so that a large line's construction does not
+  /// read its parameters once more.
+  static let entryPathLimit = 1 << 16
+  /// The point's output rows, for `entryValues` (nil where it does not use them).
+  let pointRows: PointRows?
 
   /// The column form (notes 002/003).
   public init(_ p: RNNParameters, tokens: [Int], options: RNNOptions = RNNOptions()) {
@@ -168,6 +240,9 @@ public struct RNNLine {
       for t in 0..<T { for v in 0..<V { L.scalars[t * V + v] += b_2.scalars[v] } }
     }
     self.logits = L
+    let numbers = [W_h.scalars, W_e.scalars, E?.scalars ?? [], b_1.scalars, U.scalars, b_2.scalars, h0.scalars, Hs.scalars]
+    pointIsFinite = numbers.reduce(L.count) { $0 + $1.count } <= RNNLine.entryPathLimit && numbers.allSatisfy { $0.allSatisfy(\.isFinite) }
+    pointRows = pointIsFinite ? PointRows(logits: L, tokens: tokens, hiddenSize: H) : nil
   }
 
   /// T.
@@ -187,6 +262,11 @@ public struct RNNLine {
   /// φ(ε) for every ε of `es`, along `c`. Work that does not depend on ε (the product c_U h for
   /// unmoved states) is done once for all of them.
   public func values(at es: [Double], along c: Direction, objective: Objective) -> [Double] {
+    if let (quantity, index) = c.entry {
+      precondition(!c.movesParts, "a direction of one entry moves nothing else")
+      if let values = entryValues(at: es, quantity: quantity, index: index, objective: objective) { return values }
+      return values(at: es, along: Direction(quantity, basisPart(quantity, index)), objective: objective)
+    }
     let T = steps, H = hiddenSize, V = vocabularySize
     let outputSteps: [Int] = objective == .lastStep ? [T] : Array(1...T)
     let weight: Double

@@ -227,8 +227,10 @@ enum Commands {
 
   static func emit(_ report: GradeReport, format: ReportFormat, grader: Autograder, args: Arguments) throws {
     if let out = args.option("--out") {
-      let text = rendered(report, format: format, color: false, grader: grader, args: args)
-      try FileWriteError.writing(out) { try AtomicFile.write(text, to: URL(fileURLWithPath: out)) }
+      // A record (what a batch's worker writes for every student) goes out as the encoder's bytes.
+      let bytes = format == .record ? Data(GradeRecord.encodedBytes(report))
+        : Data(rendered(report, format: format, color: false, grader: grader, args: args).utf8)
+      try FileWriteError.writing(out) { try AtomicFile.write(bytes, to: URL(fileURLWithPath: out)) }
     } else {
       // The text report is for a terminal: wrapped to COLUMNS (else 80 columns on a terminal).
       let width = args.console === Console.standard ? TerminalWrapping.outputWidth() : nil

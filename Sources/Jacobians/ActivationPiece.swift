@@ -26,6 +26,15 @@ extension Activation {
     }
   }
 
+  /// h_j = `onPiece(of: zbar[j], z[j])` for j < n, the activation's case chosen once.
+  public func onPiece(of zbar: UnsafePointer<Double>, _ z: UnsafePointer<Double>, into h: UnsafeMutablePointer<Double>, count n: Int) {
+    switch self {
+    case .sigmoid: for j in 0..<n { h[j] = Activation.logistic(z[j]) }
+    case .tanh: for j in 0..<n { h[j] = _tanh(z[j]) }
+    default: for j in 0..<n { h[j] = onPiece(of: zbar[j], z[j]) }
+    }
+  }
+
   /// f on the pieces of `zbar`, entry by entry: same shape as `z` (and `zbar`).
   public func onPieces(of zbar: Matrix, _ z: Matrix) -> Matrix {
     precondition(zbar.count == z.count, "onPieces needs z and z̄ of the same size")

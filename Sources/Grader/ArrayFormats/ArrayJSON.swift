@@ -264,6 +264,7 @@ enum ArrayJSON {
         if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
         guard digits() > 0 else { throw error("unexpected \(describeCurrent()) in an exponent") }
       }
+      if let x = DecimalNumber.exactValue(bytes[start..<index]) { return .number(x, isInteger: isInteger) }
       let text = String(decoding: bytes[start..<index], as: UTF8.self)
       guard let x = Double(text) else { throw error("the number \(text) cannot be read") }
       return .number(x, isInteger: isInteger)

@@ -79,6 +79,10 @@ public enum NpyFormat {
     if major == 3 {
       guard let utf8 = String(data: headerBytes, encoding: .utf8) else { throw .headerNotText }
       text = utf8
+    } else if !headerBytes.contains(where: { $0 >= 0x80 }) {
+      // ASCII, as NumPy writes it: the same text as the Latin-1 reading below, without a
+      // Character per byte.
+      text = String(decoding: headerBytes, as: UTF8.self)
     } else {
       text = String(headerBytes.map { Character(Unicode.Scalar($0)) })
     }

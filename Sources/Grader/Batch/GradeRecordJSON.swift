@@ -413,6 +413,7 @@ enum GradeRecordJSON {
         while k < span.upperBound { value = value * 10 + Int(bytes[k] - UInt8(ascii: "0")); k += 1 }
         return negative ? -Double(value) : Double(value)   // "-0" is -0.0, as Foundation reads it
       }
+      if let exact = DecimalNumber.exactValue(bytes, span) { return exact }
       guard span.count < 64 else { return nil }
       return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer -> Double? in
         for k in 0..<span.count { buffer[k] = CChar(bitPattern: bytes[span.lowerBound + k]) }

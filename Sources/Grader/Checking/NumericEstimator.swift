@@ -126,9 +126,12 @@ public enum NumericEstimator {
     var evaluations = 0
     switch probe.line {
     case .gradient(let line):
+      var steps = [0.0, 0.0]                   // ±h, one array for every entry
       for k in 0..<probe.count {
         let h = NumericGradient.Step.default.size(at: probe.magnitude(k))
-        let v = line(.basis(k, count: probe.count))([h, -h])
+        steps[0] = h
+        steps[1] = -h
+        let v = line(.basis(k, count: probe.count))(steps)
         out[k] = (v[0] - v[1]) / (2 * h)
         evaluations += 2
       }

@@ -321,6 +321,8 @@ public struct Autograder {
     if x.isInfinite { return x > 0 ? "+Inf" : "-Inf" }
     if x == 0 { return "0" }
     let a = Swift.abs(x)
+    // A whole number below 10⁵ has at most 5 digits: %.6g writes it as the integer it is.
+    if a < 1e5 && x == x.rounded() { return String(Int(x)) }
     if a >= 1e-3 && a < 1e5 { return CFormat.string("%.6g", x) }
     return CFormat.string("%.3e", x)
   }

@@ -28,6 +28,8 @@ struct ProcessReport: Sendable {
   var resultsTruncated = false
   /// Why the child was stopped for what it wrote to disk (`WriteQuota`), if it was.
   var quotaExceeded: String?
+  /// Whether the child was stopped because its tree had stalled (`StallWatch`).
+  var stalled = false
 
   var stderrText: String { String(decoding: stderr, as: UTF8.self) }
   var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
@@ -44,6 +46,7 @@ struct ProcessReport: Sendable {
 ///                   every other descriptor is closed in the child before exec (closefrom)
 /// deadline reached  → kill(-pgid, SIGKILL), report timedOut
 /// quota passed      → kill(-pgid, SIGKILL), report quotaExceeded (checked every 50 ms)
+/// tree stalled      → kill(-pgid, SIGKILL), report stalled (`StallWatch`, when given one)
 /// streams closed    → check for the exit after 1, 2, 4, … ms (at most 20), not a fixed 20 ms
 /// child exited      → kill(-pgid, SIGKILL), then every process of `sweepUIDs` (`ProcessSweep`),
 ///                     drain ≤ 0.3 s
@@ -67,7 +70,7 @@ enum SandboxedProcess {
   static func run(
     executable: String, arguments: [String], environment: [String: String],
     wallClockSeconds: Double, maxOutputBytes: Int, resultBytes: Int? = nil, quota: WriteQuota? = nil,
-    sweepUIDs: Set<UInt32> = [], standardInput: [UInt8]? = nil
+    sweepUIDs: Set<UInt32> = [], standardInput: [UInt8]? = nil, stallWatch: StallWatch? = nil
   ) throws -> ProcessReport {
     var pipes: [[Int32]] = []
     var input: [Int32] = [-1, -1]
@@ -143,6 +146,8 @@ enum SandboxedProcess {
     var timedOut = false
     var quotaExceeded: String?
     var lastQuotaCheck = start
+    var watch = stallWatch
+    var stalled = false
     // Once every stream is closed the child is usually exiting: wait 1 ms, then 2, 4, … up to 20.
     var idleWait: Int32 = 1
     while true {
@@ -162,6 +167,12 @@ enum SandboxedProcess {
           while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
           break
         }
+      }
+      if watch?.stalled(root: pid, now: now) == true {
+        stalled = true
+        kill(-pid, SIGKILL)
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        break
       }
       if streams.contains(where: { $0.isOpen }) {
         poll(&streams, milliseconds: 20)
@@ -185,7 +196,7 @@ enum SandboxedProcess {
       termination: termination, timedOut: timedOut, stdout: streams[0].bytes, stderr: streams[1].bytes,
       outputTruncated: streams[0].truncated || streams[1].truncated, seconds: ended.timeIntervalSince(start),
       results: streams.count > 2 ? streams[2].bytes : [], resultsTruncated: streams.count > 2 && streams[2].truncated,
-      quotaExceeded: quotaExceeded)
+      quotaExceeded: quotaExceeded, stalled: stalled)
   }
 
   /// Kills every process left in the group (a fork loop's children), retrying briefly until the

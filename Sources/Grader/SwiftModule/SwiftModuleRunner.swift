@@ -110,7 +110,7 @@ public enum SwiftModuleRunner {
         return try SandboxedProcess.run(
           executable: launch.executable, arguments: launch.arguments, environment: launch.environment,
           wallClockSeconds: limits.compileWallClockSeconds, maxOutputBytes: 1 << 20, quota: launch.quota,
-          sweepUIDs: plan.usesItemUIDs ? [uid] : [])
+          sweepUIDs: plan.usesItemUIDs ? [uid] : [], stallWatch: StallWatch(seconds: compileStallSeconds))
       }
       var moduleCache = toolchain.moduleCache
       var compiled = try build(moduleCache)
@@ -165,6 +165,10 @@ public enum SwiftModuleRunner {
     return submission
   }
 
+  /// A compile whose tree holds a dead process its parent has not collected for this long has
+  /// stalled (`StallWatch`): its driver waits for nothing.
+  static let compileStallSeconds = 15.0
+
   /// The sentence for a compile stopped by a limit, and whether the limit says more about the
   /// machine than the submission (the wall clock: the CPU-time, memory and disk limits are the
   /// submission's).
@@ -176,6 +180,10 @@ public enum SwiftModuleRunner {
     }
     if let quota = report.quotaExceeded {
       return ("the compiler was stopped: \(quota)", false)
+    }
+    if report.stalled {
+      return ("the compiler stopped responding after one of its processes died (uncollected for \(ItemEnding.seconds(compileStallSeconds)) s), "
+                + "most likely out of the \(ByteCount.text(limits.compileMemoryBytes)) of memory the compile may use", false)
     }
     let text = report.stderrText + report.stdoutText
     if text.contains("No space left on device") {

@@ -42,6 +42,17 @@ struct CFormatTests {
     #expect(Autograder.number(1.5e-7) == "1.500e-07" && Autograder.number(0.25) == "0.25")
   }
 
+  @Test("numbers of the reports: whole numbers without printf give printf's characters", arguments: randomSeeds)
+  func wholeNumbers(seed: UInt64) {
+    var rng = SplitMix64(seed: seed)
+    let whole = (0..<300).map { _ in Double(Int(rng.next() % 200_001) - 100_000) } + [1, -1, 99_999, -99_999, 100_000, 1e5 + 1, 12, 3]
+    for x in whole + whole.map({ $0 + 0.5 }) + whole.map({ $0 / 7 }) where x != 0 {
+      let a = abs(x)
+      let printf = a >= 1e-3 && a < 1e5 ? String(format: "%.6g", x) : String(format: "%.3e", x)
+      #expect(Autograder.number(x) == printf, "\(x)")
+    }
+  }
+
   /// `"%.2f"` trimmed as `SVGChart.f` trims it, through printf.
   static func trimmedPrintf(_ x: Double) -> String {
     var t = Substring(String(format: "%.2f", x))

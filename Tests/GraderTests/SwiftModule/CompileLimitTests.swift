@@ -71,9 +71,10 @@ extension SwiftModuleRunnerTests {
       var testDescription: String { name }
     }
 
-    static func report(_ termination: ProcessTermination, timedOut: Bool = false, stderr: String = "", quota: String? = nil) -> ProcessReport {
+    static func report(_ termination: ProcessTermination, timedOut: Bool = false, stderr: String = "", quota: String? = nil,
+                       stalled: Bool = false) -> ProcessReport {
       ProcessReport(termination: termination, timedOut: timedOut, stdout: [], stderr: Array(stderr.utf8), outputTruncated: false,
-                    seconds: 1, quotaExceeded: quota)
+                    seconds: 1, quotaExceeded: quota, stalled: stalled)
     }
 
     static let endings: [Ending] = [
@@ -87,6 +88,9 @@ extension SwiftModuleRunnerTests {
              sentence: "the compiler was stopped: it wrote more than 512 MiB to disk (the item's quota for its working directory)", infrastructure: false),
       Ending(name: "a crashed frontend", report: report(.exited(1), stderr: "error: compile command failed due to signal 11 (use -v to see invocation)"),
              sentence: "the compiler crashed, most likely out of the 4 GiB of memory the compile may use: error: compile command failed due to signal 11 (use -v to see invocation)",
+             infrastructure: false),
+      Ending(name: "a stalled driver", report: report(.signaled(SIGKILL), stalled: true),
+             sentence: "the compiler stopped responding after one of its processes died (uncollected for 15 s), most likely out of the 4 GiB of memory the compile may use",
              infrastructure: false),
       Ending(name: "full disk", report: report(.exited(1), stderr: "error: No space left on device"), sentence: "the compiler could not write its output: no space left on device", infrastructure: true),
     ]

@@ -22,7 +22,9 @@ import Jacobians
 extension RecurrentModel {
   func recurrentProbes(point: [RecurrentRole: Matrix], line make: @escaping () -> RNNLine, steps T: Int, embeddingSize d: Int,
                        reference: LazyValue<[String: Tensor]>) -> [String: NumericProbe] {
-    let shared = LazyValue(make)
+    // In a box, so that each evaluation reads the line in place (a copy of the struct retains
+    // every array of it).
+    let shared = LazyValue { SharedRNNLine(make()) }
     let truncation = options.truncation
     guard let W_h = point[.recurrentWeight], let U = point[.outputWeight] else { return [:] }
     let H = W_h.rows, V = U.rows
@@ -52,21 +54,21 @@ extension RecurrentModel {
         count: count,
         line: .gradient { c in
           let moved = direction(c)
-          return { es in shared.value.values(at: es, along: moved, objective: objective) }
+          return { es in shared.value.line.values(at: es, along: moved, objective: objective) }
         },
         magnitude: magnitude, largestMagnitude: largest, work: work, setupWork: setup, forwardWork: forward)
     }
     // The parts of J's gradients through the recurrence: one shared line (`SharedLine`).
     // δ2 joins it with the weight of J^(t) in J: its part moves z^(t) on the output branch only.
-    var recurrentParts: [(item: String, matrix: Matrix, weight: Double, direction: (Matrix) -> RNNLine.Direction)] = []
-    func parameter(_ m: Matrix, work: Double, setup: Double = 0, _ direction: @escaping (Matrix) -> RNNLine.Direction) -> NumericProbe {
+    var recurrentParts: [(item: String, matrix: Matrix, weight: Double, quantity: RNNLine.Quantity)] = []
+    func parameter(_ m: Matrix, _ quantity: RNNLine.Quantity, work: Double, setup: Double = 0) -> NumericProbe {
       probe(m.count, { Swift.abs(m.scalars[$0]) }, { m.maxAbs }, work: work, setup: setup + draw * Double(m.count), objective: .loss) { c in
-        direction(c.matrix(rows: m.rows, cols: m.cols))
+        .init(quantity, c, rows: m.rows, cols: m.cols)
       }
     }
-    func recurrentParameter(_ item: String, _ m: Matrix, _ direction: @escaping (Matrix) -> RNNLine.Direction) -> NumericProbe {
-      recurrentParts.append((item, m, 1, direction))
-      return parameter(m, work: recurrent, direction)
+    func recurrentParameter(_ item: String, _ m: Matrix, _ quantity: RNNLine.Quantity) -> NumericProbe {
+      recurrentParts.append((item, m, 1, quantity))
+      return parameter(m, quantity, work: recurrent)
     }
 
     var probes: [String: NumericProbe] = [:]
@@ -78,38 +80,39 @@ extension RecurrentModel {
       case .loss:
         continue
       case .outputWeight:
-        probes[item] = parameter(U, work: softmax, setup: output) { .init(U: $0) }
+        probes[item] = parameter(U, .U, work: softmax, setup: output)
       case .outputBias:
         guard let b = point[role] else { continue }
-        probes[item] = parameter(b, work: softmax) { .init(b_2: $0) }
+        probes[item] = parameter(b, .b_2, work: softmax)
       case .recurrentWeight:
-        probes[item] = recurrentParameter(item, W_h) { .init(W_h: $0) }
+        probes[item] = recurrentParameter(item, W_h, .W_h)
       case .inputWeight, .inputColumns:
         guard let W = point[role] else { continue }
-        probes[item] = recurrentParameter(item, W) { .init(W_e: $0) }
+        probes[item] = recurrentParameter(item, W, .W_e)
       case .hiddenBias:
         guard let b = point[role] else { continue }
-        probes[item] = recurrentParameter(item, b) { .init(b_1: $0) }
+        probes[item] = recurrentParameter(item, b, .b_1)
       case .embedding:
         guard let E = point[role] else { continue }
-        probes[item] = recurrentParameter(item, E) { .init(E: $0) }
+        probes[item] = recurrentParameter(item, E, .E)
       case .initialState:
         guard let h0 = point[role] else { continue }
-        probes[item] = recurrentParameter(item, h0) { .init(h0: $0) }
+        probes[item] = recurrentParameter(item, h0, .h0)
       case .delta1:
-        probes[item] = probe(T * V, { Swift.abs(shared.value.pointLogits.scalars[$0]) }, { shared.value.pointLogits.maxAbs },
-                             work: softmax, setup: draw * Double(T * V), objective: .stepLosses) { .init(logits: $0.matrix(rows: T, cols: V)) }
+        probes[item] = probe(T * V, { Swift.abs(shared.value.line.pointLogits.scalars[$0]) }, { shared.value.line.pointLogits.maxAbs },
+                             work: softmax, setup: draw * Double(T * V), objective: .stepLosses) { .init(.logits, $0, rows: T, cols: V) }
       case .delta2:
-        recurrentParts.append((item, Matrix(rows: T, cols: H), options.reduction.weight(steps: T), { .init(outputPreactivations: $0) }))
-        largestOf[item] = { shared.value.preactivations.maxAbs }
-        probes[item] = probe(T * H, { Swift.abs(shared.value.preactivations.scalars[$0]) }, { shared.value.preactivations.maxAbs },
-                             work: output + softmax + Double(T * H), setup: draw * Double(T * H), objective: .stepLosses) { .init(outputPreactivations: $0.matrix(rows: T, cols: H)) }
+        recurrentParts.append((item, Matrix(rows: T, cols: H), options.reduction.weight(steps: T), .outputPreactivations))
+        largestOf[item] = { shared.value.line.preactivations.maxAbs }
+        probes[item] = probe(T * H, { Swift.abs(shared.value.line.preactivations.scalars[$0]) }, { shared.value.line.preactivations.maxAbs },
+                             work: output + softmax + Double(T * H), setup: draw * Double(T * H), objective: .stepLosses) { .init(.outputPreactivations, $0, rows: T, cols: H) }
       case .recurrentWeightTerms:
         probes[item] = probe(T * H * H, { Swift.abs(W_h.scalars[$0 % (H * H)]) }, { W_h.maxAbs },
                              work: lastChain * Double(2 * H * H) + Double(V * H) + Double(V) * (exp + 2), setup: draw * Double(T * H * H),
                              objective: .lastStep) { c in
+                               if case .basis(let k) = c.kind { return .entry(.W_hAtStep, k) }
                                // Step i's slice drawn when the chains reach it, for all four ε at once.
-                               .init(W_hAtStepSlices: { i, out in c.fill(out, from: (i - 1) * H * H) })
+                               return .init(W_hAtStepSlices: { i, out in c.fill(out, from: (i - 1) * H * H) })
                              }
       }
     }
@@ -124,8 +127,8 @@ extension RecurrentModel {
         work: recurrent, setupWork: members.reduce(0) { $0 + draw * Double($1.matrix.count) }, forwardWork: forward
       ) { cs in
         var moved = RNNLine.Direction()
-        for (m, c) in zip(members, cs) { moved.add(m.direction(c.matrix(rows: m.matrix.rows, cols: m.matrix.cols))) }
-        return { es in shared.value.values(at: es, along: moved, objective: .loss) }
+        for (m, c) in zip(members, cs) { moved.add(.init(m.quantity, c.matrix(rows: m.matrix.rows, cols: m.matrix.cols))) }
+        return { es in shared.value.line.values(at: es, along: moved, objective: .loss) }
       }
       for (j, m) in members.enumerated() { probes[m.item]?.shared = (line, j) }
     }
@@ -133,9 +136,26 @@ extension RecurrentModel {
   }
 }
 
+/// The line of a recurrent model's probes, computed once and read in place.
+final class SharedRNNLine {
+  let line: RNNLine
+  init(_ line: RNNLine) { self.line = line }
+}
+
 extension RNNLine.Direction {
+  /// `quantity` moved along c: the entry alone for a basis direction (the line evaluates it
+  /// without forming c), c as a `rows × cols` part otherwise.
+  init(_ quantity: RNNLine.Quantity, _ c: ProbeDirection, rows: Int, cols: Int) {
+    if case .basis(let k) = c.kind {
+      self = .entry(quantity, k)
+    } else {
+      self.init(quantity, c.matrix(rows: rows, cols: cols))
+    }
+  }
+
   /// Takes the parts `other` moves (the two move different quantities).
   mutating func add(_ other: RNNLine.Direction) {
+    precondition(entry == nil && other.entry == nil, "a shared line moves whole parts")
     func take(_ mine: inout Matrix?, _ theirs: Matrix?) {
       guard let theirs else { return }
       precondition(mine == nil, "a shared line moves each quantity for one item")
