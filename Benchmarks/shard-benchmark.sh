@@ -6,7 +6,8 @@
 #
 #   Benchmarks/shard-benchmark.sh [students] [shards] [jobs]      (default 2000 7 2)
 #
-# Builds the release binary first (scratch path .build-bench unless SCRATCH is set). The class is
+# Builds the release binary first (scratch path .build-bench unless SCRATCH is set), or runs the
+# `grade` binary GRADE names, as batch-benchmark.sh does. The class is
 # made with `grade reference` (half .npz, half .json); every 40th submission is made unreadable
 # (half a file) and every 25th has one item scaled, so the class is mixed. Shards run one after
 # the other here, each with --jobs <jobs>: on a cluster they run at once, one per machine.
@@ -21,8 +22,12 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 scratch="${SCRATCH:-.build-bench}"
 
 cd "$here"
-swift build -c release --product grade --scratch-path "$scratch" > /dev/null
-grade="$here/$scratch/release/grade"
+if [ -n "${GRADE:-}" ]; then
+  grade="$GRADE"
+else
+  swift build -c release --product grade --scratch-path "$scratch" > /dev/null
+  grade="$here/$scratch/release/grade"
+fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -90,5 +95,6 @@ awk -v one="$one" -v n="$students" -v jobs="$jobs" -v merge="$merge" -v N="$cour
   shard = per_shard * per           # one shard on one machine like this one
   m = merge / n * N                 # the merge reads every result: linear in the class
   printf "measured: %.1f ms wall per submission at --jobs %d (%.1f ms of one job)\n", per * 1000, jobs, per * jobs * 1000
-  printf "projected: %d students on %d shards (%d each, one machine like this per shard): %.0f s per shard + %.0f s merge = %.1f min wall (one machine: %.1f h)\n", N, S, per_shard, shard, m, (shard + m) / 60, N * per / 3600
+  alone = N * per                   # the whole course in one batch on one machine
+  printf "projected: %d students on %d shards (%d each, one machine like this per shard): %.0f s per shard + %.0f s merge = %.1f min wall (one machine: %.1f min)\n", N, S, per_shard, shard, m, (shard + m) / 60, alone / 60
 }'
