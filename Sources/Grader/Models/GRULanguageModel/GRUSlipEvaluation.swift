@@ -163,21 +163,11 @@ struct GRUCell: GatedCell {
     }
     let own = s.own, H = self.H
     let after = reset(s) == .after
-    var keep = update(s) == .keep
-    if own.backwardUpdateSwapped { keep.toggle() }
-    let r = fw.r[t - 1], z = fw.z[t - 1], n = fw.n[t - 1], hPrevious = fw.h[t - 1], ahN = fw.ahN[t - 1]
-    let dh = carry, rowH = rows[0], dax = rows[1], dah = rows[2]
-    let localR = s.gateLocal[0], localZ = s.gateLocal[1], localN = s.candidateLocal
+    let r = fw.r[t - 1], hPrevious = fw.h[t - 1]
+    let dax = rows[1], dah = rows[2]
+    let localR = s.gateLocal[0]
     // dax = [∂J/∂r̂; ∂J/∂ẑ; ∂J/∂n̂], dah = [∂J/∂r̂; ∂J/∂ẑ; ∂J/∂ah_n].
-    for j in 0..<H {
-      rowH[j] = dh[j]
-      let dn = keep ? dh[j] * (1 - z[j]) : dh[j] * z[j]
-      var dz = keep ? dh[j] * (hPrevious[j] - n[j]) : dh[j] * (n[j] - hPrevious[j])
-      if own.updateSign { dz = -dz }
-      dax[2 * H + j] = dn * localN.tanhPrime(n[j])
-      dax[H + j] = dz * localZ.sigmoidPrime(z[j])
-      dah[H + j] = dax[H + j]
-    }
+    candidateAndUpdateRows(t, carry, rows, fw, s)
     let dnHat = dax + 2 * H
     p.W_h.scalars.withUnsafeBufferPointer { w in
       let w = w.baseAddress!, wN = w + 2 * H * H
@@ -191,11 +181,7 @@ struct GRUCell: GatedCell {
         }
       }
       if after {
-        for j in 0..<H {
-          dah[2 * H + j] = dnHat[j] * r[j]
-          dax[j] = dnHat[j] * ahN[j] * localR.sigmoidPrime(r[j])
-          dah[j] = dax[j]
-        }
+        resetRowsAfter(t, rows, fw, s)
         // The carry through the gates and the candidate: W_hᵀ [∂J/∂r̂; ∂J/∂ẑ; ∂J/∂ah_n] (∂J/∂n̂ in
         // the n block when ⊙ r is left out of it).
         let v = own.resetLeftOutOfCarry ? dax : dah
@@ -228,11 +214,7 @@ struct GRUCell: GatedCell {
         }
       }
     }
-    switch own.direct {
-    case .none: for j in 0..<H { next[j] += dh[j] * (keep ? z[j] : 1 - z[j]) }
-    case .notPropagated: break
-    case .wrong: for j in 0..<H { next[j] += dh[j] }
-    }
+    stepAfterCarry(t, carry, next, rows, fw, s)
   }
 
   /// With the reset gate after W_hn and the gate carry as derived, the carry through W_h is
@@ -243,12 +225,19 @@ struct GRUCell: GatedCell {
 
   /// The step's rows dh, dax, dah (the reset gate after W_hn); returns the vector W_hᵀ multiplies.
   func stepBeforeCarry(_ t: Int, _ carry: UnsafePointer<Double>, _ next: UnsafeMutablePointer<Double>, _ rows: [UnsafeMutablePointer<Double>], _ fw: GRUStates, _ s: Switches) -> UnsafePointer<Double> {
+    candidateAndUpdateRows(t, carry, rows, fw, s)
+    resetRowsAfter(t, rows, fw, s)
+    return UnsafePointer(s.own.resetLeftOutOfCarry ? rows[1] : rows[2])
+  }
+
+  /// The rows of every reset placement: dh, ∂J/∂n̂ (dax's n block), ∂J/∂ẑ (dax's and dah's z block).
+  func candidateAndUpdateRows(_ t: Int, _ carry: UnsafePointer<Double>, _ rows: [UnsafeMutablePointer<Double>], _ fw: GRUStates, _ s: Switches) {
     let own = s.own, H = self.H
     var keep = update(s) == .keep
     if own.backwardUpdateSwapped { keep.toggle() }
-    let r = fw.r[t - 1], z = fw.z[t - 1], n = fw.n[t - 1], hPrevious = fw.h[t - 1], ahN = fw.ahN[t - 1]
+    let z = fw.z[t - 1], n = fw.n[t - 1], hPrevious = fw.h[t - 1]
     let dh = carry, rowH = rows[0], dax = rows[1], dah = rows[2]
-    let localR = s.gateLocal[0], localZ = s.gateLocal[1], localN = s.candidateLocal
+    let localZ = s.gateLocal[1], localN = s.candidateLocal
     for j in 0..<H {
       rowH[j] = dh[j]
       let dn = keep ? dh[j] * (1 - z[j]) : dh[j] * z[j]
@@ -258,13 +247,20 @@ struct GRUCell: GatedCell {
       dax[H + j] = dz * localZ.sigmoidPrime(z[j])
       dah[H + j] = dax[H + j]
     }
-    let dnHat = dax + 2 * H
+  }
+
+  /// With the reset gate after W_hn: ∂J/∂ah_n = ∂J/∂n̂ ⊙ r (dah's n block) and ∂J/∂r̂ (dax's and
+  /// dah's r block).
+  func resetRowsAfter(_ t: Int, _ rows: [UnsafeMutablePointer<Double>], _ fw: GRUStates, _ s: Switches) {
+    let H = self.H
+    let r = fw.r[t - 1], ahN = fw.ahN[t - 1]
+    let dax = rows[1], dah = rows[2], dnHat = dax + 2 * H
+    let localR = s.gateLocal[0]
     for j in 0..<H {
       dah[2 * H + j] = dnHat[j] * r[j]
       dax[j] = dnHat[j] * ahN[j] * localR.sigmoidPrime(r[j])
       dah[j] = dax[j]
     }
-    return UnsafePointer(own.resetLeftOutOfCarry ? dax : dah)
   }
 
   /// The direct path z ⊙ ∂J/∂h^(t) (or (1 − z) ⊙), added to the product.
