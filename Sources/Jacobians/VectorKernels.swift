@@ -238,50 +238,145 @@ public enum VectorKernels {
   /// computes it (every entry the same chain of fused multiply-adds over r = 0 … m − 1, so the
   /// same bits): W is read eight rows at a time (contiguous, in the first-level cache) for all
   /// vectors, each vector's running sums kept in y between blocks — for a W larger than the
-  /// cache, one pass over it for many products instead of one per product.
+  /// cache, one pass over it for many products instead of one per product. The vectors go
+  /// three at a time (`transposedLanes3`: each 4-vector of W loaded serves three of them), then
+  /// two, then one.
   public static func transposedMatrixVectors(_ W: UnsafePointer<Double>, _ xs: [UnsafePointer<Double>], _ ys: [UnsafeMutablePointer<Double>], _ m: Int, _ n: Int) {
     precondition(xs.count == ys.count, "one output per vector")
     var strips = 0
     #if JACOBIANS_AVX2_FMA
-    typealias V = SIMD4<Double>
     strips = n / 32
     let block = 8
     for r0 in stride(from: 0, to: m, by: block) {
-      let r1 = Swift.min(m, r0 + block)
-      for l in xs.indices {
-        let x = xs[l], ry = UnsafeMutableRawPointer(ys[l])
-        for s in 0..<strips {
-          let o = s * 256
-          var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V(), c6 = V(), c7 = V()
-          if r0 > 0 {
-            c0 = ry.loadUnaligned(fromByteOffset: o, as: V.self); c1 = ry.loadUnaligned(fromByteOffset: o + 32, as: V.self)
-            c2 = ry.loadUnaligned(fromByteOffset: o + 64, as: V.self); c3 = ry.loadUnaligned(fromByteOffset: o + 96, as: V.self)
-            c4 = ry.loadUnaligned(fromByteOffset: o + 128, as: V.self); c5 = ry.loadUnaligned(fromByteOffset: o + 160, as: V.self)
-            c6 = ry.loadUnaligned(fromByteOffset: o + 192, as: V.self); c7 = ry.loadUnaligned(fromByteOffset: o + 224, as: V.self)
-          }
-          for r in r0..<r1 {
-            let w = UnsafeRawPointer(W + (r * n + s * 32))
-            let xr = V(repeating: x[r])
-            c0 = c0.addingProduct(xr, w.loadUnaligned(as: V.self))
-            c1 = c1.addingProduct(xr, w.loadUnaligned(fromByteOffset: 32, as: V.self))
-            c2 = c2.addingProduct(xr, w.loadUnaligned(fromByteOffset: 64, as: V.self))
-            c3 = c3.addingProduct(xr, w.loadUnaligned(fromByteOffset: 96, as: V.self))
-            c4 = c4.addingProduct(xr, w.loadUnaligned(fromByteOffset: 128, as: V.self))
-            c5 = c5.addingProduct(xr, w.loadUnaligned(fromByteOffset: 160, as: V.self))
-            c6 = c6.addingProduct(xr, w.loadUnaligned(fromByteOffset: 192, as: V.self))
-            c7 = c7.addingProduct(xr, w.loadUnaligned(fromByteOffset: 224, as: V.self))
-          }
-          ry.storeBytes(of: c0, toByteOffset: o, as: V.self); ry.storeBytes(of: c1, toByteOffset: o + 32, as: V.self)
-          ry.storeBytes(of: c2, toByteOffset: o + 64, as: V.self); ry.storeBytes(of: c3, toByteOffset: o + 96, as: V.self)
-          ry.storeBytes(of: c4, toByteOffset: o + 128, as: V.self); ry.storeBytes(of: c5, toByteOffset: o + 160, as: V.self)
-          ry.storeBytes(of: c6, toByteOffset: o + 192, as: V.self); ry.storeBytes(of: c7, toByteOffset: o + 224, as: V.self)
-        }
+      let rows = r0..<Swift.min(m, r0 + block)
+      var l = 0
+      while l + 3 <= xs.count {
+        transposedLanes3(W, (xs[l], xs[l + 1], xs[l + 2]), (ys[l], ys[l + 1], ys[l + 2]), rows, n, columns: strips * 32)
+        l += 3
       }
+      if l + 2 <= xs.count {
+        transposedLanes2(W, (xs[l], xs[l + 1]), (ys[l], ys[l + 1]), rows, n, columns: strips * 32)
+        l += 2
+      }
+      if l < xs.count { transposedLane(W, xs[l], ys[l], rows, n, strips: strips) }
     }
     if m == 0 { for l in ys.indices { ys[l].update(repeating: 0, count: strips * 32) } }
     #endif
     for l in xs.indices { transposedRest(W, xs[l], ys[l], m, n, from: strips * 32) }
   }
+
+  #if JACOBIANS_AVX2_FMA
+  /// The running sums y[0 ..< 32·strips] of one vector over the block `rows` of W (read from y
+  /// unless the block is the first): eight 4-vectors per strip of 32 columns.
+  @inline(__always)
+  static func transposedLane(_ W: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ rows: Range<Int>, _ n: Int, strips: Int) {
+    typealias V = SIMD4<Double>
+    let ry = UnsafeMutableRawPointer(y), first = rows.lowerBound == 0
+    for s in 0..<strips {
+      let o = s * 256
+      var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V(), c6 = V(), c7 = V()
+      if !first {
+        c0 = ry.loadUnaligned(fromByteOffset: o, as: V.self); c1 = ry.loadUnaligned(fromByteOffset: o + 32, as: V.self)
+        c2 = ry.loadUnaligned(fromByteOffset: o + 64, as: V.self); c3 = ry.loadUnaligned(fromByteOffset: o + 96, as: V.self)
+        c4 = ry.loadUnaligned(fromByteOffset: o + 128, as: V.self); c5 = ry.loadUnaligned(fromByteOffset: o + 160, as: V.self)
+        c6 = ry.loadUnaligned(fromByteOffset: o + 192, as: V.self); c7 = ry.loadUnaligned(fromByteOffset: o + 224, as: V.self)
+      }
+      for r in rows {
+        let w = UnsafeRawPointer(W + (r * n + s * 32))
+        let xr = V(repeating: x[r])
+        c0 = c0.addingProduct(xr, w.loadUnaligned(as: V.self))
+        c1 = c1.addingProduct(xr, w.loadUnaligned(fromByteOffset: 32, as: V.self))
+        c2 = c2.addingProduct(xr, w.loadUnaligned(fromByteOffset: 64, as: V.self))
+        c3 = c3.addingProduct(xr, w.loadUnaligned(fromByteOffset: 96, as: V.self))
+        c4 = c4.addingProduct(xr, w.loadUnaligned(fromByteOffset: 128, as: V.self))
+        c5 = c5.addingProduct(xr, w.loadUnaligned(fromByteOffset: 160, as: V.self))
+        c6 = c6.addingProduct(xr, w.loadUnaligned(fromByteOffset: 192, as: V.self))
+        c7 = c7.addingProduct(xr, w.loadUnaligned(fromByteOffset: 224, as: V.self))
+      }
+      ry.storeBytes(of: c0, toByteOffset: o, as: V.self); ry.storeBytes(of: c1, toByteOffset: o + 32, as: V.self)
+      ry.storeBytes(of: c2, toByteOffset: o + 64, as: V.self); ry.storeBytes(of: c3, toByteOffset: o + 96, as: V.self)
+      ry.storeBytes(of: c4, toByteOffset: o + 128, as: V.self); ry.storeBytes(of: c5, toByteOffset: o + 160, as: V.self)
+      ry.storeBytes(of: c6, toByteOffset: o + 192, as: V.self); ry.storeBytes(of: c7, toByteOffset: o + 224, as: V.self)
+    }
+  }
+
+  /// `transposedLane` for three vectors at once over the first `columns` (a multiple of 16)
+  /// entries: per row of W, four 4-vectors loaded and three broadcasts feed twelve running sums.
+  @inline(__always)
+  static func transposedLanes3(
+    _ W: UnsafePointer<Double>, _ x: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>),
+    _ y: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
+    _ rows: Range<Int>, _ n: Int, columns: Int
+  ) {
+    typealias V = SIMD4<Double>
+    let ya = UnsafeMutableRawPointer(y.0), yb = UnsafeMutableRawPointer(y.1), yc = UnsafeMutableRawPointer(y.2)
+    let first = rows.lowerBound == 0
+    for j in stride(from: 0, to: columns, by: 16) {
+      let o = j * 8
+      var a0 = V(), a1 = V(), a2 = V(), a3 = V(), b0 = V(), b1 = V(), b2 = V(), b3 = V(), c0 = V(), c1 = V(), c2 = V(), c3 = V()
+      if !first {
+        a0 = ya.loadUnaligned(fromByteOffset: o, as: V.self); a1 = ya.loadUnaligned(fromByteOffset: o + 32, as: V.self)
+        a2 = ya.loadUnaligned(fromByteOffset: o + 64, as: V.self); a3 = ya.loadUnaligned(fromByteOffset: o + 96, as: V.self)
+        b0 = yb.loadUnaligned(fromByteOffset: o, as: V.self); b1 = yb.loadUnaligned(fromByteOffset: o + 32, as: V.self)
+        b2 = yb.loadUnaligned(fromByteOffset: o + 64, as: V.self); b3 = yb.loadUnaligned(fromByteOffset: o + 96, as: V.self)
+        c0 = yc.loadUnaligned(fromByteOffset: o, as: V.self); c1 = yc.loadUnaligned(fromByteOffset: o + 32, as: V.self)
+        c2 = yc.loadUnaligned(fromByteOffset: o + 64, as: V.self); c3 = yc.loadUnaligned(fromByteOffset: o + 96, as: V.self)
+      }
+      for r in rows {
+        let w = UnsafeRawPointer(W + (r * n + j))
+        let w0 = w.loadUnaligned(as: V.self), w1 = w.loadUnaligned(fromByteOffset: 32, as: V.self)
+        let w2 = w.loadUnaligned(fromByteOffset: 64, as: V.self), w3 = w.loadUnaligned(fromByteOffset: 96, as: V.self)
+        let pa = V(repeating: x.0[r]), pb = V(repeating: x.1[r]), pc = V(repeating: x.2[r])
+        a0 = a0.addingProduct(pa, w0); b0 = b0.addingProduct(pb, w0); c0 = c0.addingProduct(pc, w0)
+        a1 = a1.addingProduct(pa, w1); b1 = b1.addingProduct(pb, w1); c1 = c1.addingProduct(pc, w1)
+        a2 = a2.addingProduct(pa, w2); b2 = b2.addingProduct(pb, w2); c2 = c2.addingProduct(pc, w2)
+        a3 = a3.addingProduct(pa, w3); b3 = b3.addingProduct(pb, w3); c3 = c3.addingProduct(pc, w3)
+      }
+      ya.storeBytes(of: a0, toByteOffset: o, as: V.self); ya.storeBytes(of: a1, toByteOffset: o + 32, as: V.self)
+      ya.storeBytes(of: a2, toByteOffset: o + 64, as: V.self); ya.storeBytes(of: a3, toByteOffset: o + 96, as: V.self)
+      yb.storeBytes(of: b0, toByteOffset: o, as: V.self); yb.storeBytes(of: b1, toByteOffset: o + 32, as: V.self)
+      yb.storeBytes(of: b2, toByteOffset: o + 64, as: V.self); yb.storeBytes(of: b3, toByteOffset: o + 96, as: V.self)
+      yc.storeBytes(of: c0, toByteOffset: o, as: V.self); yc.storeBytes(of: c1, toByteOffset: o + 32, as: V.self)
+      yc.storeBytes(of: c2, toByteOffset: o + 64, as: V.self); yc.storeBytes(of: c3, toByteOffset: o + 96, as: V.self)
+    }
+  }
+
+  /// `transposedLanes3` for two vectors: four 4-vectors of W and two broadcasts per row feed
+  /// eight running sums.
+  @inline(__always)
+  static func transposedLanes2(
+    _ W: UnsafePointer<Double>, _ x: (UnsafePointer<Double>, UnsafePointer<Double>),
+    _ y: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>), _ rows: Range<Int>, _ n: Int, columns: Int
+  ) {
+    typealias V = SIMD4<Double>
+    let ya = UnsafeMutableRawPointer(y.0), yb = UnsafeMutableRawPointer(y.1)
+    let first = rows.lowerBound == 0
+    for j in stride(from: 0, to: columns, by: 16) {
+      let o = j * 8
+      var a0 = V(), a1 = V(), a2 = V(), a3 = V(), b0 = V(), b1 = V(), b2 = V(), b3 = V()
+      if !first {
+        a0 = ya.loadUnaligned(fromByteOffset: o, as: V.self); a1 = ya.loadUnaligned(fromByteOffset: o + 32, as: V.self)
+        a2 = ya.loadUnaligned(fromByteOffset: o + 64, as: V.self); a3 = ya.loadUnaligned(fromByteOffset: o + 96, as: V.self)
+        b0 = yb.loadUnaligned(fromByteOffset: o, as: V.self); b1 = yb.loadUnaligned(fromByteOffset: o + 32, as: V.self)
+        b2 = yb.loadUnaligned(fromByteOffset: o + 64, as: V.self); b3 = yb.loadUnaligned(fromByteOffset: o + 96, as: V.self)
+      }
+      for r in rows {
+        let w = UnsafeRawPointer(W + (r * n + j))
+        let w0 = w.loadUnaligned(as: V.self), w1 = w.loadUnaligned(fromByteOffset: 32, as: V.self)
+        let w2 = w.loadUnaligned(fromByteOffset: 64, as: V.self), w3 = w.loadUnaligned(fromByteOffset: 96, as: V.self)
+        let pa = V(repeating: x.0[r]), pb = V(repeating: x.1[r])
+        a0 = a0.addingProduct(pa, w0); b0 = b0.addingProduct(pb, w0)
+        a1 = a1.addingProduct(pa, w1); b1 = b1.addingProduct(pb, w1)
+        a2 = a2.addingProduct(pa, w2); b2 = b2.addingProduct(pb, w2)
+        a3 = a3.addingProduct(pa, w3); b3 = b3.addingProduct(pb, w3)
+      }
+      ya.storeBytes(of: a0, toByteOffset: o, as: V.self); ya.storeBytes(of: a1, toByteOffset: o + 32, as: V.self)
+      ya.storeBytes(of: a2, toByteOffset: o + 64, as: V.self); ya.storeBytes(of: a3, toByteOffset: o + 96, as: V.self)
+      yb.storeBytes(of: b0, toByteOffset: o, as: V.self); yb.storeBytes(of: b1, toByteOffset: o + 32, as: V.self)
+      yb.storeBytes(of: b2, toByteOffset: o + 64, as: V.self); yb.storeBytes(of: b3, toByteOffset: o + 96, as: V.self)
+    }
+  }
+  #endif
 
   #if JACOBIANS_AVX2_FMA
   /// Entries j ..< j + 32 of Wᵀ x: eight accumulators while r runs over the rows.
