@@ -183,6 +183,10 @@ public struct SlipSearch {
     let needed: [Int]
     let position: [Int: Int]
     let submittedSample: [Double]
+    /// For each sample entry, its position in `needed`; the same through each permutation of
+    /// `effects` (the entry it reads): `transformed` without a lookup per entry.
+    let samplePositions: [Int]
+    let permutedPositions: [SlipEffect: [Int]]
 
     init(submitted: Tensor, reference: Tensor, tolerance: Tolerance, size: Int, effects: [SlipEffect]) {
       shape = reference.shape
@@ -220,8 +224,15 @@ public struct SlipSearch {
       var need = Set(sample)
       for effect in effects { for k in sample { need.insert(Self.source(effect, k, shape)) } }
       needed = need.sorted()
-      position = Dictionary(uniqueKeysWithValues: needed.enumerated().map { ($1, $0) })
+      let position = Dictionary(uniqueKeysWithValues: needed.enumerated().map { ($1, $0) })
+      self.position = position
       submittedSample = sample.map { s[$0] }
+      samplePositions = sample.map { position[$0]! }
+      var permuted: [SlipEffect: [Int]] = [:]
+      for effect in effects where effect == .transposeSlices || effect == .reshapeTransposed {
+        permuted[effect] = sample.map { [shape] k in position[Self.source(effect, k, shape)]! }
+      }
+      permutedPositions = permuted
     }
 
     /// The entry of the untransformed value an item transform puts at `k`.
@@ -243,12 +254,12 @@ public struct SlipSearch {
 
     /// The sample's entries of `effect` applied to a value whose `needed` entries are `e`.
     func transformed(_ e: [Double], _ effect: SlipEffect?) -> [Double] {
-      sample.map { k in
-        switch effect {
-        case .scale(let c)?: return c * e[position[k]!]
-        case .transposeSlices?, .reshapeTransposed?: return e[position[Self.source(effect!, k, shape)]!]
-        default: return e[position[k]!]
-        }
+      switch effect {
+      case .scale(let c)?: return samplePositions.map { c * e[$0] }
+      case .transposeSlices?, .reshapeTransposed?:
+        if let p = permutedPositions[effect!] { return p.map { e[$0] } }
+        return sample.map { k in e[position[Self.source(effect!, k, shape)]!] }
+      default: return samplePositions.map { e[$0] }
       }
     }
 

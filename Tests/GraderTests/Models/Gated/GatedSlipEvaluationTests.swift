@@ -286,4 +286,28 @@ struct GatedSlipEvaluationTests {
       }
     }
   }
+  @Test("windows of k = 2 … T − 1 asked in turn (each from the one before) give, bit for bit, each window asked alone, and the mutant's truncated BPTT", arguments: cases.indices)
+  func windowsInTurnAreEachWindowAlone(model c: Int) {
+    let cases = Self.cases[c]
+    for m in cases.mistakeModels.prefix(2) {
+      let model = cases.models[m]
+      let T = Self.sizes["T"]!
+      for seed in randomSeeds.prefix(3) {
+        let inputs = Self.inputs(model, seed: seed)
+        let inTurn = model.derivation!.prepare(inputs)
+        for k in 2..<T {
+          let slip = Self.slip("bptt", .truncated(.window), k)
+          let alone = model.derivation!.prepare(inputs)
+          // Mutants of windows 2 and 4 are declared; others come from the mutant with window(k).
+          let expected = (k == 2 || k == 4) ? cases.mistakes.first { $0.slip == slip }!.made(model, inputs) : nil
+          for q in model.items {
+            let a = inTurn.value(of: q.name, with: [slip]), b = alone.value(of: q.name, with: [slip])
+            #expect(a != nil && a?.scalars == b?.scalars, "window \(k) \(q.name) \(cases) #\(m) seed \(seed)")
+            if let expected { Self.expectClose(a, expected[q.name], "window \(k) \(q.name) \(cases) #\(m) seed \(seed)", tolerance: 1e-11) }
+          }
+        }
+      }
+    }
+  }
 }
+
