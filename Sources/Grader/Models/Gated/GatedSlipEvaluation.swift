@@ -521,45 +521,50 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation, LockstepSweeps
     }
   }
 
-  /// For each loss term J^(s), its sweep back to step 1: the rows of every step t ≤ s and the
-  /// carries out of step 1, from which a window or chunks of any k keep the steps
-  /// firstKeptStep(s) … s. O(T²) steps, once per backward slip.
+  /// For each loss term J^(s), its sweep back to step 1, summed over the loss terms: from
+  /// these any window or chunks of k keep, at step i, the loss terms s = i … end(i) — a run, as
+  /// the first kept step of s grows with s. O(T²) steps once per backward slip, then O(T) rows
+  /// per truncation.
+  ///
+  /// ```
+  /// P_i(b) = Σ_{s=i}^{b} ∂J^(s)/∂(rows of step i)    in rows[b − 1][row], step i ≤ b
+  /// I(b)   = Σ_{s=1}^{b} the carries of J^(s) out of step 1          in initial[b − 1]
+  /// ```
+  /// Each sum runs s = i … b in order, as a truncation's sum over its loss terms does.
   final class Sweeps {
-    var rows: [[GatedRows]] = []       // [s − 1][row], T × width, rows t ≤ s
-    var initial: [[Matrix]] = []       // [s − 1]
+    let rows: [[GatedRows]]       // [b − 1][row], T × width, rows i ≤ b
+    let initial: [[Matrix]]       // [b − 1]
 
-    /// The last window asked for: the search asks k = 2, 3, … in turn.
-    private var lastWindow: (k: Int, recursion: GatedRecursion)?
-
-    /// The recursion of a window or chunks: each step's rows summed over the loss terms that
-    /// reach it (in the order s = 1 … T), the initial carries over those that reach step 1.
-    /// A window of k after one of k − 1 adds one loss term per step, s = i + k − 1 at step i,
-    /// last: the same sums in the same order, in O(T) rows instead of O(T²).
-    func truncated(_ truncation: Truncation, widths: [Int], steps T: Int) -> GatedRecursion {
-      let r = GatedRecursion(widths: widths, steps: T)
-      if case .window(let k) = truncation, let last = lastWindow, last.k == k - 1, k >= 2 {
-        r.initial = last.recursion.initial
-        for (to, from) in zip(r.buffers, last.recursion.buffers) { to.base.update(from: from.base, count: T * to.width) }
-        for i in 1...Swift.max(1, T - k + 1) where i + k - 1 <= T {
-          let s = i + k - 1
+    /// The running sums of the per-loss-term sweeps `rows` and `initial` (each term's own:
+    /// rows[s − 1] holds the steps t ≤ s of J^(s)'s sweep), in place.
+    init(rows: [[GatedRows]], initial: [[Matrix]], widths: [Int], steps T: Int) {
+      var initial = initial
+      if T >= 2 {
+        for b in 2...T {
           for row in widths.indices {
-            let w = widths[row], from = rows[s - 1][row][i - 1], to = r.buffers[row][i - 1]
-            for j in 0..<w { to[j] += from[j] }
+            let sum = rows[b - 1][row].base, before = rows[b - 2][row].base
+            for j in 0..<((b - 1) * widths[row]) { sum[j] = before[j] + sum[j] }
           }
-        }
-        if k <= T { for row in r.initial.indices { r.initial[row] += initial[k - 1][row] } }
-      } else {
-        r.initial = initial[0].map { Matrix(shape: $0.shape) }
-        for s in 1...T {
-          let first = truncation.firstKeptStep(for: s)
-          for row in widths.indices {
-            let w = widths[row], from = rows[s - 1][row][first - 1], to = r.buffers[row][first - 1]
-            for j in 0..<((s - first + 1) * w) { to[j] += from[j] }
-          }
-          if first == 1 { for row in r.initial.indices { r.initial[row] += initial[s - 1][row] } }
+          for k in initial[b - 1].indices { initial[b - 1][k] = initial[b - 2][k] + initial[b - 1][k] }
         }
       }
-      if case .window(let k) = truncation { lastWindow = (k, r) }
+      self.rows = rows
+      self.initial = initial
+    }
+
+    /// The recursion of a window or chunks: at step i the loss terms s = i … end(i) that
+    /// reach it, P_i(end(i)); the initial carries of those that reach step 1.
+    func truncated(_ truncation: Truncation, widths: [Int], steps T: Int) -> GatedRecursion {
+      let r = GatedRecursion(widths: widths, steps: T)
+      var end = T
+      for i in stride(from: T, through: 1, by: -1) {
+        // The last loss term whose kept steps reach i (end(i) does not grow as i falls).
+        while end > i && truncation.firstKeptStep(for: end) > i { end -= 1 }
+        for row in widths.indices {
+          r.buffers[row][i - 1].update(from: rows[end - 1][row][i - 1], count: widths[row])
+        }
+        if i == 1 { r.initial = initial[end - 1] }
+      }
       return r
     }
   }
@@ -571,14 +576,12 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation, LockstepSweeps
     if let c = sweepCache[k] { return c }
     let fw = forward(key)
     let a = injections(key)
-    let sw = Sweeps()
     // Every loss term's sweep at once, in lockstep (one pass over W_h per step for all).
     let lanes = (1...T).map { source in
       Lane(key, states: fw.states, injections: a, start: source, everyStep: false, truncation: .full, widths: cell.rowWidths, steps: T, carries: cell.carries * H)
     }
     lockstep(lanes)
-    sw.rows = lanes.map(\.r.buffers)
-    sw.initial = lanes.map(\.r.initial)
+    let sw = Sweeps(rows: lanes.map(\.r.buffers), initial: lanes.map(\.r.initial), widths: cell.rowWidths, steps: T)
     if sweepCache.count > 8 { sweepCache.removeAll() }
     sweepCache[k] = sw
     return sw

@@ -286,24 +286,41 @@ struct GatedSlipEvaluationTests {
       }
     }
   }
-  @Test("windows of k = 2 … T − 1 asked in turn (each from the one before) give, bit for bit, each window asked alone, and the mutant's truncated BPTT", arguments: cases.indices)
-  func windowsInTurnAreEachWindowAlone(model c: Int) {
+  /// The reference of `model` with its truncation replaced by `truncation` (`LSTM.gradients`,
+  /// `GRU.gradients`): what a truncation slip must compute.
+  static func truncatedReference(_ model: any ModelReference, _ truncation: Truncation, _ inputs: [String: Tensor]) -> [String: Tensor]? {
+    if let m = model as? LSTMLanguageModel {
+      var o = m.options
+      o.truncation = truncation
+      return LSTMLanguageModel(sizes: sizes, options: o).reference(inputs: inputs)
+    }
+    if let m = model as? GRULanguageModel {
+      var o = m.options
+      o.truncation = truncation
+      return GRULanguageModel(sizes: sizes, options: o).reference(inputs: inputs)
+    }
+    return nil
+  }
+
+  @Test("windows and chunks of every k = 2 … T − 1, asked in turn on one evaluation, are the reference with that truncation, and what each gives asked alone", arguments: cases.indices)
+  func truncationsInTurnAreTheTruncatedReference(model c: Int) {
     let cases = Self.cases[c]
+    let T = Self.sizes["T"]!
     for m in cases.mistakeModels.prefix(2) {
       let model = cases.models[m]
-      let T = Self.sizes["T"]!
       for seed in randomSeeds.prefix(3) {
         let inputs = Self.inputs(model, seed: seed)
         let inTurn = model.derivation!.prepare(inputs)
-        for k in 2..<T {
-          let slip = Self.slip("bptt", .truncated(.window), k)
-          let alone = model.derivation!.prepare(inputs)
-          // Mutants of windows 2 and 4 are declared; others come from the mutant with window(k).
-          let expected = (k == 2 || k == 4) ? cases.mistakes.first { $0.slip == slip }!.made(model, inputs) : nil
-          for q in model.items {
-            let a = inTurn.value(of: q.name, with: [slip]), b = alone.value(of: q.name, with: [slip])
-            #expect(a != nil && a?.scalars == b?.scalars, "window \(k) \(q.name) \(cases) #\(m) seed \(seed)")
-            if let expected { Self.expectClose(a, expected[q.name], "window \(k) \(q.name) \(cases) #\(m) seed \(seed)", tolerance: 1e-11) }
+        for kind in [TruncationStyle.window, .chunks] {
+          for k in 2..<T {
+            let slip = Self.slip("bptt", .truncated(kind), k)
+            let alone = model.derivation!.prepare(inputs)
+            guard let expected = Self.truncatedReference(model, kind == .window ? .window(k) : .chunks(k), inputs) else { Issue.record("\(cases): no reference"); return }
+            for q in model.items {
+              let a = inTurn.value(of: q.name, with: [slip]), b = alone.value(of: q.name, with: [slip])
+              #expect(a != nil && a?.scalars == b?.scalars, "\(kind) \(k) \(q.name) \(cases) #\(m) seed \(seed)")
+              Self.expectClose(a, expected[q.name], "\(kind) \(k) \(q.name) \(cases) #\(m) seed \(seed)", tolerance: 1e-11)
+            }
           }
         }
       }
