@@ -275,7 +275,7 @@ struct GRUCell: GatedCell {
     }
   }
 
-  func item(_ name: String, _ r: GatedRecursion, _ fw: GatedForward<GRUStates>, _ s: Switches) -> GatedValue? {
+  func item(_ name: String, _ r: GatedRecursion, _ fw: OutputLayerForward<GRUStates>, _ s: Switches) -> GatedValue? {
     let T = tokens.count - 1, H = self.H
     let after = reset(s) == .after
     switch name {

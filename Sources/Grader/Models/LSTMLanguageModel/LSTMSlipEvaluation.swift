@@ -216,7 +216,7 @@ struct LSTMCell: GatedCell {
     return UnsafePointer(da)
   }
 
-  func item(_ name: String, _ r: GatedRecursion, _ fw: GatedForward<LSTMStates>, _ s: Switches) -> GatedValue? {
+  func item(_ name: String, _ r: GatedRecursion, _ fw: OutputLayerForward<LSTMStates>, _ s: Switches) -> GatedValue? {
     let T = tokens.count - 1, H = self.H
     switch name {
     case "dW_h": return .outerSum(4 * H, H, a: r.rows[2], b: fw.hRows, shift: s.own.recurrentStateNext ? 1 : 0, steps: s.steps("recurrent-weight", T))

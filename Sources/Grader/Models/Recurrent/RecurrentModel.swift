@@ -29,6 +29,15 @@ enum RecurrentRole: Sendable, Equatable {
     }
   }
 
+  /// A quantity behind the output layer: it needs Uᵀ δ1^(t) (so P U), where the loss, δ1 and
+  /// the output layer's own gradients need ŷ^(t) alone.
+  var isBehindOutputLayer: Bool {
+    switch self {
+    case .loss, .outputWeight, .outputBias, .delta1: return false
+    default: return true
+    }
+  }
+
   /// A gradient that flows through ∂J/∂z^(t), the recurrence.
   var isRecurrent: Bool {
     switch self {

@@ -76,29 +76,35 @@ final class RecurrentSlipEvaluation: SlipEvaluation {
     var b1Zero = false, b2Zero = false
   }
 
-  /// Z (T × H), Hs ((T+1) × H, row 0 = h^(0)), P (T × |V|, ŷ^(t) in row t − 1), and the step
-  /// losses against the next token and against the current one.
+  /// Z (T × H), Hs ((T+1) × H, row 0 = h^(0)), and the output layer after them
+  /// (`OutputLayerForward`, its states Z): P (T × |V|, ŷ^(t) in row t − 1), the step losses
+  /// against the next token and against the current one, and P U.
   final class Forward {
-    let Z: Matrix, Hs: Matrix, P: Matrix
-    let lossNext: [Double], lossCurrent: [Double]
+    let layer: OutputLayerForward<Matrix>
     let activation: Activation
-    /// P U (T × H): Σ_v ŷ^(t)_v U[v, :], the expensive half of every Uᵀ δ1^(t); computed once.
-    var PU: Matrix?
-    init(Z: Matrix, Hs: Matrix, P: Matrix, lossNext: [Double], lossCurrent: [Double], activation: Activation) {
-      self.Z = Z; self.Hs = Hs; self.P = P; self.lossNext = lossNext; self.lossCurrent = lossCurrent; self.activation = activation
-    }
+    var Z: Matrix { layer.states }
+    var Hs: Matrix { layer.hRows }
+    var P: Matrix { layer.P }
+    var lossNext: [Double] { layer.lossNext }
+    var lossCurrent: [Double] { layer.lossCurrent }
+    /// P U (T × H): Σ_v ŷ^(t)_v U[v, :], the expensive half of every Uᵀ δ1^(t), from the pass
+    /// over U that made P (or a second one, when the first was made without it).
+    var PU: Matrix { layer.productWithU() }
+    init(layer: OutputLayerForward<Matrix>, activation: Activation) { self.layer = layer; self.activation = activation }
   }
 
   private var forwards: [ForwardKey: Forward] = [:]
-  /// The hidden states and raw logits Hs[1…T] Uᵀ (before b_2), per forward key without b_2:
-  /// the forward variants that differ only in b_2 share the product.
-  private var trajectories: [ForwardKey: (Z: Matrix, Hs: Matrix, logits: Matrix)] = [:]
+  /// The recurrence (Z, Hs) per forward key without b_2: the forward variants that differ only
+  /// in b_2 share it.
+  private var trajectories: [ForwardKey: (Z: Matrix, Hs: Matrix)] = [:]
 
   func forwardKey(_ s: RecurrentSlips) -> ForwardKey {
     ForwardKey(h0Zero: s.h0Zero, transposed: s.forwardTransposed, activation: s.activation ?? f, b1Zero: s.b1Zero || !useBiases, b2Zero: s.b2Zero || !useBiases)
   }
 
-  func forward(_ key: ForwardKey) -> Forward {
+  /// The forward pass of `key` (`backward`: with P U in the same pass over U, for the items
+  /// behind the output layer; without, for the output layer's own).
+  func forward(_ key: ForwardKey, backward: Bool = true) -> Forward {
     if let cached = forwards[key] { return cached }
     let p = problem
     var trajectoryKey = key
@@ -122,30 +128,12 @@ final class RecurrentSlipEvaluation: SlipEvaluation {
           }
         }
       }
-      // Logits for every step at once: Hs[1…T] Uᵀ (T × |V|).
-      let t = (Z: Z, Hs: Hs, logits: MatrixProduct.multiply(Hs.rows(1..<(T + 1)), p.U, transposeB: true))
+      let t = (Z: Z, Hs: Hs)
       trajectories[trajectoryKey] = t
       return t
     }()
-    // b_2, then the softmax row by row.
-    var P = trajectory.logits
-    var lossNext = [Double](repeating: 0, count: T), lossCurrent = lossNext
-    P.scalars.withUnsafeMutableBufferPointer { buffer in
-      p.b_2.scalars.withUnsafeBufferPointer { b2 in
-        for t in 0..<T {
-          let row = buffer.baseAddress! + t * V
-          var m = VectorKernels.addAndMax(row, key.b2Zero ? nil : b2.baseAddress, V)
-          if !m.isFinite { m = 0 }
-          let next = row[p.tokens[t + 1]], current = row[p.tokens[t]]
-          let sum = VectorKernels.expShiftedInPlace(row, V, shift: m)
-          for v in 0..<V { row[v] /= sum }
-          let logZ = log(sum) + m
-          lossNext[t] = logZ - next
-          lossCurrent[t] = logZ - current
-        }
-      }
-    }
-    let result = Forward(Z: trajectory.Z, Hs: trajectory.Hs, P: P, lossNext: lossNext, lossCurrent: lossCurrent, activation: key.activation)
+    let layer = OutputLayerForward(hRows: trajectory.Hs, states: trajectory.Z, U: p.U, b_2: key.b2Zero ? nil : p.b_2, tokens: p.tokens, backward: backward)
+    let result = Forward(layer: layer, activation: key.activation)
     forwards[key] = result
     return result
   }
@@ -215,8 +203,7 @@ final class RecurrentSlipEvaluation: SlipEvaluation {
         for j in 0..<H { own.scalars[t * H + j] = c * U.scalars[l * H + j] }
       }
     } else {
-      if fw.PU == nil { fw.PU = MatrixProduct.multiply(fw.P, U) }
-      own = fw.PU!
+      own = fw.PU
       let sign: Double = key.delta1 == .sign ? -1 : 1
       for t in 0..<T {
         let l = target(key, t)
@@ -490,7 +477,7 @@ final class RecurrentSlipEvaluation: SlipEvaluation {
     guard let s = RecurrentSlips(slips), let role = problem.roles[item], let shape = problem.shapes[item] else { return nil }
     func tensor(_ m: Matrix) -> Tensor { Tensor(shape: shape, scalars: m.scalars) }
     func tensor(_ v: [Double]) -> Tensor { Tensor(shape: shape, scalars: v) }
-    let fw = forward(forwardKey(s))
+    let fw = forward(forwardKey(s), backward: role.isBehindOutputLayer)
     switch role {
     case .loss:
       let out = output(outputKey(s))
@@ -589,7 +576,7 @@ final class RecurrentSlipEvaluation: SlipEvaluation {
   /// each entry as its sum over steps, O(T) per entry.
   func entries(of item: String, with slips: [AppliedSlip], at indices: [Int]) -> [Double]? {
     guard let s = RecurrentSlips(slips), let role = problem.roles[item], let shape = problem.shapes[item] else { return nil }
-    let fw = forward(forwardKey(s))
+    let fw = forward(forwardKey(s), backward: role.isBehindOutputLayer)
     let cols = shape.count >= 2 ? shape[shape.count - 1] : 1
     /// Σ_{t in steps} a[t, r] b[t, c] for row-major T × · matrices a, b.
     func sum(_ a: Matrix, _ r: Int, _ b: Matrix, _ c: Int, _ steps: [Int]) -> Double {
