@@ -376,13 +376,43 @@ final class RecurrentSlipEvaluation: SlipEvaluation {
     var ownTermOnly: Bool
   }
 
-  /// For each source s: g_s (T × H, row i − 1 = (∂J^(s)/∂z^(i))ᵀ weighted, i ≤ s), and the
-  /// carries C g_s^(1) (into h^(0)) and C g_s^(2) (into step 1).
-  struct Sweeps { var g: [Matrix]; var intoH0: [[Double]]; var intoStep1: [[Double]] }
+  /// The per-source sweeps g_s (T × H, row i − 1 = (∂J^(s)/∂z^(i))ᵀ weighted, i ≤ s) and their
+  /// carries C g_s^(1) (into h^(0)) and C g_s^(2) (into step 1), summed over the sources:
+  ///
+  /// ```
+  /// g[b − 1] row i − 1 = Σ_{s=i}^{b} g_s^(i)               (i ≤ b)
+  /// intoH0[b − 1]      = Σ_{s=1}^{b} C g_s^(1)
+  /// intoStep1[b − 1]   = a^(1) + Σ_{s=2}^{b} C g_s^(2)
+  /// ```
+  /// each in the order of s, as a truncation's sum over its sources runs.
+  struct Sweeps {
+    var g: [Matrix], intoH0: [[Double]], intoStep1: [[Double]]
+
+    /// The running sums of each source's own sweep (`g[s − 1]`, `intoH0[s − 1]`,
+    /// `intoStep1[s − 1]`), `a1` the injection a^(1) that step 1 starts from.
+    init(sources g: [Matrix], intoH0: [[Double]], intoStep1: [[Double]], a1: [Double]) {
+      var g = g, intoH0 = intoH0, intoStep1 = intoStep1
+      let T = g.count, H = a1.count
+      intoStep1[0] = a1
+      if T >= 2 {
+        for b in 2...T {
+          for k in 0..<((b - 1) * H) { g[b - 1].scalars[k] = g[b - 2].scalars[k] + g[b - 1].scalars[k] }
+          for j in 0..<H {
+            intoH0[b - 1][j] = intoH0[b - 2][j] + intoH0[b - 1][j]
+            intoStep1[b - 1][j] = intoStep1[b - 2][j] + intoStep1[b - 1][j]
+          }
+        }
+      }
+      self.g = g
+      self.intoH0 = intoH0
+      self.intoStep1 = intoStep1
+    }
+  }
   private var sweeps: [SweepKey: Sweeps] = [:]
 
   /// A window or chunks of k steps from the per-source sweeps (computed once for every k):
-  /// G_i sums g_s^(i) over the sources s whose kept terms reach step i.
+  /// G_i sums g_s^(i) over the sources s = i … end(i) whose kept terms reach step i (a run: the
+  /// first kept step of s grows with s), one row of the running sums.
   func windowed(_ truncation: Truncation, key: BackwardKey, a: Matrix, D: Matrix) -> Backward {
     let sk = SweepKey(output: key.output, local: key.local, lossTerms: key.lossTerms, recounted: key.recounted, carry: key.carry, ownTermOnly: key.ownTermOnly)
     let sw: Sweeps
@@ -412,25 +442,20 @@ final class RecurrentSlipEvaluation: SlipEvaluation {
       // C g_s^(1) for every source: into h^(0).
       X.withUnsafeBufferPointer { x in Y.withUnsafeMutableBufferPointer { y in carryRows(key.carry, x.baseAddress!, rows: T, into: y.baseAddress!) } }
       let intoH0 = (0..<T).map { s in Array(Y[(s * H)..<((s + 1) * H)]) }
-      sw = Sweeps(g: g, intoH0: intoH0, intoStep1: intoStep1)
+      sw = Sweeps(sources: g, intoH0: intoH0, intoStep1: intoStep1, a1: Array(a.scalars[0..<H]))
       sweeps[sk] = sw
     }
     var G = Matrix(rows: T, cols: H)
-    for s in 1...T {
-      for i in truncation.firstKeptStep(for: s)...s {
-        let r = (i - 1) * H
-        for j in 0..<H { G.scalars[r + j] += sw.g[s - 1].scalars[r + j] }
-      }
+    var end = T
+    for i in stride(from: T, through: 1, by: -1) {
+      // The last source whose kept terms reach step i (end(i) does not grow as i falls).
+      while end > i && truncation.firstKeptStep(for: end) > i { end -= 1 }
+      let r = (i - 1) * H
+      for j in 0..<H { G.scalars[r + j] = sw.g[end - 1].scalars[r + j] }
     }
     // h^(0) and step 1 are reached by the sources whose first kept step is 1: s ≤ k, both ways.
-    let k = truncation.length ?? T
-    var dh0 = [Double](repeating: 0, count: H)
-    var dh1 = Array(a.scalars[0..<H])
-    for s in 1...Swift.min(k, T) {
-      for j in 0..<H { dh0[j] += sw.intoH0[s - 1][j] }
-      if s >= 2 { for j in 0..<H { dh1[j] += sw.intoStep1[s - 1][j] } }
-    }
-    return Backward(G: G, dh0: dh0, dh1: dh1)
+    let k = Swift.min(truncation.length ?? T, T)
+    return Backward(G: G, dh0: sw.intoH0[k - 1], dh1: sw.intoStep1[k - 1])
   }
 
   /// The sweep of J^(T) alone (unscaled): rows i − 1 = (∂J^(T)/∂z^(i))ᵀ for the kept i.
