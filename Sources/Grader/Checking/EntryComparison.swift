@@ -47,6 +47,19 @@ public struct EntryComparison: Sendable, Equatable {
       passed: failing == 0, failingEntries: failing)
   }
 
+  /// `compare(…).passed` for the entries in `range` (all by default), stopping at the first
+  /// entry that fails: every entry finite and within `tolerance` of the expected one.
+  public static func passes(submitted: [Double], expected: [Double], tolerance: Tolerance, in range: Range<Int>? = nil) -> Bool {
+    precondition(submitted.count == expected.count, "compare needs equal counts")
+    let range = range ?? submitted.indices
+    return submitted.withUnsafeBufferPointer { s in
+      expected.withUnsafeBufferPointer { r in
+        for k in range where !tolerance.accepts(s[k], expected: r[k]) { return false }
+        return true
+      }
+    }
+  }
+
   /// The multi-index of flat (row-major) position `k`.
   public static func multiIndex(_ k: Int, shape: [Int]) -> [Int] {
     var index = [Int](repeating: 0, count: shape.count)

@@ -137,9 +137,7 @@ public struct Diagnoser {
   public func diagnose(_ r: DiagnosisRequest) -> Diagnosis? {
     let item = r.item
     guard let expected = r.reference[item.id], expected.count == r.submitted.count else { return nil }
-    if EntryComparison.compare(submitted: r.submitted.scalars, expected: expected.scalars, shape: item.shape, tolerance: r.tolerance).passed {
-      return nil
-    }
+    if EntryComparison.passes(submitted: r.submitted.scalars, expected: expected.scalars, tolerance: r.tolerance) { return nil }
     let context = MutantContext(item: item, inputs: r.inputs, reference: expected, notation: model.notation)
     var diagnosis: Diagnosis?
     if search != nil {
@@ -190,13 +188,10 @@ public struct Diagnoser {
     guard item.shape.count >= 2 else { return nil }
     let T = item.shape[0]
     let size = expected.count / Swift.max(T, 1)
-    let sliceShape = Array(item.shape.dropFirst())
     var steps: [Int] = []
-    for i in stride(from: T, through: 1, by: -1) {
-      let range = ((i - 1) * size)..<(i * size)
-      let c = EntryComparison.compare(
-        submitted: Array(submitted.scalars[range]), expected: Array(expected.scalars[range]), shape: sliceShape, tolerance: tolerance)
-      if !c.passed { steps.append(i) }
+    for i in stride(from: T, through: 1, by: -1)
+    where !EntryComparison.passes(submitted: submitted.scalars, expected: expected.scalars, tolerance: tolerance, in: ((i - 1) * size)..<(i * size)) {
+      steps.append(i)
     }
     return steps
   }

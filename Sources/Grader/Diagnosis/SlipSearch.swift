@@ -205,20 +205,28 @@ public struct SlipSearch {
           }
         }
       }
-      func spread(_ cls: UInt8, _ count: Int, _ m: Int) -> [Int] {
-        let picks = Swift.min(count, m)
-        var out: [Int] = []
-        out.reserveCapacity(picks)
-        var ordinal = 0
-        for k in 0..<n where kind[k] == cls {
-          if out.count == picks { break }
-          // count > m: the ordinals p · count / m grow by at least 1, so one pick per entry.
-          if ordinal == (count <= m ? out.count : out.count * count / m) { out.append(k) }
-          ordinal += 1
+      /// The spread picks of classes 1 and 2 in one pass: of a class of `count` entries, m of
+      /// them, at ordinals ⌊p · count / m⌋ (every entry when count ≤ m).
+      func spread(_ m: (failing: Int, nonzero: Int)) -> [Int] {
+        let count = [0, counts.failing, counts.nonzero], m = [0, m.failing, m.nonzero]
+        let picks = (0..<3).map { Swift.min(count[$0], m[$0]) }
+        var out: [Int] = [], taken = [0, 0, 0], ordinal = [0, 0, 0]
+        out.reserveCapacity(picks[1] + picks[2])
+        kind.withUnsafeBufferPointer { kind in
+          for k in 0..<n where kind[k] != 0 {
+            let c = Int(kind[k])
+            guard taken[c] < picks[c] else {
+              if taken[1] == picks[1] && taken[2] == picks[2] { break }
+              continue
+            }
+            // count > m: the ordinals p · count / m grow by at least 1, so one pick per entry.
+            if ordinal[c] == (count[c] <= m[c] ? taken[c] : taken[c] * count[c] / m[c]) { out.append(k); taken[c] += 1 }
+            ordinal[c] += 1
+          }
         }
         return out
       }
-      var chosen = Set(spread(1, counts.failing, size / 2)).union(spread(2, counts.nonzero, 3 * size / 8))
+      var chosen = Set(spread((failing: size / 2, nonzero: 3 * size / 8)))
       for k in SlipSearch.sampleIndices(count: n, size: size / 8) { chosen.insert(k) }
       sample = chosen.sorted()
       var need = Set(sample)
