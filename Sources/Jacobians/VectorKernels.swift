@@ -226,10 +226,8 @@ public enum VectorKernels {
   public static func transposedMatrixVector(_ W: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ m: Int, _ n: Int) {
     var j = 0
     #if JACOBIANS_AVX2_FMA
-    while j + 32 <= n {
-      transposedStrip(W, x, y, m, n, j)
-      j += 32
-    }
+    transposedLane(W, x, y, 0..<m, n, strips: n / 32)
+    j = n / 32 * 32
     #endif
     transposedRest(W, x, y, m, n, from: j)
   }
@@ -267,7 +265,8 @@ public enum VectorKernels {
 
   #if JACOBIANS_AVX2_FMA
   /// The running sums y[0 ..< 32·strips] of one vector over the block `rows` of W (read from y
-  /// unless the block is the first): eight 4-vectors per strip of 32 columns.
+  /// unless the block is the first, all of W for one product): eight 4-vectors per strip of 32
+  /// columns.
   @inline(__always)
   static func transposedLane(_ W: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ rows: Range<Int>, _ n: Int, strips: Int) {
     typealias V = SIMD4<Double>
@@ -378,32 +377,6 @@ public enum VectorKernels {
   }
   #endif
 
-  #if JACOBIANS_AVX2_FMA
-  /// Entries j ..< j + 32 of Wᵀ x: eight accumulators while r runs over the rows.
-  @inline(__always)
-  static func transposedStrip(_ W: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ m: Int, _ n: Int, _ j: Int) {
-    typealias V = SIMD4<Double>
-    let ry = UnsafeMutableRawPointer(y)
-    var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V(), c6 = V(), c7 = V()
-    for r in 0..<m {
-      let w = UnsafeRawPointer(W + (r * n + j))
-      let xr = V(repeating: x[r])
-      c0 = c0.addingProduct(xr, w.loadUnaligned(as: V.self))
-      c1 = c1.addingProduct(xr, w.loadUnaligned(fromByteOffset: 32, as: V.self))
-      c2 = c2.addingProduct(xr, w.loadUnaligned(fromByteOffset: 64, as: V.self))
-      c3 = c3.addingProduct(xr, w.loadUnaligned(fromByteOffset: 96, as: V.self))
-      c4 = c4.addingProduct(xr, w.loadUnaligned(fromByteOffset: 128, as: V.self))
-      c5 = c5.addingProduct(xr, w.loadUnaligned(fromByteOffset: 160, as: V.self))
-      c6 = c6.addingProduct(xr, w.loadUnaligned(fromByteOffset: 192, as: V.self))
-      c7 = c7.addingProduct(xr, w.loadUnaligned(fromByteOffset: 224, as: V.self))
-    }
-    let o = j * 8
-    ry.storeBytes(of: c0, toByteOffset: o, as: V.self); ry.storeBytes(of: c1, toByteOffset: o + 32, as: V.self)
-    ry.storeBytes(of: c2, toByteOffset: o + 64, as: V.self); ry.storeBytes(of: c3, toByteOffset: o + 96, as: V.self)
-    ry.storeBytes(of: c4, toByteOffset: o + 128, as: V.self); ry.storeBytes(of: c5, toByteOffset: o + 160, as: V.self)
-    ry.storeBytes(of: c6, toByteOffset: o + 192, as: V.self); ry.storeBytes(of: c7, toByteOffset: o + 224, as: V.self)
-  }
-  #endif
 
   /// Entries j ..< n of Wᵀ x (4-vectors, then one entry at a time).
   @inline(__always)
