@@ -205,8 +205,9 @@ extension MatrixProduct {
   /// B′[panel at b + i·bStep] over kc inner indices, with h_i = h and w_i = w but for the last
   /// tile (lastH, lastW); the sides are at most the tile's. One call for a whole row (or column)
   /// of tiles, so that short inner dimensions (k = 35) do not pay a call per tile. Full tiles are
-  /// written from the registers (row by row, or transposed when C′ is stored column-major);
-  /// edge tiles go through `scratch` (MR · NR values).
+  /// written from the registers (row by row, or transposed when C′ is stored column-major), and
+  /// so are 4 × 12 tiles of full height cut short in width when stored transposed; other edge
+  /// tiles go through `scratch` (MR · NR values).
   @inline(never) @_optimize(size)
   static func tiles(
     _ tile: Tile, count: Int, a: UnsafePointer<Double>, aStep: Int, ar: Int, ak: Int,
@@ -236,8 +237,8 @@ extension MatrixProduct {
         let acc = kernel4x12(a, ar, ak, b, kc)
         if hi == 4 && wi == 12 && cs == 1 {
           acc.store4x12(c, rs, accumulate)
-        } else if hi == 4 && wi == 12 && rs == 1 {
-          acc.store4x12Transposed(c, cs, accumulate)
+        } else if hi == 4 && rs == 1 {
+          acc.store4x12Transposed(c, cs, accumulate, columns: wi)
         } else {
           acc.store4x12(scratch, 12, false)
           copyCorner(scratch, 12, c, rs, cs, hi, wi, accumulate)
@@ -320,20 +321,30 @@ extension MatrixProduct {
       write(v9, c3, accumulate); write(v10, c3 + 4, accumulate); write(v11, c3 + 8, accumulate)
     }
 
-    /// Entry (r, j) of the tile to c[j · ldc + r].
+    /// Entry (r, j) of the tile to c[j · ldc + r] for the first `columns` columns j (1…12) of
+    /// the tile: a column of the tile is a contiguous 4-vector of C, so a tile cut short by the
+    /// edge of C′ (35 = 2 · 12 + 11) is written from the registers too.
     @inline(__always)
-    func store4x12Transposed(_ c: UnsafeMutablePointer<Double>, _ ldc: Int, _ accumulate: Bool) {
+    func store4x12Transposed(_ c: UnsafeMutablePointer<Double>, _ ldc: Int, _ accumulate: Bool, columns: Int = 12) {
       let (a0, a1, a2, a3) = transpose(v0, v3, v6, v9)
-      write(a0, c, accumulate); write(a1, c + ldc, accumulate)
-      write(a2, c + 2 &* ldc, accumulate); write(a3, c + 3 &* ldc, accumulate)
+      write(a0, c, accumulate)
+      if columns > 1 { write(a1, c + ldc, accumulate) }
+      if columns > 2 { write(a2, c + 2 &* ldc, accumulate) }
+      if columns > 3 { write(a3, c + 3 &* ldc, accumulate) }
+      if columns <= 4 { return }
       let (b0, b1, b2, b3) = transpose(v1, v4, v7, v10)
       let c4 = c + 4 &* ldc
-      write(b0, c4, accumulate); write(b1, c4 + ldc, accumulate)
-      write(b2, c4 + 2 &* ldc, accumulate); write(b3, c4 + 3 &* ldc, accumulate)
+      write(b0, c4, accumulate)
+      if columns > 5 { write(b1, c4 + ldc, accumulate) }
+      if columns > 6 { write(b2, c4 + 2 &* ldc, accumulate) }
+      if columns > 7 { write(b3, c4 + 3 &* ldc, accumulate) }
+      if columns <= 8 { return }
       let (d0, d1, d2, d3) = transpose(v2, v5, v8, v11)
       let c8 = c + 8 &* ldc
-      write(d0, c8, accumulate); write(d1, c8 + ldc, accumulate)
-      write(d2, c8 + 2 &* ldc, accumulate); write(d3, c8 + 3 &* ldc, accumulate)
+      write(d0, c8, accumulate)
+      if columns > 9 { write(d1, c8 + ldc, accumulate) }
+      if columns > 10 { write(d2, c8 + 2 &* ldc, accumulate) }
+      if columns > 11 { write(d3, c8 + 3 &* ldc, accumulate) }
     }
   }
 
