@@ -207,17 +207,21 @@ extension MatrixProduct {
   /// of tiles, so that short inner dimensions (k = 35) do not pay a call per tile. Full tiles are
   /// written from the registers (row by row, or transposed when C′ is stored column-major), and
   /// so are 4 × 12 tiles of full height cut short in width when stored transposed; other edge
-  /// tiles go through `scratch` (MR · NR values).
+  /// tiles go through `scratch` (MR · NR values). `prefetchLines` cache lines from `prefetch` on
+  /// (the operand of a later call) are asked for along the way of the first 4 × 12 tile, or
+  /// before the first tile of the other shapes.
   @inline(never) @_optimize(size)
   static func tiles(
     _ tile: Tile, count: Int, a: UnsafePointer<Double>, aStep: Int, ar: Int, ak: Int,
     b: UnsafePointer<Double>, bStep: Int, kc: Int, c: UnsafeMutablePointer<Double>, cStep: Int, rs: Int, cs: Int,
-    h: Int, w: Int, lastH: Int, lastW: Int, accumulate: Bool, scratch: UnsafeMutablePointer<Double>
+    h: Int, w: Int, lastH: Int, lastW: Int, accumulate: Bool, scratch: UnsafeMutablePointer<Double>,
+    prefetch: UnsafePointer<Double>? = nil, prefetchLines: Int = 0
   ) {
     var a = a, b = b, c = c
     switch tile {
     #if JACOBIANS_AVX2_FMA
     case .sixByEight:
+      if let prefetch { MatrixProduct.prefetch(prefetch, count: prefetchLines &* 8) }
       for i in 0..<count {
         let (hi, wi) = i == count - 1 ? (lastH, lastW) : (h, w)
         let acc = kernel6x8(a, ar, ak, b, kc)
@@ -234,7 +238,7 @@ extension MatrixProduct {
     case .fourByTwelve:
       for i in 0..<count {
         let (hi, wi) = i == count - 1 ? (lastH, lastW) : (h, w)
-        let acc = kernel4x12(a, ar, ak, b, kc)
+        let acc = kernel4x12(a, ar, ak, b, kc, prefetch: i == 0 ? prefetch : nil, lines: prefetchLines)
         if hi == 4 && wi == 12 && cs == 1 {
           acc.store4x12(c, rs, accumulate)
         } else if hi == 4 && rs == 1 {
@@ -247,6 +251,7 @@ extension MatrixProduct {
       }
     #else
     case .fourByFour:
+      if let prefetch { MatrixProduct.prefetch(prefetch, count: prefetchLines &* 8) }
       for i in 0..<count {
         let (hi, wi) = i == count - 1 ? (lastH, lastW) : (h, w)
         let acc = kernel4x4(a, ar, ak, b, kc)
@@ -407,30 +412,49 @@ extension MatrixProduct {
   }
 
   /// The 4 × 12 tile: rows r of A′ at a + r·ar, advancing by ak per k; b a packed panel of 12.
+  /// The `lines` cache lines from `prefetch` on are asked for along the way, one every
+  /// ⌊kc / lines⌋ values of k, so that the misses are spread over the tile instead of queued
+  /// at once (none by default).
   @inline(__always)
-  static func kernel4x12(_ a: UnsafePointer<Double>, _ ar: Int, _ ak: Int, _ b: UnsafePointer<Double>, _ kc: Int) -> Accumulators {
+  static func kernel4x12(
+    _ a: UnsafePointer<Double>, _ ar: Int, _ ak: Int, _ b: UnsafePointer<Double>, _ kc: Int,
+    prefetch: UnsafePointer<Double>? = nil, lines: Int = 0
+  ) -> Accumulators {
     var c00 = V4(), c01 = V4(), c02 = V4(), c10 = V4(), c11 = V4(), c12 = V4()
     var c20 = V4(), c21 = V4(), c22 = V4(), c30 = V4(), c31 = V4(), c32 = V4()
     var pa = a
     var pb = UnsafeRawPointer(b)
     let r2 = 2 &* ar, r3 = 3 &* ar
+    var left = prefetch == nil ? 0 : lines, pf = prefetch
+    let every = left > 0 ? Swift.max(1, kc / left) : kc
     var k = kc
     while k > 0 {
-      let b0 = pb.loadUnaligned(as: V4.self)
-      let b1 = pb.loadUnaligned(fromByteOffset: 32, as: V4.self)
-      let b2 = pb.loadUnaligned(fromByteOffset: 64, as: V4.self)
-      let a0 = V4(repeating: pa[0])
-      c00 = c00.addingProduct(a0, b0); c01 = c01.addingProduct(a0, b1); c02 = c02.addingProduct(a0, b2)
-      let a1 = V4(repeating: pa[ar])
-      c10 = c10.addingProduct(a1, b0); c11 = c11.addingProduct(a1, b1); c12 = c12.addingProduct(a1, b2)
-      let a2 = V4(repeating: pa[r2])
-      c20 = c20.addingProduct(a2, b0); c21 = c21.addingProduct(a2, b1); c22 = c22.addingProduct(a2, b2)
-      let a3 = V4(repeating: pa[r3])
-      c30 = c30.addingProduct(a3, b0); c31 = c31.addingProduct(a3, b1); c32 = c32.addingProduct(a3, b2)
-      pa += ak
-      pb += 96
-      k &-= 1
+      var run = Swift.min(k, every)
+      k &-= run
+      while run > 0 {
+        let b0 = pb.loadUnaligned(as: V4.self)
+        let b1 = pb.loadUnaligned(fromByteOffset: 32, as: V4.self)
+        let b2 = pb.loadUnaligned(fromByteOffset: 64, as: V4.self)
+        let a0 = V4(repeating: pa[0])
+        c00 = c00.addingProduct(a0, b0); c01 = c01.addingProduct(a0, b1); c02 = c02.addingProduct(a0, b2)
+        let a1 = V4(repeating: pa[ar])
+        c10 = c10.addingProduct(a1, b0); c11 = c11.addingProduct(a1, b1); c12 = c12.addingProduct(a1, b2)
+        let a2 = V4(repeating: pa[r2])
+        c20 = c20.addingProduct(a2, b0); c21 = c21.addingProduct(a2, b1); c22 = c22.addingProduct(a2, b2)
+        let a3 = V4(repeating: pa[r3])
+        c30 = c30.addingProduct(a3, b0); c31 = c31.addingProduct(a3, b1); c32 = c32.addingProduct(a3, b2)
+        pa += ak
+        pb += 96
+        run &-= 1
+      }
+      if left > 0, let p = pf {
+        jacobians_prefetch_read(p)
+        pf = p + 8
+        left &-= 1
+      }
     }
+    // More lines than values of k: the rest at the end.
+    if let p = pf, left > 0 { MatrixProduct.prefetch(p, count: left &* 8) }
     return Accumulators(v0: c00, v1: c01, v2: c02, v3: c10, v4: c11, v5: c12,
                         v6: c20, v7: c21, v8: c22, v9: c30, v10: c31, v11: c32)
   }

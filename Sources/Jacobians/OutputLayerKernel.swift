@@ -248,18 +248,19 @@ public enum OutputLayerKernel {
           a = UnsafePointer(edge); ar = 1; ak = mr
         }
         // The next strip of W (contiguous after this one) on its way while this one is used, a
-        // share of it before each panel of Xᵀ: W is read from memory once, here, the rows of a
-        // strip are too short for the hardware's prefetcher to catch up on its own, and a whole
-        // strip of prefetches at once stalls on the misses already in flight.
+        // share of it with each panel of Xᵀ, one cache line every few k inside the tile: W is
+        // read from memory once, here, the rows of a strip are too short for the hardware's
+        // prefetcher to catch up on its own, and a strip of prefetches at once stalls on the
+        // misses already in flight.
         let next = v0 + i + mr
         let ahead = next < c.V ? Swift.min(mr, c.V - next) * H : 0
         let share = (ahead / c.tPanels + 7) / 8 * 8
         for p in 0..<c.tPanels {
           let lo = Swift.min(ahead, p * share), hi = Swift.min(ahead, lo + share)
-          if lo < hi { MatrixProduct.prefetch(c.w + (next * H + lo), count: hi - lo) }
           MatrixProduct.tiles(tile, count: 1, a: a, aStep: 0, ar: ar, ak: ak, b: c.x + p * H * nr, bStep: 0, kc: H,
                               c: c.g + (p * nr * V + v0 + i), cStep: 0, rs: 1, cs: V, h: h, w: nr, lastH: h,
-                              lastW: Swift.min(nr, T - p * nr), accumulate: false, scratch: tileScratch)
+                              lastW: Swift.min(nr, T - p * nr), accumulate: false, scratch: tileScratch,
+                              prefetch: lo < hi ? c.w + (next * H + lo) : nil, prefetchLines: (hi - lo + 7) / 8)
         }
         i += mr
       }
