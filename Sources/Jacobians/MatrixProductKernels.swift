@@ -205,18 +205,23 @@ extension MatrixProduct {
   /// B′[panel at b + i·bStep] over kc inner indices, with h_i = h and w_i = w but for the last
   /// tile (lastH, lastW); the sides are at most the tile's. One call for a whole row (or column)
   /// of tiles, so that short inner dimensions (k = 35) do not pay a call per tile. Full tiles are
-  /// written from the registers (row by row, or transposed when C′ is stored column-major);
-  /// edge tiles go through `scratch` (MR · NR values).
+  /// written from the registers (row by row, or transposed when C′ is stored column-major), and
+  /// so are 4 × 12 tiles of full height cut short in width when stored transposed; other edge
+  /// tiles go through `scratch` (MR · NR values). `prefetchLines` cache lines from `prefetch` on
+  /// (the operand of a later call) are asked for along the way of the first 4 × 12 tile, or
+  /// before the first tile of the other shapes.
   @inline(never) @_optimize(size)
   static func tiles(
     _ tile: Tile, count: Int, a: UnsafePointer<Double>, aStep: Int, ar: Int, ak: Int,
     b: UnsafePointer<Double>, bStep: Int, kc: Int, c: UnsafeMutablePointer<Double>, cStep: Int, rs: Int, cs: Int,
-    h: Int, w: Int, lastH: Int, lastW: Int, accumulate: Bool, scratch: UnsafeMutablePointer<Double>
+    h: Int, w: Int, lastH: Int, lastW: Int, accumulate: Bool, scratch: UnsafeMutablePointer<Double>,
+    prefetch: UnsafePointer<Double>? = nil, prefetchLines: Int = 0
   ) {
     var a = a, b = b, c = c
     switch tile {
     #if JACOBIANS_AVX2_FMA
     case .sixByEight:
+      if let prefetch { MatrixProduct.prefetch(prefetch, count: prefetchLines &* 8) }
       for i in 0..<count {
         let (hi, wi) = i == count - 1 ? (lastH, lastW) : (h, w)
         let acc = kernel6x8(a, ar, ak, b, kc)
@@ -233,11 +238,11 @@ extension MatrixProduct {
     case .fourByTwelve:
       for i in 0..<count {
         let (hi, wi) = i == count - 1 ? (lastH, lastW) : (h, w)
-        let acc = kernel4x12(a, ar, ak, b, kc)
+        let acc = kernel4x12(a, ar, ak, b, kc, prefetch: i == 0 ? prefetch : nil, lines: prefetchLines)
         if hi == 4 && wi == 12 && cs == 1 {
           acc.store4x12(c, rs, accumulate)
-        } else if hi == 4 && wi == 12 && rs == 1 {
-          acc.store4x12Transposed(c, cs, accumulate)
+        } else if hi == 4 && rs == 1 {
+          acc.store4x12Transposed(c, cs, accumulate, columns: wi)
         } else {
           acc.store4x12(scratch, 12, false)
           copyCorner(scratch, 12, c, rs, cs, hi, wi, accumulate)
@@ -246,6 +251,7 @@ extension MatrixProduct {
       }
     #else
     case .fourByFour:
+      if let prefetch { MatrixProduct.prefetch(prefetch, count: prefetchLines &* 8) }
       for i in 0..<count {
         let (hi, wi) = i == count - 1 ? (lastH, lastW) : (h, w)
         let acc = kernel4x4(a, ar, ak, b, kc)
@@ -320,20 +326,30 @@ extension MatrixProduct {
       write(v9, c3, accumulate); write(v10, c3 + 4, accumulate); write(v11, c3 + 8, accumulate)
     }
 
-    /// Entry (r, j) of the tile to c[j · ldc + r].
+    /// Entry (r, j) of the tile to c[j · ldc + r] for the first `columns` columns j (1…12) of
+    /// the tile: a column of the tile is a contiguous 4-vector of C, so a tile cut short by the
+    /// edge of C′ (35 = 2 · 12 + 11) is written from the registers too.
     @inline(__always)
-    func store4x12Transposed(_ c: UnsafeMutablePointer<Double>, _ ldc: Int, _ accumulate: Bool) {
+    func store4x12Transposed(_ c: UnsafeMutablePointer<Double>, _ ldc: Int, _ accumulate: Bool, columns: Int = 12) {
       let (a0, a1, a2, a3) = transpose(v0, v3, v6, v9)
-      write(a0, c, accumulate); write(a1, c + ldc, accumulate)
-      write(a2, c + 2 &* ldc, accumulate); write(a3, c + 3 &* ldc, accumulate)
+      write(a0, c, accumulate)
+      if columns > 1 { write(a1, c + ldc, accumulate) }
+      if columns > 2 { write(a2, c + 2 &* ldc, accumulate) }
+      if columns > 3 { write(a3, c + 3 &* ldc, accumulate) }
+      if columns <= 4 { return }
       let (b0, b1, b2, b3) = transpose(v1, v4, v7, v10)
       let c4 = c + 4 &* ldc
-      write(b0, c4, accumulate); write(b1, c4 + ldc, accumulate)
-      write(b2, c4 + 2 &* ldc, accumulate); write(b3, c4 + 3 &* ldc, accumulate)
+      write(b0, c4, accumulate)
+      if columns > 5 { write(b1, c4 + ldc, accumulate) }
+      if columns > 6 { write(b2, c4 + 2 &* ldc, accumulate) }
+      if columns > 7 { write(b3, c4 + 3 &* ldc, accumulate) }
+      if columns <= 8 { return }
       let (d0, d1, d2, d3) = transpose(v2, v5, v8, v11)
       let c8 = c + 8 &* ldc
-      write(d0, c8, accumulate); write(d1, c8 + ldc, accumulate)
-      write(d2, c8 + 2 &* ldc, accumulate); write(d3, c8 + 3 &* ldc, accumulate)
+      write(d0, c8, accumulate)
+      if columns > 9 { write(d1, c8 + ldc, accumulate) }
+      if columns > 10 { write(d2, c8 + 2 &* ldc, accumulate) }
+      if columns > 11 { write(d3, c8 + 3 &* ldc, accumulate) }
     }
   }
 
@@ -396,30 +412,49 @@ extension MatrixProduct {
   }
 
   /// The 4 × 12 tile: rows r of A′ at a + r·ar, advancing by ak per k; b a packed panel of 12.
+  /// The `lines` cache lines from `prefetch` on are asked for along the way, one every
+  /// ⌊kc / lines⌋ values of k, so that the misses are spread over the tile instead of queued
+  /// at once (none by default).
   @inline(__always)
-  static func kernel4x12(_ a: UnsafePointer<Double>, _ ar: Int, _ ak: Int, _ b: UnsafePointer<Double>, _ kc: Int) -> Accumulators {
+  static func kernel4x12(
+    _ a: UnsafePointer<Double>, _ ar: Int, _ ak: Int, _ b: UnsafePointer<Double>, _ kc: Int,
+    prefetch: UnsafePointer<Double>? = nil, lines: Int = 0
+  ) -> Accumulators {
     var c00 = V4(), c01 = V4(), c02 = V4(), c10 = V4(), c11 = V4(), c12 = V4()
     var c20 = V4(), c21 = V4(), c22 = V4(), c30 = V4(), c31 = V4(), c32 = V4()
     var pa = a
     var pb = UnsafeRawPointer(b)
     let r2 = 2 &* ar, r3 = 3 &* ar
+    var left = prefetch == nil ? 0 : lines, pf = prefetch
+    let every = left > 0 ? Swift.max(1, kc / left) : kc
     var k = kc
     while k > 0 {
-      let b0 = pb.loadUnaligned(as: V4.self)
-      let b1 = pb.loadUnaligned(fromByteOffset: 32, as: V4.self)
-      let b2 = pb.loadUnaligned(fromByteOffset: 64, as: V4.self)
-      let a0 = V4(repeating: pa[0])
-      c00 = c00.addingProduct(a0, b0); c01 = c01.addingProduct(a0, b1); c02 = c02.addingProduct(a0, b2)
-      let a1 = V4(repeating: pa[ar])
-      c10 = c10.addingProduct(a1, b0); c11 = c11.addingProduct(a1, b1); c12 = c12.addingProduct(a1, b2)
-      let a2 = V4(repeating: pa[r2])
-      c20 = c20.addingProduct(a2, b0); c21 = c21.addingProduct(a2, b1); c22 = c22.addingProduct(a2, b2)
-      let a3 = V4(repeating: pa[r3])
-      c30 = c30.addingProduct(a3, b0); c31 = c31.addingProduct(a3, b1); c32 = c32.addingProduct(a3, b2)
-      pa += ak
-      pb += 96
-      k &-= 1
+      var run = Swift.min(k, every)
+      k &-= run
+      while run > 0 {
+        let b0 = pb.loadUnaligned(as: V4.self)
+        let b1 = pb.loadUnaligned(fromByteOffset: 32, as: V4.self)
+        let b2 = pb.loadUnaligned(fromByteOffset: 64, as: V4.self)
+        let a0 = V4(repeating: pa[0])
+        c00 = c00.addingProduct(a0, b0); c01 = c01.addingProduct(a0, b1); c02 = c02.addingProduct(a0, b2)
+        let a1 = V4(repeating: pa[ar])
+        c10 = c10.addingProduct(a1, b0); c11 = c11.addingProduct(a1, b1); c12 = c12.addingProduct(a1, b2)
+        let a2 = V4(repeating: pa[r2])
+        c20 = c20.addingProduct(a2, b0); c21 = c21.addingProduct(a2, b1); c22 = c22.addingProduct(a2, b2)
+        let a3 = V4(repeating: pa[r3])
+        c30 = c30.addingProduct(a3, b0); c31 = c31.addingProduct(a3, b1); c32 = c32.addingProduct(a3, b2)
+        pa += ak
+        pb += 96
+        run &-= 1
+      }
+      if left > 0, let p = pf {
+        jacobians_prefetch_read(p)
+        pf = p + 8
+        left &-= 1
+      }
     }
+    // More lines than values of k: the rest at the end.
+    if let p = pf, left > 0 { MatrixProduct.prefetch(p, count: left &* 8) }
     return Accumulators(v0: c00, v1: c01, v2: c02, v3: c10, v4: c11, v5: c12,
                         v6: c20, v7: c21, v8: c22, v9: c30, v10: c31, v11: c32)
   }

@@ -179,6 +179,49 @@ public enum OutputLayerKernel {
     init(_ pointer: UnsafeMutablePointer<Element>) { self.pointer = pointer }
   }
 
+  /// E[0..<T, 0..<n] (row length `ld`) as `panels` panels of Eᵀ, nr columns t each: panel p
+  /// holds the rows t = p·nr … p·nr + nr − 1 of E, k-major (`dst[(p·n + k)·nr + t − p·nr]`),
+  /// rows at or past T as zeros. Four rows and four k at a time, through a 4 × 4 transpose in
+  /// registers (nr is a multiple of 4).
+  static func packTransposed(
+    _ e: UnsafePointer<Double>, ld: Int, rows T: Int, count n: Int, nr: Int, panels: Int,
+    into dst: UnsafeMutablePointer<Double>
+  ) {
+    typealias V4 = SIMD4<Double>
+    for p in 0..<panels {
+      var col = 0
+      while col < nr {
+        let t0 = p * nr + col, live = Swift.max(0, Swift.min(4, T - t0))
+        let out = dst + (p * n * nr + col)
+        if live == 4 {
+          let r0 = UnsafeRawPointer(e + t0 * ld), r1 = UnsafeRawPointer(e + (t0 + 1) * ld)
+          let r2 = UnsafeRawPointer(e + (t0 + 2) * ld), r3 = UnsafeRawPointer(e + (t0 + 3) * ld)
+          let o = UnsafeMutableRawPointer(out), step = nr * 8
+          var k = 0
+          while k + 4 <= n {
+            let x0 = r0.loadUnaligned(fromByteOffset: k * 8, as: V4.self)
+            let x1 = r1.loadUnaligned(fromByteOffset: k * 8, as: V4.self)
+            let x2 = r2.loadUnaligned(fromByteOffset: k * 8, as: V4.self)
+            let x3 = r3.loadUnaligned(fromByteOffset: k * 8, as: V4.self)
+            let base = k * step
+            o.storeBytes(of: V4(x0[0], x1[0], x2[0], x3[0]), toByteOffset: base, as: V4.self)
+            o.storeBytes(of: V4(x0[1], x1[1], x2[1], x3[1]), toByteOffset: base + step, as: V4.self)
+            o.storeBytes(of: V4(x0[2], x1[2], x2[2], x3[2]), toByteOffset: base + 2 * step, as: V4.self)
+            o.storeBytes(of: V4(x0[3], x1[3], x2[3], x3[3]), toByteOffset: base + 3 * step, as: V4.self)
+            k += 4
+          }
+          while k < n {
+            for r in 0..<4 { out[k * nr + r] = e[(t0 + r) * ld + k] }
+            k += 1
+          }
+        } else {
+          for k in 0..<n { for r in 0..<4 { out[k * nr + r] = r < live ? e[(t0 + r) * ld + k] : 0 } }
+        }
+        col += 4
+      }
+    }
+  }
+
   /// One sweep over the rows `range` of W, block by block.
   static func sweep(_ c: Context, _ range: Range<Int>) -> Sweep {
     let (T, H, V, vb) = (c.T, c.H, c.V, c.vb)
@@ -199,19 +242,26 @@ public enum OutputLayerKernel {
       var i = 0
       while i < n {
         let h = Swift.min(mr, n - i)
-        // The next strip of W (contiguous after this one) on its way while this one is used:
-        // W is read from memory once, here, and the rows of a strip are too short for the
-        // hardware's prefetcher to catch up on its own.
-        let next = v0 + i + mr
-        if next < c.V { MatrixProduct.prefetch(c.w + next * H, count: Swift.min(mr, c.V - next) * H) }
         var a = c.w + (v0 + i) * H, ar = H, ak = 1
         if h < mr {
           for k in 0..<H { for r in 0..<mr { edge[k * mr + r] = r < h ? c.w[(v0 + i + r) * H + k] : 0 } }
           a = UnsafePointer(edge); ar = 1; ak = mr
         }
-        MatrixProduct.tiles(tile, count: c.tPanels, a: a, aStep: 0, ar: ar, ak: ak, b: c.x, bStep: H * nr, kc: H,
-                            c: c.g + (v0 + i), cStep: nr * V, rs: 1, cs: V, h: h, w: nr, lastH: h,
-                            lastW: T - (c.tPanels - 1) * nr, accumulate: false, scratch: tileScratch)
+        // The next strip of W (contiguous after this one) on its way while this one is used, a
+        // share of it with each panel of Xᵀ, one cache line every few k inside the tile: W is
+        // read from memory once, here, the rows of a strip are too short for the hardware's
+        // prefetcher to catch up on its own, and a strip of prefetches at once stalls on the
+        // misses already in flight.
+        let next = v0 + i + mr
+        let ahead = next < c.V ? Swift.min(mr, c.V - next) * H : 0
+        let share = (ahead / c.tPanels + 7) / 8 * 8
+        for p in 0..<c.tPanels {
+          let lo = Swift.min(ahead, p * share), hi = Swift.min(ahead, lo + share)
+          MatrixProduct.tiles(tile, count: 1, a: a, aStep: 0, ar: ar, ak: ak, b: c.x + p * H * nr, bStep: 0, kc: H,
+                              c: c.g + (p * nr * V + v0 + i), cStep: 0, rs: 1, cs: V, h: h, w: nr, lastH: h,
+                              lastW: Swift.min(nr, T - p * nr), accumulate: false, scratch: tileScratch,
+                              prefetch: lo < hi ? c.w + (next * H + lo) : nil, prefetchLines: (hi - lo + 7) / 8)
+        }
         i += mr
       }
       // 2. Bias, running maximum, exponentials and sums, row by row.
@@ -239,17 +289,7 @@ public enum OutputLayerKernel {
       guard c.accumulates else { v0 += n; continue }
       // 3. A += E_block W_block, as Aᵀ += W_blockᵀ E_blockᵀ: W read in place (still in L2),
       //    E_blockᵀ packed in panels of nr rows t, Aᵀ tiles stored transposed into A.
-      for p in 0..<c.tPanels {
-        for col in 0..<nr {
-          let t = p * nr + col, base = be + (p * n * nr + col)
-          if t < T {
-            let src = c.g + (t * V + v0)
-            for k in 0..<n { base[k * nr] = src[k] }
-          } else {
-            for k in 0..<n { base[k * nr] = 0 }
-          }
-        }
-      }
+      packTransposed(UnsafePointer(c.g + v0), ld: V, rows: T, count: n, nr: nr, panels: c.tPanels, into: be)
       var h0 = 0
       while h0 < H {
         let hh = Swift.min(mr, H - h0)
