@@ -189,7 +189,7 @@ if let n = ProcessInfo.processInfo.environment["BPTT_PROFILE_RUNS"].flatMap(Int.
   exit(0)
 }
 print("RNN-LM benchmark: T = \(config.T), H = \(config.H), d = \(config.d), |V| = \(config.V); σ, biases, mean over t, full BPTT; Float64")
-print("median of \(config.runs) runs after one warm-up; times in ms\n")
+print("median of \(config.runs) runs after two warm-up calls; times in ms\n")
 
 // Swift, single- and two-threaded matrix products.
 let defaultConcurrency = MatrixProduct.maximumConcurrency
