@@ -30,12 +30,14 @@ struct RecurrentProblem {
 ///
 /// ```
 /// forward      z^(t) = W_h h^(t−1) + a^(t) + b_1,  h^(t) = f(z^(t)),  ŷ^(t) = softmax(U h^(t) + b_2)
-/// output       δ1^(t) = ŷ^(t) − y^(t),  o^(t) = Uᵀ δ1^(t)                         (batched: T × |V|, T × H)
+/// output       δ1^(t) = ŷ^(t) − y^(t),  o^(t) = Uᵀ δ1^(t)                         (batched: T × |V|, T × H;
+///              ŷ, the losses and P U in one pass over U, `OutputLayerForward`)
 /// local        D^(t) = f′(z^(t))                                                  (T × H)
 /// recursion    ∂J/∂z^(t) = (wₜ o^(t) + C ∂J/∂z^(t+1)) ⊙ D^(t),  C = W_hᵀ          (O(T H²))
 ///              the carry cut between chunks, or everywhere (only the i = t term);
-///              a window of k steps sums per-source sweeps g_s^(i) = ∂J^(s)/∂z^(i), i > s − k
-///              (computed once for every k: O(T² H²), only when a window is asked)
+///              a window or chunks of k steps sum per-source sweeps g_s^(i) = ∂J^(s)/∂z^(i)
+///              over the sources that reach step i (computed once for every k, O(T² H²), and
+///              kept as running sums over s: O(T H) per k; only when a truncation is asked)
 /// items        dW_h = Σ_i ∂J/∂z^(i) h^(i−1)ᵀ, dW_e = Σ_i ∂J/∂z^(i) e^(i)ᵀ, db_1 = Σ_i ∂J/∂z^(i),
 ///              dE[:, x^(i)] += W_eᵀ ∂J/∂z^(i) (one-hot: W_xh's column x^(i) += ∂J/∂z^(i)),
 ///              dh0 = C ∂J/∂z^(1), dU = Σ_t wₜ δ1^(t) h^(t)ᵀ, db_2 = Σ_t wₜ δ1^(t),
