@@ -91,6 +91,19 @@ extension Truncation {
     }
   }
 
+  /// For each step i = 1 … T (entry i − 1), the last loss term whose kept terms reach step i:
+  /// the loss terms that reach i are t = i … lastLossTerms[i − 1], a run, as `firstKeptStep`
+  /// grows with t.
+  public func lastLossTerms(steps T: Int) -> [Int] {
+    var last = [Int](repeating: 0, count: Swift.max(T, 0))
+    var end = T
+    for i in stride(from: T, through: 1, by: -1) {
+      while end > i && firstKeptStep(for: end) > i { end -= 1 }
+      last[i - 1] = end
+    }
+    return last
+  }
+
   /// True when, for a sequence of T steps, every term is kept (the truncation is full BPTT).
   public func isFull(forSteps T: Int) -> Bool {
     switch self {

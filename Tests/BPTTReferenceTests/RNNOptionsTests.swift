@@ -25,4 +25,19 @@ import BPTTReference
     #expect(LossReduction.mean.weight(steps: 4) == 0.25)
     #expect(LossReduction.sum.weight(steps: 4) == 1)
   }
+
+  /// lastLossTerms against its definition: the largest t ≥ i with firstKeptStep(t) ≤ i, and every
+  /// t in i … that reaches i, none after it.
+  @Test func lastLossTermsAreTheLastTermsThatReachEachStep() {
+    for T in [1, 2, 6, 35] {
+      for truncation in [Truncation.full] + (1...T + 1).flatMap({ [Truncation.window($0), .chunks($0)] }) {
+        let last = truncation.lastLossTerms(steps: T)
+        #expect(last.count == T)
+        for i in 1...T {
+          let reaching = (i...T).filter { truncation.firstKeptStep(for: $0) <= i }
+          #expect(reaching == Array(i...last[i - 1]), "\(truncation), T = \(T), step \(i)")
+        }
+      }
+    }
+  }
 }

@@ -556,10 +556,9 @@ final class GatedSlipEvaluation<Cell: GatedCell>: SlipEvaluation, LockstepSweeps
     /// reach it, P_i(end(i)); the initial carries of those that reach step 1.
     func truncated(_ truncation: Truncation, widths: [Int], steps T: Int) -> GatedRecursion {
       let r = GatedRecursion(widths: widths, steps: T)
-      var end = T
-      for i in stride(from: T, through: 1, by: -1) {
-        // The last loss term whose kept steps reach i (end(i) does not grow as i falls).
-        while end > i && truncation.firstKeptStep(for: end) > i { end -= 1 }
+      let last = truncation.lastLossTerms(steps: T)
+      for i in 1...T {
+        let end = last[i - 1]
         for row in widths.indices {
           r.buffers[row][i - 1].update(from: rows[end - 1][row][i - 1], count: widths[row])
         }

@@ -448,12 +448,8 @@ final class RecurrentSlipEvaluation: SlipEvaluation {
       sweeps[sk] = sw
     }
     var G = Matrix(rows: T, cols: H)
-    var end = T
-    for i in stride(from: T, through: 1, by: -1) {
-      // The last source whose kept terms reach step i (end(i) does not grow as i falls).
-      while end > i && truncation.firstKeptStep(for: end) > i { end -= 1 }
-      let r = (i - 1) * H
-      for j in 0..<H { G.scalars[r + j] = sw.g[end - 1].scalars[r + j] }
+    for (i, end) in truncation.lastLossTerms(steps: T).enumerated() {
+      for j in 0..<H { G.scalars[i * H + j] = sw.g[end - 1].scalars[i * H + j] }
     }
     // h^(0) and step 1 are reached by the sources whose first kept step is 1: s ≤ k, both ways.
     let k = Swift.min(truncation.length ?? T, T)
